@@ -1,0 +1,263 @@
+/**
+ * Deployment configs: how traffic moves from the live revision to the new one.
+ *
+ * The forms are CodeDeploy's — every predefined config under its exact name, and the custom
+ * `canary`, `linear` and `allAtOnce` with CodeDeploy's limits — plus `steps`, an explicit list of
+ * `(percent, bakeSeconds)` that CodeDeploy cannot express (a 1 % → 5 % → 25 % → 100 % ramp, say).
+ */
+import { z } from 'zod';
+import { ValidationError } from './errors.ts';
+import { problemsFrom, typeRule } from './problems.ts';
+
+export type ComputePlatform = 'lambda' | 'ecs';
+
+/** CodeDeploy's ceiling, kept for every form: from the first shift to the last, at most 48 hours. */
+export const MAX_SHIFT_MINUTES = 2_880;
+/** A bound on the steps of a `steps` config: each step costs state transitions and API calls. */
+export const MAX_STEPS = 100;
+
+const wholePercent = z.int(typeRule('must be a whole number of percent'));
+const wholeMinutes = z
+  .int(typeRule('must be a whole number of minutes'))
+  .min(1, { error: 'must be at least 1 minute' })
+  .max(MAX_SHIFT_MINUTES, { error: `must be at most ${MAX_SHIFT_MINUTES} minutes` });
+
+export const canarySchema = z.strictObject({
+  type: z.literal('canary'),
+  percent: wholePercent
+    .min(1, { error: 'must be at least 1 %' })
+    .max(99, { error: 'must be at most 99 %: a canary leaves traffic on the live revision' }),
+  intervalMinutes: wholeMinutes,
+});
+
+export const linearSchema = z
+  .strictObject({
+    type: z.literal('linear'),
+    percent: wholePercent
+      .min(1, { error: 'must be at least 1 %' })
+      .max(99, { error: 'must be at most 99 %: use allAtOnce to shift everything in one step' }),
+    intervalMinutes: wholeMinutes,
+  })
+  .check((ctx) => {
+    const { percent, intervalMinutes } = ctx.value;
+    const minutes = (Math.ceil(100 / percent) - 1) * intervalMinutes;
+    if (minutes > MAX_SHIFT_MINUTES) {
+      ctx.issues.push({
+        code: 'custom',
+        input: ctx.value,
+        path: ['intervalMinutes'],
+        message: `${percent} % every ${intervalMinutes} minutes takes ${minutes} minutes from the first shift to the last; at most ${MAX_SHIFT_MINUTES} are allowed`,
+      });
+    }
+  });
+
+export const allAtOnceSchema = z.strictObject({ type: z.literal('allAtOnce') });
+
+export const stepSchema = z.strictObject({
+  percent: z
+    .number(typeRule('must be a number'))
+    .gt(0, { error: 'must be more than 0 %' })
+    .max(100, { error: 'must be at most 100 %' })
+    .refine((p) => Math.abs(p * 10 - Math.round(p * 10)) < 1e-9, {
+      error: 'must be a multiple of 0.1 %',
+    }),
+  bakeSeconds: z
+    .int(typeRule('must be a whole number of seconds'))
+    .min(0, { error: 'must not be negative' })
+    .max(MAX_SHIFT_MINUTES * 60, { error: `must be at most ${MAX_SHIFT_MINUTES * 60} seconds` }),
+});
+
+export const stepsSchema = z
+  .strictObject({
+    type: z.literal('steps'),
+    steps: z
+      .array(stepSchema)
+      .min(1, { error: 'must have at least one step' })
+      .max(MAX_STEPS, { error: `must have at most ${MAX_STEPS} steps` }),
+  })
+  .check((ctx) => {
+    const { steps } = ctx.value;
+    steps.forEach((step, i) => {
+      const before = steps[i - 1];
+      if (before && step.percent <= before.percent) {
+        ctx.issues.push({
+          code: 'custom',
+          input: step,
+          path: ['steps', i, 'percent'],
+          message: `must be more than the step before (${before.percent} %): steps strictly increase`,
+        });
+      }
+    });
+    const last = steps.at(-1);
+    if (last && last.percent !== 100) {
+      ctx.issues.push({
+        code: 'custom',
+        input: last,
+        path: ['steps', steps.length - 1, 'percent'],
+        message: `the last step must be 100 %, not ${last.percent} %`,
+      });
+    }
+    const bakeBeforeLast = steps.slice(0, -1).reduce((sum, s) => sum + s.bakeSeconds, 0);
+    if (bakeBeforeLast > MAX_SHIFT_MINUTES * 60) {
+      ctx.issues.push({
+        code: 'custom',
+        input: steps,
+        path: ['steps'],
+        message: `the bakes before the last step add up to ${bakeBeforeLast} s; at most ${MAX_SHIFT_MINUTES * 60} s are allowed`,
+      });
+    }
+  });
+
+export const customConfigSchema = z.discriminatedUnion('type', [
+  canarySchema,
+  linearSchema,
+  allAtOnceSchema,
+  stepsSchema,
+]);
+
+export type CanaryConfig = z.infer<typeof canarySchema>;
+export type LinearConfig = z.infer<typeof linearSchema>;
+export type StepsConfig = z.infer<typeof stepsSchema>;
+export type DeploymentConfig = z.infer<typeof customConfigSchema>;
+
+export interface PredefinedConfig {
+  /** CodeDeploy's exact name, `CodeDeployDefault.` prefix included. */
+  name: string;
+  platform: ComputePlatform;
+  config: DeploymentConfig;
+}
+
+const canary = (percent: number, intervalMinutes: number): DeploymentConfig => ({
+  type: 'canary',
+  percent,
+  intervalMinutes,
+});
+const linear = (percent: number, intervalMinutes: number): DeploymentConfig => ({
+  type: 'linear',
+  percent,
+  intervalMinutes,
+});
+const allAtOnce: DeploymentConfig = { type: 'allAtOnce' };
+
+/**
+ * Every predefined config of CodeDeploy's Lambda and ECS compute platforms, spelled exactly as
+ * CodeDeploy spells it — including `ECSLinear10PercentEvery1Minutes`, plural where Lambda's
+ * `LambdaLinear10PercentEvery1Minute` is singular.
+ */
+export const PREDEFINED_CONFIGS: readonly PredefinedConfig[] = [
+  { name: 'CodeDeployDefault.LambdaAllAtOnce', platform: 'lambda', config: allAtOnce },
+  { name: 'CodeDeployDefault.LambdaCanary10Percent5Minutes', platform: 'lambda', config: canary(10, 5) },
+  { name: 'CodeDeployDefault.LambdaCanary10Percent10Minutes', platform: 'lambda', config: canary(10, 10) },
+  { name: 'CodeDeployDefault.LambdaCanary10Percent15Minutes', platform: 'lambda', config: canary(10, 15) },
+  { name: 'CodeDeployDefault.LambdaCanary10Percent30Minutes', platform: 'lambda', config: canary(10, 30) },
+  { name: 'CodeDeployDefault.LambdaLinear10PercentEvery1Minute', platform: 'lambda', config: linear(10, 1) },
+  { name: 'CodeDeployDefault.LambdaLinear10PercentEvery2Minutes', platform: 'lambda', config: linear(10, 2) },
+  { name: 'CodeDeployDefault.LambdaLinear10PercentEvery3Minutes', platform: 'lambda', config: linear(10, 3) },
+  {
+    name: 'CodeDeployDefault.LambdaLinear10PercentEvery10Minutes',
+    platform: 'lambda',
+    config: linear(10, 10),
+  },
+  { name: 'CodeDeployDefault.ECSAllAtOnce', platform: 'ecs', config: allAtOnce },
+  { name: 'CodeDeployDefault.ECSCanary10Percent5Minutes', platform: 'ecs', config: canary(10, 5) },
+  { name: 'CodeDeployDefault.ECSCanary10Percent15Minutes', platform: 'ecs', config: canary(10, 15) },
+  { name: 'CodeDeployDefault.ECSLinear10PercentEvery1Minutes', platform: 'ecs', config: linear(10, 1) },
+  { name: 'CodeDeployDefault.ECSLinear10PercentEvery3Minutes', platform: 'ecs', config: linear(10, 3) },
+];
+
+const PREFIX = 'CodeDeployDefault.';
+const byName = new Map<string, PredefinedConfig>();
+for (const entry of PREDEFINED_CONFIGS) {
+  byName.set(entry.name, entry);
+  byName.set(entry.name.slice(PREFIX.length), entry);
+}
+
+/** The predefined config of that name (with or without `CodeDeployDefault.`), or undefined. */
+export function predefinedConfig(name: string): PredefinedConfig | undefined {
+  return byName.get(name);
+}
+
+export const predefinedNameSchema = z.enum([...byName.keys()] as [string, ...string[]]);
+
+const CUSTOM_TYPES = 'canary | linear | allAtOnce | steps';
+
+/**
+ * What a user may write where a deployment config is expected: a predefined name, or a custom form.
+ */
+export const deploymentConfigInputSchema = z.union([predefinedNameSchema, customConfigSchema], {
+  error: (issue) => {
+    const input = issue.input;
+    if (typeof input === 'string') {
+      return `unknown deployment config "${input}": use a CodeDeploy predefined name (e.g. CodeDeployDefault.LambdaCanary10Percent5Minutes, see \`stepshift plan --list\`) or an object with type ${CUSTOM_TYPES}`;
+    }
+    if (input && typeof input === 'object' && !Array.isArray(input)) {
+      const type = (input as Record<string, unknown>).type;
+      return `type must be one of ${CUSTOM_TYPES}, got ${type === undefined ? 'nothing' : JSON.stringify(type)}`;
+    }
+    return `must be a predefined config name or an object with type ${CUSTOM_TYPES}`;
+  },
+});
+
+export type DeploymentConfigInput = z.input<typeof deploymentConfigInputSchema>;
+
+/** A config ready to plan, with the name it was given by (for predefined ones). */
+export interface ResolvedConfig {
+  name: string;
+  platform?: ComputePlatform;
+  config: DeploymentConfig;
+}
+
+/**
+ * Resolves what a user wrote into a config. A predefined name must belong to the group's platform
+ * when one is given: `CodeDeployDefault.ECSAllAtOnce` on a Lambda group is a mistake, not a synonym.
+ */
+export function resolveConfig(
+  input: unknown,
+  platform?: ComputePlatform,
+  field = 'deploymentConfig',
+): ResolvedConfig {
+  const parsed = deploymentConfigInputSchema.safeParse(input);
+  if (!parsed.success) {
+    throw new ValidationError('invalid deployment config', problemsFrom(parsed.error, [field]));
+  }
+  return resolveParsed(parsed.data, platform, field);
+}
+
+/** As {@link resolveConfig}, for input the schema has already accepted. */
+export function resolveParsed(
+  input: z.output<typeof deploymentConfigInputSchema>,
+  platform?: ComputePlatform,
+  field = 'deploymentConfig',
+): ResolvedConfig {
+  if (typeof input === 'string') {
+    const entry = byName.get(input);
+    if (!entry)
+      throw new ValidationError('invalid deployment config', [
+        { path: field, message: `unknown deployment config "${input}"` },
+      ]);
+    if (platform && entry.platform !== platform) {
+      throw new ValidationError('invalid deployment config', [
+        {
+          path: field,
+          message: `${entry.name} is a config for ${entry.platform} groups, not ${platform} groups`,
+        },
+      ]);
+    }
+    return { name: entry.name, platform: entry.platform, config: entry.config };
+  }
+  return { name: describeConfig(input), config: input };
+}
+
+/** A short human name for a custom config: `canary 10% then 5 min`, `linear 25% every 2 min`. */
+export function describeConfig(config: DeploymentConfig): string {
+  switch (config.type) {
+    case 'canary':
+      return `canary ${config.percent}% for ${config.intervalMinutes} min`;
+    case 'linear':
+      return `linear ${config.percent}% every ${config.intervalMinutes} min`;
+    case 'allAtOnce':
+      return 'all at once';
+    case 'steps':
+      return `steps ${config.steps.map((s) => `${s.percent}%`).join(' → ')}`;
+  }
+}

@@ -1,0 +1,339 @@
+/**
+ * The deployment-group config file (`stepshift.config.json`): which things receive traffic and how
+ * to deploy to each. The CDK stack reads the same file, so IAM grants reach exactly what is declared
+ * here, and the API deploys only to groups declared here.
+ */
+import { z } from 'zod';
+import {
+  type ComputePlatform,
+  deploymentConfigInputSchema,
+  predefinedConfig,
+  type ResolvedConfig,
+  resolveParsed,
+} from './configs.ts';
+import { ValidationError } from './errors.ts';
+import { problemsFrom, typeRule } from './problems.ts';
+
+export const LAMBDA_HOOK_EVENTS = ['BeforeAllowTraffic', 'AfterAllowTraffic'] as const;
+export const ECS_HOOK_EVENTS = [
+  'BeforeInstall',
+  'AfterInstall',
+  'AfterAllowTestTraffic',
+  'BeforeAllowTraffic',
+  'AfterAllowTraffic',
+] as const;
+export type LambdaHookEvent = (typeof LAMBDA_HOOK_EVENTS)[number];
+export type EcsHookEvent = (typeof ECS_HOOK_EVENTS)[number];
+export type HookEvent = EcsHookEvent;
+
+/** CodeDeploy's names for what triggers an automatic rollback. */
+export const ROLLBACK_EVENTS = [
+  'DEPLOYMENT_FAILURE',
+  'DEPLOYMENT_STOP_ON_ALARM',
+  'DEPLOYMENT_STOP_ON_REQUEST',
+] as const;
+export type RollbackEvent = (typeof ROLLBACK_EVENTS)[number];
+
+/** As CodeDeploy: a hook has one hour to decide unless told otherwise. */
+export const DEFAULT_HOOK_TIMEOUT_SECONDS = 3_600;
+/** CodeDeploy allows at most 10 alarms per deployment group. */
+export const MAX_ALARMS = 10;
+
+const FUNCTION_NAME = /^(arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:)?[A-Za-z0-9_-]{1,64}$/;
+const ALIAS_NAME = /^(?!\d+$)[A-Za-z0-9_-]{1,128}$/;
+const GROUP_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+const ALARM_NAME = /^[^\s].{0,254}$/;
+const ELB_ARN = (kind: string) =>
+  new RegExp(`^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\\d{12}:${kind}/.+`);
+
+const functionName = z.string(typeRule('must be a string')).regex(FUNCTION_NAME, {
+  error: 'must be a Lambda function name (1–64 of A–Z a–z 0–9 - _) or a function ARN',
+});
+
+const hookSchema = z.union(
+  [
+    functionName,
+    z.strictObject({
+      functionName,
+      timeoutSeconds: z
+        .int(typeRule('must be a whole number of seconds'))
+        .min(1, { error: 'must be at least 1 second' })
+        .max(43_200, { error: 'must be at most 43200 seconds (12 hours)' })
+        .optional(),
+    }),
+  ],
+  { error: 'must be a function name or {functionName, timeoutSeconds?}' },
+);
+
+function hooksSchema<const E extends readonly string[]>(events: E, kind: ComputePlatform) {
+  const shape = Object.fromEntries(
+    events.map((e) => [e, z.array(hookSchema, typeRule('must be a list of hook functions')).optional()]),
+  ) as { [K in E[number]]: z.ZodOptional<z.ZodArray<typeof hookSchema>> };
+  return z.strictObject(shape, {
+    error: (issue) =>
+      issue.code === 'unrecognized_keys'
+        ? `is not a lifecycle event of ${kind} groups (valid: ${events.join(', ')})`
+        : undefined,
+  });
+}
+
+const alarmsSchema = z
+  .array(
+    z.string().regex(ALARM_NAME, { error: 'must be a CloudWatch alarm name (1–255 characters)' }),
+    typeRule('must be a list of CloudWatch alarm names'),
+  )
+  .max(MAX_ALARMS, { error: `must list at most ${MAX_ALARMS} alarms` })
+  .refine((names) => new Set(names).size === names.length, { error: 'must not list an alarm twice' });
+
+const autoRollbackSchema = z.strictObject({
+  enabled: z.boolean(typeRule('must be true or false')).default(true),
+  events: z
+    .array(z.enum(ROLLBACK_EVENTS, { error: `must be one of ${ROLLBACK_EVENTS.join(', ')}` }))
+    .default([...ROLLBACK_EVENTS]),
+});
+
+const s3Trigger = z.strictObject({
+  type: z.literal('s3ObjectCreated'),
+  bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { error: 'must be an S3 bucket name' }),
+  keyPrefix: z.string().max(1024).optional(),
+});
+const ecrTrigger = z.strictObject({
+  type: z.literal('ecrPush'),
+  repository: z.string().regex(/^[a-z0-9][a-z0-9._/-]{1,255}$/, { error: 'must be an ECR repository name' }),
+  /** Tags to react to; a trailing `*` matches a prefix. Absent: every tag. */
+  tags: z.array(z.string().min(1).max(128)).min(1).optional(),
+});
+const requestedTrigger = z.strictObject({ type: z.literal('deploymentRequested') });
+
+function triggersSchema(kind: ComputePlatform) {
+  const options = kind === 'lambda' ? [s3Trigger, requestedTrigger] : [ecrTrigger, requestedTrigger];
+  const types = kind === 'lambda' ? 's3ObjectCreated, deploymentRequested' : 'ecrPush, deploymentRequested';
+  return z.array(
+    z.discriminatedUnion('type', options as unknown as [typeof requestedTrigger], {
+      error: (issue) =>
+        issue.code === 'invalid_union' ? `type must be one of ${types} for a ${kind} group` : undefined,
+    }),
+  );
+}
+
+/**
+ * A config field of a `kind` group. Predefined configs name their platform: an ECS config on a Lambda
+ * group is a mistake, not a synonym. Checked on the field, so it is reported with the group's other
+ * problems.
+ */
+function configFor(kind: ComputePlatform) {
+  return deploymentConfigInputSchema.check((ctx) => {
+    if (typeof ctx.value !== 'string') return;
+    const entry = predefinedConfig(ctx.value);
+    if (entry && entry.platform !== kind) {
+      ctx.issues.push({
+        code: 'custom',
+        input: ctx.value,
+        message: `${entry.name} is a config for ${entry.platform} groups, not ${kind} groups`,
+      });
+    }
+  });
+}
+
+function common(kind: ComputePlatform) {
+  return {
+    description: z.string().max(512).optional(),
+    deploymentConfig: configFor(kind),
+    /** The configs a deployment request may choose instead of the default. Absent: any of the platform's. */
+    allowedConfigs: z.array(configFor(kind)).optional(),
+    alarms: alarmsSchema.default([]),
+    autoRollback: autoRollbackSchema.default({ enabled: true, events: [...ROLLBACK_EVENTS] }),
+  };
+}
+
+export const lambdaGroupSchema = z.strictObject({
+  kind: z.literal('lambda'),
+  ...common('lambda'),
+  target: z.strictObject({
+    functionName,
+    alias: z.string().regex(ALIAS_NAME, { error: 'must be an alias name (not only digits)' }),
+  }),
+  hooks: hooksSchema(LAMBDA_HOOK_EVENTS, 'lambda').default({}),
+  triggers: triggersSchema('lambda').default([]),
+});
+
+export const ecsGroupSchema = z.strictObject({
+  kind: z.literal('ecs'),
+  ...common('ecs'),
+  target: z
+    .strictObject({
+      cluster: z.string().min(1).max(255),
+      blueService: z.string().min(1).max(255),
+      greenService: z.string().min(1).max(255),
+      blueTargetGroup: z.string().regex(ELB_ARN('targetgroup'), { error: 'must be a target group ARN' }),
+      greenTargetGroup: z.string().regex(ELB_ARN('targetgroup'), { error: 'must be a target group ARN' }),
+      listener: z.string().regex(ELB_ARN('listener'), { error: 'must be a listener ARN' }).optional(),
+      listenerRule: z
+        .string()
+        .regex(ELB_ARN('listener-rule'), { error: 'must be a listener rule ARN' })
+        .optional(),
+      testListener: z.string().regex(ELB_ARN('listener'), { error: 'must be a listener ARN' }).optional(),
+      /** The container whose image an image revision replaces. */
+      container: z.string().min(1).max(255).optional(),
+      /** How long the old service keeps its tasks after all traffic has moved (CodeDeploy's default: 5). */
+      terminationWaitMinutes: z.int().min(0).max(2_880).default(5),
+      /** How long the new service may take to become steady before the deployment fails. */
+      steadyTimeoutMinutes: z.int().min(1).max(120).default(30),
+    })
+    .check((ctx) => {
+      const t = ctx.value;
+      if ((t.listener === undefined) === (t.listenerRule === undefined)) {
+        ctx.issues.push({
+          code: 'custom',
+          input: t,
+          path: ['listener'],
+          message: 'give exactly one of listener or listenerRule',
+        });
+      }
+      if (t.blueService === t.greenService) {
+        ctx.issues.push({
+          code: 'custom',
+          input: t,
+          path: ['greenService'],
+          message: 'must differ from blueService',
+        });
+      }
+      if (t.blueTargetGroup === t.greenTargetGroup) {
+        ctx.issues.push({
+          code: 'custom',
+          input: t,
+          path: ['greenTargetGroup'],
+          message: 'must differ from blueTargetGroup',
+        });
+      }
+    }),
+  hooks: hooksSchema(ECS_HOOK_EVENTS, 'ecs').default({}),
+  triggers: triggersSchema('ecs').default([]),
+});
+
+export const groupSchema = z.discriminatedUnion('kind', [lambdaGroupSchema, ecsGroupSchema], {
+  error: (issue) => (issue.code === 'invalid_union' ? 'must be "lambda" or "ecs"' : undefined),
+});
+
+export const groupConfigFileSchema = z.strictObject({
+  $schema: z.string().optional(),
+  groups: z
+    .record(
+      z.string().regex(GROUP_NAME, {
+        error: 'group names are 1–64 of A–Z a–z 0–9 - _, starting with a letter or digit',
+      }),
+      groupSchema,
+    )
+    .refine((groups) => Object.keys(groups).length > 0, { error: 'must declare at least one group' }),
+});
+
+export type LambdaGroupInput = z.input<typeof lambdaGroupSchema>;
+type ParsedLambdaGroup = z.output<typeof lambdaGroupSchema>;
+type ParsedEcsGroup = z.output<typeof ecsGroupSchema>;
+
+export interface HookSpec {
+  functionName: string;
+  timeoutSeconds: number;
+}
+
+interface GroupBase {
+  name: string;
+  description?: string;
+  deploymentConfig: ResolvedConfig;
+  allowedConfigs?: ResolvedConfig[];
+  alarms: string[];
+  autoRollback: { enabled: boolean; events: RollbackEvent[] };
+  hooks: Partial<Record<HookEvent, HookSpec[]>>;
+}
+export interface LambdaGroup extends GroupBase {
+  kind: 'lambda';
+  target: ParsedLambdaGroup['target'];
+  triggers: ParsedLambdaGroup['triggers'];
+}
+export interface EcsGroup extends GroupBase {
+  kind: 'ecs';
+  target: ParsedEcsGroup['target'];
+  triggers: ParsedEcsGroup['triggers'];
+}
+export type DeploymentGroup = LambdaGroup | EcsGroup;
+
+export interface GroupConfig {
+  groups: Record<string, DeploymentGroup>;
+}
+
+/**
+ * Validates a parsed config file and resolves it: hooks to `{functionName, timeoutSeconds}`, configs
+ * to their plans' input. Reports every problem at once, each with its path.
+ *
+ * @throws ValidationError listing every problem.
+ */
+export function parseGroupConfig(raw: unknown, source = 'group config'): GroupConfig {
+  const parsed = groupConfigFileSchema.safeParse(raw);
+  if (!parsed.success) throw new ValidationError(`${source} is invalid`, problemsFrom(parsed.error));
+
+  const groups: Record<string, DeploymentGroup> = {};
+  for (const [name, group] of Object.entries(parsed.data.groups)) {
+    const resolve = (input: z.output<typeof deploymentConfigInputSchema>) => resolveParsed(input, group.kind);
+    const hooks: Partial<Record<HookEvent, HookSpec[]>> = {};
+    for (const [event, specs] of Object.entries(group.hooks) as [
+      HookEvent,
+      z.output<typeof hookSchema>[],
+    ][]) {
+      hooks[event] = specs.map((h) =>
+        typeof h === 'string'
+          ? { functionName: h, timeoutSeconds: DEFAULT_HOOK_TIMEOUT_SECONDS }
+          : {
+              functionName: h.functionName,
+              timeoutSeconds: h.timeoutSeconds ?? DEFAULT_HOOK_TIMEOUT_SECONDS,
+            },
+      );
+    }
+    const base = {
+      name,
+      ...(group.description === undefined ? {} : { description: group.description }),
+      deploymentConfig: resolve(group.deploymentConfig),
+      ...(group.allowedConfigs === undefined ? {} : { allowedConfigs: group.allowedConfigs.map(resolve) }),
+      alarms: group.alarms,
+      autoRollback: group.autoRollback,
+      hooks,
+    };
+    groups[name] =
+      group.kind === 'lambda'
+        ? { ...base, kind: 'lambda', target: group.target, triggers: group.triggers }
+        : { ...base, kind: 'ecs', target: group.target, triggers: group.triggers };
+  }
+  return { groups };
+}
+
+/**
+ * Parses the text of a config file: JSON syntax errors are reported with their line and column.
+ */
+export function parseGroupConfigText(text: string, source = 'group config'): GroupConfig {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    throw new ValidationError(`${source} is not valid JSON`, [
+      { path: '', message: withLineColumn(text, message) },
+    ]);
+  }
+  return parseGroupConfig(raw, source);
+}
+
+function withLineColumn(text: string, message: string): string {
+  const match = /position (\d+)/.exec(message);
+  if (!match?.[1]) return message;
+  const before = text.slice(0, Number(match[1]));
+  const line = before.split('\n').length;
+  const column = before.length - before.lastIndexOf('\n');
+  return `${message} (line ${line}, column ${column})`;
+}
+
+/** The JSON Schema of the config file, for editors (`"$schema": "./stepshift.schema.json"`). */
+export function groupConfigJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(groupConfigFileSchema, { io: 'input', unrepresentable: 'any' }) as Record<
+    string,
+    unknown
+  >;
+}
