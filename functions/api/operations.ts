@@ -1,0 +1,346 @@
+/**
+ * The application API: start, get, list, stop, promote, rollback, and the alarm intake. One module,
+ * over ports, served by the local HTTP server and by the API Gateway handlers alike.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import { deploymentConfigInputSchema, type ResolvedConfig, resolveParsed } from '../core/configs.ts';
+import { type Deployment, isTerminal, sameRouting, type TimelineEntry } from '../core/deployment.ts';
+import { Conflict, GroupBusy, NotFound, PreflightFailed, ValidationError } from '../core/errors.ts';
+import type { DeploymentGroup } from '../core/group-config.ts';
+import { plan } from '../core/planner.ts';
+import { problemsFrom } from '../core/problems.ts';
+import type { BakeSignals, WorkflowStarter } from '../ports.ts';
+import { isoNow, note, type TaskContext } from '../tasks/context.ts';
+import { preflight } from '../tasks/prepare.ts';
+import { rollback } from '../tasks/rollback.ts';
+
+export interface ApiContext extends TaskContext {
+  workflow: WorkflowStarter;
+  bakes: BakeSignals;
+  /** Link to the execution in a console (the Step Functions console on AWS). */
+  executionUrl?: (executionName: string) => string;
+}
+
+/** As Stripe and powertools: an idempotency key answers the same for 24 hours. */
+export const IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
+
+export const startRequestSchema = z.strictObject({
+  group: z.string({ error: (i) => (i.input === undefined ? 'is required' : 'must be a group name') }).min(1),
+  revision: z
+    .string({ error: (i) => (i.input === undefined ? 'is required' : 'must be a string') })
+    .min(1)
+    .max(256),
+  config: deploymentConfigInputSchema.optional(),
+  /** Alarms watched in addition to the group's: an override can add alarms, never remove them. */
+  alarms: z.array(z.string().min(1).max(255)).max(10).optional(),
+  description: z.string().max(512).optional(),
+});
+export type StartRequest = z.infer<typeof startRequestSchema>;
+
+export const stopRequestSchema = z.strictObject({
+  rollback: z.boolean({ error: 'must be true or false' }).default(true),
+  reason: z.string().max(512).optional(),
+});
+
+export interface DeploymentView extends Deployment {
+  executionUrl?: string;
+}
+
+function view(ctx: ApiContext, d: Deployment): DeploymentView {
+  return ctx.executionUrl ? { ...d, executionUrl: ctx.executionUrl(d.executionName) } : d;
+}
+
+function parse<T>(schema: z.ZodType<T>, body: unknown, what: string): T {
+  const parsed = schema.safeParse(body ?? {});
+  if (!parsed.success) throw new ValidationError(what, problemsFrom(parsed.error));
+  return parsed.data;
+}
+
+function groupFor(ctx: ApiContext, name: string): DeploymentGroup {
+  const group = ctx.groups.groups[name];
+  if (!group) {
+    throw new ValidationError('invalid deployment request', [
+      {
+        path: 'group',
+        message: `no group named "${name}"; declared: ${Object.keys(ctx.groups.groups).join(', ')}`,
+      },
+    ]);
+  }
+  return group;
+}
+
+function chooseConfig(group: DeploymentGroup, input: StartRequest['config']): ResolvedConfig {
+  if (input === undefined) return group.deploymentConfig;
+  let resolved: ResolvedConfig;
+  try {
+    resolved = resolveParsed(input, group.kind, 'config');
+  } catch (e) {
+    if (e instanceof ValidationError) throw new ValidationError('invalid deployment request', e.problems);
+    throw e;
+  }
+  const allowed = group.allowedConfigs;
+  const same = (a: ResolvedConfig) => JSON.stringify(a.config) === JSON.stringify(resolved.config);
+  if (allowed && !same(group.deploymentConfig) && !allowed.some(same)) {
+    throw new ValidationError('invalid deployment request', [
+      {
+        path: 'config',
+        message: `group ${group.name} does not allow ${resolved.name}; allowed: ${[
+          group.deploymentConfig,
+          ...allowed,
+        ]
+          .map((c) => c.name)
+          .join(', ')}`,
+      },
+    ]);
+  }
+  return resolved;
+}
+
+function newId(ctx: ApiContext): string {
+  const t = new Date(ctx.clock.now()).toISOString().replace(/[-:T]/g, '').slice(0, 14);
+  return `d-${t}-${randomBytes(3).toString('hex')}`;
+}
+
+/**
+ * Starts a deployment: validates the request against the group, refuses what would fail anyway (a busy
+ * group, a split alias, the version already live) with 409 before starting anything, records the
+ * deployment and starts its execution. With an idempotency key, a retry returns the same deployment.
+ */
+export async function startDeployment(
+  ctx: ApiContext,
+  body: unknown,
+  idempotencyKey?: string,
+): Promise<{ status: 200 | 201; deployment: DeploymentView }> {
+  const request = parse(startRequestSchema, body, 'invalid deployment request');
+  const requestHash = createHash('sha256').update(JSON.stringify(request)).digest('hex');
+  if (idempotencyKey !== undefined) {
+    if (!/^[\w.:-]{1,128}$/.test(idempotencyKey)) {
+      throw new ValidationError('invalid deployment request', [
+        { path: 'Idempotency-Key', message: 'must be 1–128 of letters, digits, _ . : -' },
+      ]);
+    }
+    const earlier = await ctx.store.idempotent(idempotencyKey);
+    if (earlier) {
+      if (earlier.requestHash !== requestHash) {
+        throw new Conflict(
+          `Idempotency-Key ${idempotencyKey} was used for a different request: use a new key`,
+        );
+      }
+      const existing = await ctx.store.get(earlier.deploymentId);
+      if (existing) {
+        await ctx.workflow.start(existing.executionName, { deploymentId: existing.id });
+        return { status: 200, deployment: view(ctx, existing) };
+      }
+    }
+  }
+
+  const group = groupFor(ctx, request.group);
+  if (group.kind !== 'lambda') {
+    throw new ValidationError('invalid deployment request', [
+      {
+        path: 'group',
+        message: `group ${group.name} is an ecs group; this version deploys lambda groups only`,
+      },
+    ]);
+  }
+  if (!/^\d+$/.test(request.revision)) {
+    throw new ValidationError('invalid deployment request', [
+      { path: 'revision', message: 'must be a published version number of the function, like "7"' },
+    ]);
+  }
+  const config = chooseConfig(group, request.config);
+  if (!(await ctx.router.revisionExists(group, request.revision))) {
+    throw new ValidationError('invalid deployment request', [
+      {
+        path: 'revision',
+        message: `version ${request.revision} of ${group.target.functionName} does not exist`,
+      },
+    ]);
+  }
+  const holder = await ctx.store.lockHolder(group.name);
+  if (holder)
+    throw new GroupBusy(`group ${group.name} is busy: deployment ${holder} is in progress`, { holder });
+  await preflight(ctx, group.name, await ctx.router.current(group), request.revision);
+
+  const id = newId(ctx);
+  const now = isoNow(ctx);
+  const deployment: Deployment = {
+    id,
+    group: group.name,
+    kind: group.kind,
+    revision: request.revision,
+    configName: config.name,
+    schedule: plan(config.config),
+    alarms: [...new Set([...group.alarms, ...(request.alarms ?? [])])],
+    autoRollback: group.autoRollback,
+    status: 'CREATED',
+    percent: 0,
+    stepIndex: -1,
+    executionName: id,
+    createdAt: now,
+    updatedAt: now,
+    ...(request.description ? { description: request.description } : {}),
+  };
+  const { deployment: made, created } = await ctx.store.create(
+    deployment,
+    idempotencyKey ? { key: idempotencyKey, requestHash, ttlSeconds: IDEMPOTENCY_TTL_SECONDS } : undefined,
+  );
+  if (created) {
+    await note(
+      ctx,
+      made.id,
+      'status',
+      `created: version ${made.revision} to ${made.group} with ${made.configName}`,
+    );
+    await ctx.events.stateChanged({
+      deploymentId: made.id,
+      group: made.group,
+      revision: made.revision,
+      status: 'CREATED',
+      previousStatus: undefined,
+      at: now,
+    });
+  }
+  // Starting a used execution name is a no-op, so a retry after a crash here starts it exactly once.
+  await ctx.workflow.start(made.executionName, { deploymentId: made.id });
+  return { status: created ? 201 : 200, deployment: view(ctx, made) };
+}
+
+export async function getDeployment(
+  ctx: ApiContext,
+  id: string,
+): Promise<{ deployment: DeploymentView; timeline: TimelineEntry[] }> {
+  const deployment = await ctx.store.get(id);
+  if (!deployment) throw new NotFound(`no deployment ${id}`);
+  return { deployment: view(ctx, deployment), timeline: await ctx.store.timeline(id) };
+}
+
+export const listQuerySchema = z.strictObject({
+  group: z.string().min(1).optional(),
+  limit: z.coerce.number().int().min(1).max(100).optional(),
+});
+
+export async function listDeployments(
+  ctx: ApiContext,
+  query: unknown,
+): Promise<{ deployments: DeploymentView[] }> {
+  const q = parse(listQuerySchema, query, 'invalid query');
+  if (q.group !== undefined) groupFor(ctx, q.group);
+  const deployments = await ctx.store.list({
+    ...(q.group !== undefined ? { group: q.group } : {}),
+    limit: q.limit ?? 50,
+  });
+  return { deployments: deployments.map((d) => view(ctx, d)) };
+}
+
+/**
+ * Stops a deployment. With rollback (the default) the recorded routing is restored; without, the
+ * routing stays as it is, recorded, and the next deployment's preflight names this one.
+ */
+export async function stopDeployment(
+  ctx: ApiContext,
+  id: string,
+  body: unknown,
+): Promise<{ deployment: DeploymentView }> {
+  const request = parse(stopRequestSchema, body, 'invalid stop request');
+  const deployment = await ctx.store.get(id);
+  if (!deployment) throw new NotFound(`no deployment ${id}`);
+  if (isTerminal(deployment.status) || deployment.status === 'ROLLING_BACK') {
+    throw new Conflict(`deployment ${id} is ${deployment.status}: there is nothing to stop`);
+  }
+  const updated = await ctx.store.update(
+    id,
+    {
+      stopRequest: {
+        rollback: request.rollback,
+        at: isoNow(ctx),
+        ...(request.reason ? { reason: request.reason } : {}),
+      },
+    },
+    ['CREATED', 'IN_PROGRESS'],
+  );
+  await note(ctx, id, 'info', `stop requested (${request.rollback ? 'with' : 'without'} rollback)`);
+  if (updated.bakeToken) {
+    await ctx.bakes.fail(
+      updated.bakeToken,
+      'StopRequested',
+      `stop requested (${request.rollback ? 'with' : 'without'} rollback)`,
+    );
+  }
+  return { deployment: view(ctx, updated) };
+}
+
+/** Skips the remaining bakes: the current one ends now, the next steps follow without waiting. */
+export async function promoteDeployment(
+  ctx: ApiContext,
+  id: string,
+): Promise<{ deployment: DeploymentView }> {
+  const deployment = await ctx.store.get(id);
+  if (!deployment) throw new NotFound(`no deployment ${id}`);
+  if (deployment.status !== 'IN_PROGRESS' && deployment.status !== 'CREATED') {
+    throw new Conflict(
+      `deployment ${id} is ${deployment.status}: only a deployment in progress can be promoted`,
+    );
+  }
+  const updated = await ctx.store.update(id, { promoted: true }, ['CREATED', 'IN_PROGRESS']);
+  await note(ctx, id, 'info', 'promoted: remaining bakes skipped');
+  if (updated.bakeToken) await ctx.bakes.succeed(updated.bakeToken);
+  return { deployment: view(ctx, updated) };
+}
+
+/**
+ * Rolls back a deployment that was stopped without rollback, or that failed with auto-rollback off:
+ * restores its recorded original routing, if the routing is still what it left.
+ */
+export async function rollbackDeployment(
+  ctx: ApiContext,
+  id: string,
+): Promise<{ deployment: DeploymentView }> {
+  const deployment = await ctx.store.get(id);
+  if (!deployment) throw new NotFound(`no deployment ${id}`);
+  if (deployment.status !== 'STOPPED' && deployment.status !== 'FAILED') {
+    throw new Conflict(
+      `deployment ${id} is ${deployment.status}: only a stopped or failed deployment can be rolled back`,
+    );
+  }
+  if (!deployment.originalRouting || !deployment.lastRouting) {
+    throw new Conflict(`deployment ${id} never moved traffic: there is nothing to roll back`);
+  }
+  const group = ctx.groups.groups[deployment.group];
+  if (group?.kind !== 'lambda') throw new NotFound(`group ${deployment.group} is not declared`);
+  const holder = await ctx.store.lock(group.name, id);
+  if (holder !== id) throw new GroupBusy(`group ${group.name} is busy: deployment ${holder} is in progress`);
+  const live = await ctx.router.current(group);
+  if (!sameRouting(live, deployment.lastRouting)) {
+    await ctx.store.unlock(group.name, id);
+    throw new PreflightFailed(
+      `the alias changed since deployment ${id} ended; restoring its original routing would overwrite that change`,
+    );
+  }
+  await rollback(ctx, {
+    deploymentId: id,
+    force: true,
+    error: { Error: 'RollbackRequested', Cause: 'rollback requested' },
+  });
+  return { deployment: view(ctx, (await ctx.store.get(id)) ?? deployment) };
+}
+
+/**
+ * An alarm changed state (the CloudWatch "Alarm State Change" event, or the simulated account): every
+ * deployment in progress that watches it and is baking is failed at once through its task token.
+ */
+export async function alarmStateChanged(ctx: ApiContext, alarmName: string, state: string): Promise<number> {
+  if (state !== 'ALARM') return 0;
+  let ended = 0;
+  for (const { deploymentId } of await ctx.store.locks()) {
+    const d = await ctx.store.get(deploymentId);
+    if (d?.status !== 'IN_PROGRESS' || !d.alarms.includes(alarmName)) continue;
+    await note(ctx, d.id, 'alarm', `${alarmName} entered ALARM at ${d.percent} %`, { alarm: alarmName });
+    if (d.bakeToken) {
+      await ctx.bakes.fail(d.bakeToken, 'AlarmFired', `alarm ${alarmName} entered ALARM`);
+      ended += 1;
+    }
+  }
+  return ended;
+}

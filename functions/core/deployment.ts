@@ -1,0 +1,146 @@
+/**
+ * The deployment: one run of a revision through a group's schedule, and the rules of its status.
+ */
+import type { Schedule } from './planner.ts';
+
+export const STATUSES = [
+  'CREATED',
+  'IN_PROGRESS',
+  'SUCCEEDED',
+  'ROLLING_BACK',
+  'ROLLED_BACK',
+  'FAILED',
+  'STOPPED',
+] as const;
+export type Status = (typeof STATUSES)[number];
+
+/** Statuses a deployment never leaves — except STOPPED/FAILED that left a split, by an explicit rollback. */
+export const TERMINAL: readonly Status[] = ['SUCCEEDED', 'ROLLED_BACK', 'FAILED', 'STOPPED'];
+
+const TRANSITIONS: Record<Status, readonly Status[]> = {
+  CREATED: ['IN_PROGRESS', 'FAILED', 'STOPPED', 'ROLLING_BACK'],
+  IN_PROGRESS: ['SUCCEEDED', 'ROLLING_BACK', 'FAILED', 'STOPPED'],
+  ROLLING_BACK: ['ROLLED_BACK', 'FAILED'],
+  SUCCEEDED: [],
+  ROLLED_BACK: [],
+  FAILED: ['ROLLING_BACK'],
+  STOPPED: ['ROLLING_BACK'],
+};
+
+export function canTransition(from: Status, to: Status): boolean {
+  return from === to || TRANSITIONS[from].includes(to);
+}
+
+export function isTerminal(status: Status): boolean {
+  return TERMINAL.includes(status);
+}
+
+/**
+ * Where traffic goes, as the router reports it. For a Lambda alias: the alias's version and the
+ * weights of additional versions (AWS allows one). Percent of traffic on a version is the weight × 100.
+ */
+export interface LambdaRouting {
+  kind: 'lambda';
+  version: string;
+  /** version → weight in [0, 1]; empty when all traffic goes to `version`. */
+  additionalVersionWeights: Record<string, number>;
+}
+export type Routing = LambdaRouting;
+
+export function sameRouting(a: Routing, b: Routing): boolean {
+  const aw = Object.entries(a.additionalVersionWeights).filter(([, w]) => w > 0);
+  const bw = Object.entries(b.additionalVersionWeights).filter(([, w]) => w > 0);
+  return (
+    a.version === b.version &&
+    aw.length === bw.length &&
+    aw.every(([v, w]) => Math.abs((b.additionalVersionWeights[v] ?? 0) - w) < 1e-9)
+  );
+}
+
+/** True when all traffic goes to one version. */
+export function isWhole(routing: Routing): boolean {
+  return Object.values(routing.additionalVersionWeights).every((w) => w === 0);
+}
+
+export function describeRouting(routing: Routing): string {
+  const extra = Object.entries(routing.additionalVersionWeights).filter(([, w]) => w > 0);
+  if (extra.length === 0) return `100 % on version ${routing.version}`;
+  const rest = 1 - extra.reduce((s, [, w]) => s + w, 0);
+  return [
+    `${round(rest * 100)} % on version ${routing.version}`,
+    ...extra.map(([v, w]) => `${round(w * 100)} % on version ${v}`),
+  ].join(', ');
+}
+
+const round = (n: number) => Math.round(n * 1000) / 1000;
+
+export type TimelineKind = 'status' | 'shift' | 'hook' | 'alarm' | 'bake' | 'error' | 'info';
+
+export interface TimelineEntry {
+  at: string;
+  kind: TimelineKind;
+  message: string;
+  details?: Record<string, unknown>;
+}
+
+export interface StopRequest {
+  rollback: boolean;
+  at: string;
+  reason?: string;
+}
+
+export interface Deployment {
+  id: string;
+  group: string;
+  kind: 'lambda' | 'ecs';
+  /** The revision to deploy: a published version number for Lambda. */
+  revision: string;
+  configName: string;
+  schedule: Schedule;
+  alarms: string[];
+  autoRollback: { enabled: boolean; events: string[] };
+  status: Status;
+  /** Percent of traffic on the new revision, as last set. */
+  percent: number;
+  /** Index in the schedule of the last step applied; -1 before the first shift. */
+  stepIndex: number;
+  /** The routing before the first shift: what a rollback restores, exactly. */
+  originalRouting?: Routing;
+  /** The routing stepshift last set: the drift check compares the live routing with it. */
+  lastRouting?: Routing;
+  /** Task token of the bake in progress (AWS callback), so an alarm or a stop can end it at once. */
+  bakeToken?: string;
+  stopRequest?: StopRequest;
+  promoted?: boolean;
+  /** Why it ended, when it did not succeed. */
+  reason?: string;
+  /** Name of the workflow execution. */
+  executionName: string;
+  createdAt: string;
+  updatedAt: string;
+  endedAt?: string;
+  description?: string;
+}
+
+/**
+ * The alias routing that puts `percent` of traffic on `revision` and the rest on the original version.
+ * At 100 the alias points at `revision` alone, with no routing config, as CodeDeploy leaves it.
+ *
+ * @example lambdaRoutingFor({version: '4'}, '5', 10) → version 4, {5: 0.1}
+ */
+export function lambdaRoutingFor(original: LambdaRouting, revision: string, percent: number): LambdaRouting {
+  if (percent >= 100) return { kind: 'lambda', version: revision, additionalVersionWeights: {} };
+  if (percent <= 0) return { kind: 'lambda', version: original.version, additionalVersionWeights: {} };
+  return {
+    kind: 'lambda',
+    version: original.version,
+    additionalVersionWeights: { [revision]: Math.round(percent * 1000) / 100_000 },
+  };
+}
+
+/** Percent of traffic the routing sends to `revision`. */
+export function percentOn(routing: Routing, revision: string): number {
+  const extra = Object.values(routing.additionalVersionWeights).reduce((s, w) => s + w, 0);
+  if (routing.version === revision) return Math.round((1 - extra) * 100_000) / 1000;
+  return Math.round((routing.additionalVersionWeights[revision] ?? 0) * 100_000) / 1000;
+}

@@ -1,0 +1,131 @@
+/**
+ * The ports: what the tasks need from the world, one small interface per side effect. The AWS
+ * adapters (functions/aws) and the simulated account (local/) implement them; tasks never know which.
+ */
+
+import type { Deployment, Routing, Status, TimelineEntry } from './core/deployment.ts';
+import type { LambdaGroup } from './core/group-config.ts';
+
+/** Moves traffic of a group between its live revision and a new one. */
+export interface TrafficRouter {
+  /** The live routing of the group's alias. Read-only. */
+  current(group: LambdaGroup): Promise<Routing>;
+  /** Whether the revision exists and can receive traffic (a published version). */
+  revisionExists(group: LambdaGroup, revision: string): Promise<boolean>;
+  /**
+   * Sends `percent` of traffic to `revision` and the rest to `from.version`. Idempotent: it sets the
+   * absolute split, so a retry does no harm. At 100 the alias points at `revision` alone.
+   * `expected` is the routing the caller believes is live: the adapter passes it on where AWS can
+   * check it atomically (Lambda's RevisionId); the drift check itself is the task's.
+   */
+  shiftTo(group: LambdaGroup, from: Routing, revision: string, percent: number): Promise<Routing>;
+  /** Puts back exactly the routing recorded before the first shift. Idempotent. */
+  restore(group: LambdaGroup, snapshot: Routing): Promise<Routing>;
+}
+
+/** What an alarm reads, as a union: "could not read the alarm" is not "alarm OK". */
+export type AlarmState = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA' | 'MISSING';
+
+export interface AlarmWatcher {
+  /** The state of each named alarm (metric or composite). Missing alarms are reported as MISSING. */
+  states(names: readonly string[]): Promise<Record<string, AlarmState>>;
+}
+
+export interface HookPayload {
+  deploymentId: string;
+  lifecycleEventHookExecutionId: string;
+  lifecycleEvent: string;
+  group: string;
+  revision: string;
+}
+
+export type HookResult =
+  | { status: 'Succeeded'; reason?: string }
+  | { status: 'Failed'; reason: string }
+  | { status: 'InProgress'; reason?: string; callBackDelaySeconds: number };
+
+export interface HookRunner {
+  /** Invokes the hook once. A throw, a function error or a timeout of the invocation is `Failed`. */
+  invoke(functionName: string, payload: HookPayload): Promise<HookResult>;
+}
+
+export interface HookProgress {
+  functionName: string;
+  status: 'Pending' | 'InProgress' | 'Succeeded' | 'Failed';
+  startedAt: string;
+  nextPollAt?: string;
+  reason?: string;
+  attempts: number;
+}
+
+export interface DeploymentStore {
+  /** Creates the record; with an idempotency key, returns the deployment already made for it instead. */
+  create(
+    deployment: Deployment,
+    idempotency?: { key: string; requestHash: string; ttlSeconds: number },
+  ): Promise<{ deployment: Deployment; created: boolean }>;
+  get(id: string): Promise<Deployment | undefined>;
+  /** The deployment made for an idempotency key, unless the record expired. */
+  idempotent(key: string): Promise<{ deploymentId: string; requestHash: string } | undefined>;
+  /**
+   * Applies `patch`. With `expectStatus`, only while the status is one of them (conditional write):
+   * otherwise throws Conflict.
+   */
+  update(id: string, patch: Partial<Deployment>, expectStatus?: readonly Status[]): Promise<Deployment>;
+  /** Removes fields (bakeToken, …). */
+  clear(id: string, fields: readonly (keyof Deployment)[]): Promise<void>;
+  appendTimeline(id: string, entry: TimelineEntry): Promise<void>;
+  timeline(id: string): Promise<TimelineEntry[]>;
+  list(options?: { group?: string; limit?: number }): Promise<Deployment[]>;
+  /** Takes the group lock for `deploymentId`; idempotent for the same holder. Returns the holder. */
+  lock(group: string, deploymentId: string): Promise<string>;
+  /** Releases the lock only if `deploymentId` holds it. */
+  unlock(group: string, deploymentId: string): Promise<void>;
+  lockHolder(group: string): Promise<string | undefined>;
+  /** Every held lock: the active deployment of each busy group. */
+  locks(): Promise<{ group: string; deploymentId: string }[]>;
+  hookProgress(id: string, event: string): Promise<HookProgress[] | undefined>;
+  saveHookProgress(id: string, event: string, progress: HookProgress[]): Promise<void>;
+}
+
+export interface StateChange {
+  deploymentId: string;
+  group: string;
+  revision: string;
+  status: Status;
+  previousStatus: Status | undefined;
+  reason?: string;
+  at: string;
+}
+
+export interface EventPublisher {
+  /** Publishes a "StepShift Deployment State-change Notification". */
+  stateChanged(change: StateChange): Promise<void>;
+}
+
+/** Ends a waiting bake at once: the callback half of the bake task. */
+export interface BakeSignals {
+  /** The bake fails with `error` (AlarmFired, StopRequested): the workflow rolls back. */
+  fail(token: string, error: string, cause: string): Promise<void>;
+  /** The bake ends early with success (promote). */
+  succeed(token: string): Promise<void>;
+}
+
+/** Starts workflow executions. Starting a used name again is a no-op (as StartExecution). */
+export interface WorkflowStarter {
+  start(name: string, input: { deploymentId: string }): Promise<{ executionArn: string }>;
+}
+
+export interface Clock {
+  /** Milliseconds since the epoch, on whatever clock the mode runs (virtual in local mode). */
+  now(): number;
+}
+
+export interface Ports {
+  router: TrafficRouter;
+  alarms: AlarmWatcher;
+  hooks: HookRunner;
+  store: DeploymentStore;
+  events: EventPublisher;
+  clock: Clock;
+}

@@ -1,0 +1,92 @@
+import type { Deployment, Status } from '../core/deployment.ts';
+import { describeRouting, sameRouting } from '../core/deployment.ts';
+import type { RollbackEvent } from '../core/group-config.ts';
+import { lambdaGroupOf, load, note, type TaskContext, transition } from './context.ts';
+
+/** The error a Catch hands over: `{Error, Cause}` as Step Functions shapes it. */
+export interface CaughtError {
+  Error?: string;
+  Cause?: string;
+}
+
+export interface RollbackOutput {
+  status: Status;
+  error: string;
+  cause: string;
+}
+
+/**
+ * RollBack, reached from every Catch. Decides from the error and the group's auto-rollback settings:
+ * restore exactly the recorded routing (ROLLED_BACK), or leave the routing as it is, recorded
+ * (FAILED, or STOPPED for a stop without rollback) so the next deployment's preflight can name it.
+ * `force` (a deployment interrupted by a restart) always restores. Idempotent.
+ */
+export async function rollback(
+  ctx: TaskContext,
+  input: { deploymentId: string; error?: CaughtError; force?: boolean },
+): Promise<RollbackOutput> {
+  const deployment = await load(ctx, input.deploymentId);
+  const error = input.error?.Error ?? 'Unknown';
+  const cause = causeOf(input.error?.Cause) || error;
+  const done = (d: Deployment): RollbackOutput => ({ status: d.status, error, cause: d.reason ?? cause });
+  if (deployment.status === 'ROLLED_BACK' || deployment.status === 'SUCCEEDED') return done(deployment);
+  if ((deployment.status === 'FAILED' || deployment.status === 'STOPPED') && !input.force)
+    return done(deployment);
+
+  await note(ctx, deployment.id, 'error', `${error}: ${cause}`, { error });
+  if (!deployment.originalRouting) {
+    // Failed before anything moved (busy group, preflight): the lock is released only if it is ours.
+    const status = error === 'StopRequested' ? 'STOPPED' : 'FAILED';
+    const failed = await transition(ctx, deployment, status, {}, cause);
+    await ctx.store.unlock(deployment.group, deployment.id);
+    return done(failed);
+  }
+
+  const event = rollbackEvent(error);
+  const wanted =
+    input.force ||
+    (event === 'DEPLOYMENT_STOP_ON_REQUEST'
+      ? deployment.stopRequest?.rollback !== false
+      : deployment.autoRollback.enabled && deployment.autoRollback.events.includes(event));
+  const group = lambdaGroupOf(ctx, deployment);
+
+  if (!wanted) {
+    const live = await ctx.router.current(group);
+    const status = event === 'DEPLOYMENT_STOP_ON_REQUEST' ? 'STOPPED' : 'FAILED';
+    const ended = await transition(ctx, deployment, status, { lastRouting: live }, cause);
+    await note(ctx, deployment.id, 'info', `routing left as it is: ${describeRouting(live)}`, {
+      routing: live,
+    });
+    await ctx.store.unlock(deployment.group, deployment.id);
+    return done(ended);
+  }
+
+  const rolling = await transition(ctx, deployment, 'ROLLING_BACK', {}, cause);
+  const original = deployment.originalRouting;
+  const live = await ctx.router.current(group);
+  const restored = sameRouting(live, original) ? live : await ctx.router.restore(group, original);
+  await note(ctx, deployment.id, 'shift', `routing restored: ${describeRouting(restored)}`, {
+    routing: restored,
+  });
+  const ended = await transition(ctx, rolling, 'ROLLED_BACK', { lastRouting: restored, percent: 0 }, cause);
+  await ctx.store.unlock(deployment.group, deployment.id);
+  return done(ended);
+}
+
+export function rollbackEvent(error: string): RollbackEvent {
+  if (error === 'AlarmFired') return 'DEPLOYMENT_STOP_ON_ALARM';
+  if (error === 'StopRequested') return 'DEPLOYMENT_STOP_ON_REQUEST';
+  return 'DEPLOYMENT_FAILURE';
+}
+
+/** Lambda reports errors as a JSON Cause (`{"errorMessage": …}`); the local engine as the plain message. */
+export function causeOf(cause: string | undefined): string {
+  if (!cause) return '';
+  try {
+    const parsed = JSON.parse(cause) as { errorMessage?: unknown };
+    if (typeof parsed.errorMessage === 'string') return parsed.errorMessage;
+  } catch {
+    // not JSON: the plain message
+  }
+  return cause;
+}

@@ -1,0 +1,53 @@
+import { describeRouting, lambdaRoutingFor, sameRouting } from '../core/deployment.ts';
+import { RoutingDrift, StepShiftError } from '../core/errors.ts';
+import { lambdaGroupOf, load, note, type TaskContext, throwIfStopRequested } from './context.ts';
+
+export interface ShiftOutput {
+  stepIndex: number;
+  percent: number;
+  bakeSeconds: number;
+}
+
+/**
+ * ShiftTraffic: sets the new revision's share to the step's percent (absolute, so idempotent), after
+ * checking that the live routing is what stepshift last set — anything else is drift, and ends the
+ * deployment in a rollback rather than overwrite someone's change blindly.
+ */
+export async function shiftTraffic(
+  ctx: TaskContext,
+  input: { deploymentId: string; stepIndex: number },
+): Promise<ShiftOutput> {
+  const deployment = await load(ctx, input.deploymentId);
+  throwIfStopRequested(deployment);
+  const step = deployment.schedule.steps[input.stepIndex];
+  const original = deployment.originalRouting;
+  if (!step || !original || deployment.status !== 'IN_PROGRESS') {
+    throw new StepShiftError(
+      `deployment ${deployment.id} cannot shift to step ${input.stepIndex} (${deployment.status})`,
+    );
+  }
+  const group = lambdaGroupOf(ctx, deployment);
+  const target = lambdaRoutingFor(original, deployment.revision, step.percent);
+  const live = await ctx.router.current(group);
+  const expected = deployment.lastRouting ?? original;
+  if (!sameRouting(live, expected) && !sameRouting(live, target)) {
+    throw new RoutingDrift(
+      `the alias changed outside stepshift: expected ${describeRouting(expected)}, found ${describeRouting(live)}`,
+      { expected, live },
+    );
+  }
+  const routing = sameRouting(live, target)
+    ? live
+    : await ctx.router.shiftTo(group, original, deployment.revision, step.percent);
+  await ctx.store.update(deployment.id, {
+    percent: step.percent,
+    stepIndex: input.stepIndex,
+    lastRouting: routing,
+  });
+  await note(ctx, deployment.id, 'shift', `${step.percent} % on version ${deployment.revision}`, {
+    step: input.stepIndex + 1,
+    of: deployment.schedule.steps.length,
+    percent: step.percent,
+  });
+  return { stepIndex: input.stepIndex, percent: step.percent, bakeSeconds: step.bakeSeconds };
+}

@@ -1,0 +1,410 @@
+/**
+ * The simulated AWS account of local mode: Lambda functions with versions and weighted aliases,
+ * hook functions, and CloudWatch alarms evaluated on metrics that synthetic traffic produces as it
+ * flows through each alias by weight. It keeps AWS's rules — one additional version per alias,
+ * weights within [0, 1], the additional version differs from the primary, a RevisionId that changes
+ * on every update — and implements the ports directly (no pure-JS emulator of these services exists).
+ */
+import { describeRouting, type LambdaRouting } from '../functions/core/deployment.ts';
+import { StepShiftError, Transient } from '../functions/core/errors.ts';
+import type { LambdaGroup } from '../functions/core/group-config.ts';
+import type {
+  AlarmState,
+  AlarmWatcher,
+  HookPayload,
+  HookResult,
+  HookRunner,
+  TrafficRouter,
+} from '../functions/ports.ts';
+import type { VirtualClock } from './clock.ts';
+
+/** How a version behaves under traffic. */
+export interface VersionProfile {
+  /** Fraction of invocations that fail, 0–1. */
+  errorRate: number;
+  /** Typical duration in milliseconds. */
+  latencyMs: number;
+}
+
+interface Alias {
+  version: string;
+  weights: Record<string, number>;
+  revisionId: number;
+}
+
+interface LambdaFunction {
+  versions: Map<string, VersionProfile>;
+  aliases: Map<string, Alias>;
+  /** Synthetic requests per virtual second through each alias. */
+  rps: number;
+}
+
+export interface AlarmDefinition {
+  name: string;
+  functionName: string;
+  alias: string;
+  metric: 'ErrorRate' | 'LatencyAverage';
+  /** ALARM when the metric is above this (a fraction for ErrorRate, ms for latency). */
+  threshold: number;
+  /** Seconds of virtual time per datapoint. */
+  periodSeconds: number;
+  /** Consecutive breaching datapoints that put the alarm in ALARM. */
+  evaluationPeriods: number;
+}
+
+interface AlarmRuntime {
+  def: AlarmDefinition;
+  state: AlarmState;
+  breaching: number;
+  /** Set by setAlarmState: stays until the next datapoint, as CloudWatch's SetAlarmState. */
+  forcedUntil?: number;
+}
+
+export type HookFunction = (payload: HookPayload) => HookResult | Promise<HookResult>;
+
+export interface Invocation {
+  at: number;
+  functionName: string;
+  version: string;
+  error: boolean;
+  latencyMs: number;
+}
+
+export type AlarmListener = (name: string, state: AlarmState, previous: AlarmState) => void;
+
+type Fault = { operation: 'UpdateAlias' | 'GetAlias'; remaining: number };
+
+export class SimulatedAccount implements TrafficRouter, AlarmWatcher, HookRunner {
+  private readonly functions = new Map<string, LambdaFunction>();
+  private readonly alarms = new Map<string, AlarmRuntime>();
+  private readonly hookFunctions = new Map<string, HookFunction>();
+  private readonly listeners = new Set<AlarmListener>();
+  private readonly faults: Fault[] = [];
+  private invocations: Invocation[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private lastTick: number;
+  private random: () => number;
+  /** Calls made to the control plane, for tests and benchmarks. */
+  readonly calls: { operation: string; at: number; input: unknown }[] = [];
+  onChange: (() => void) | undefined;
+
+  constructor(
+    private readonly clock: VirtualClock,
+    seed = 42,
+  ) {
+    this.random = mulberry32(seed);
+    this.lastTick = clock.now();
+  }
+
+  // ── set-up (what `aws lambda create-function`, `publish-version`, `create-alias` would do) ──
+
+  createFunction(
+    name: string,
+    profile: VersionProfile,
+    options: { alias?: string; rps?: number } = {},
+  ): void {
+    const fn: LambdaFunction = {
+      versions: new Map([['1', profile]]),
+      aliases: new Map(),
+      rps: options.rps ?? 50,
+    };
+    this.functions.set(name, fn);
+    if (options.alias) fn.aliases.set(options.alias, { version: '1', weights: {}, revisionId: 1 });
+    this.onChange?.();
+  }
+
+  /** Publishes a new version with that behaviour; returns its number. */
+  publishVersion(name: string, profile: VersionProfile): string {
+    const fn = this.fn(name);
+    const version = String(fn.versions.size + 1);
+    fn.versions.set(version, profile);
+    this.onChange?.();
+    return version;
+  }
+
+  registerHook(functionName: string, fn: HookFunction): void {
+    this.hookFunctions.set(functionName, fn);
+  }
+
+  defineAlarm(def: AlarmDefinition): void {
+    this.alarms.set(def.name, { def, state: 'INSUFFICIENT_DATA', breaching: 0 });
+  }
+
+  /** As CloudWatch's SetAlarmState: the state holds until the next datapoint is evaluated. */
+  setAlarmState(name: string, state: 'OK' | 'ALARM'): void {
+    const alarm = this.alarms.get(name);
+    if (!alarm) throw new StepShiftError(`no alarm ${name}`);
+    alarm.forcedUntil = this.clock.now() + alarm.def.periodSeconds * 1000;
+    this.setState(alarm, state);
+  }
+
+  onAlarm(listener: AlarmListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Makes the next `count` calls of an operation fail as throttled, as AWS does under load. */
+  throttle(operation: Fault['operation'], count = 1): void {
+    this.faults.push({ operation, remaining: count });
+  }
+
+  /** Changes the alias behind stepshift's back (for drift tests and rehearsals). */
+  setAliasRouting(
+    functionName: string,
+    alias: string,
+    version: string,
+    weights: Record<string, number> = {},
+  ): void {
+    this.writeAlias(functionName, alias, version, weights);
+  }
+
+  aliasRouting(functionName: string, alias: string): LambdaRouting {
+    const a = this.alias(functionName, alias);
+    return { kind: 'lambda', version: a.version, additionalVersionWeights: { ...a.weights } };
+  }
+
+  alarmState(name: string): AlarmState {
+    return this.alarms.get(name)?.state ?? 'MISSING';
+  }
+
+  recentInvocations(sinceMs: number): Invocation[] {
+    return this.invocations.filter((i) => i.at >= sinceMs);
+  }
+
+  // ── synthetic traffic ──
+
+  /** Sends traffic through every alias every `realIntervalMs`, and evaluates the alarms. */
+  startTraffic(realIntervalMs = 25): void {
+    this.lastTick = this.clock.now();
+    this.timer ??= setInterval(() => this.tick(), realIntervalMs);
+    this.timer.unref();
+  }
+
+  stopTraffic(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  /** One round of traffic up to now, then one evaluation of every alarm. Public for deterministic tests. */
+  tick(): void {
+    const now = this.clock.now();
+    const elapsedS = Math.min(60, (now - this.lastTick) / 1000);
+    this.lastTick = now;
+    for (const [name, fn] of this.functions) {
+      for (const alias of fn.aliases.values()) {
+        const expected = fn.rps * elapsedS;
+        const count = Math.floor(expected) + (this.random() < expected % 1 ? 1 : 0);
+        for (let i = 0; i < count; i++) {
+          const version = this.pick(alias);
+          const profile = fn.versions.get(version);
+          if (!profile) continue;
+          this.invocations.push({
+            at: now - this.random() * elapsedS * 1000,
+            functionName: name,
+            version,
+            error: this.random() < profile.errorRate,
+            latencyMs: profile.latencyMs * (0.5 + this.random()),
+          });
+        }
+      }
+    }
+    const horizon = now - 3_600_000;
+    if (
+      this.invocations.length > 50_000 ||
+      (this.invocations[0]?.at !== undefined && this.invocations[0].at < horizon)
+    ) {
+      this.invocations = this.invocations.filter((i) => i.at >= horizon).slice(-50_000);
+    }
+    for (const alarm of this.alarms.values()) this.evaluate(alarm, now);
+  }
+
+  private evaluate(alarm: AlarmRuntime, now: number): void {
+    if (alarm.forcedUntil !== undefined) {
+      if (now < alarm.forcedUntil) return;
+      delete alarm.forcedUntil;
+    }
+    const { def } = alarm;
+    const window = this.invocations.filter(
+      (i) => i.functionName === def.functionName && i.at > now - def.periodSeconds * 1000 && i.at <= now,
+    );
+    if (window.length === 0) {
+      this.setState(alarm, 'INSUFFICIENT_DATA');
+      return;
+    }
+    const value =
+      def.metric === 'ErrorRate'
+        ? window.filter((i) => i.error).length / window.length
+        : window.reduce((s, i) => s + i.latencyMs, 0) / window.length;
+    alarm.breaching = value > def.threshold ? alarm.breaching + 1 : 0;
+    this.setState(alarm, alarm.breaching >= def.evaluationPeriods ? 'ALARM' : 'OK');
+  }
+
+  private setState(alarm: AlarmRuntime, state: AlarmState): void {
+    if (alarm.state === state) return;
+    const previous = alarm.state;
+    alarm.state = state;
+    for (const listener of this.listeners) listener(alarm.def.name, state, previous);
+  }
+
+  private pick(alias: Alias): string {
+    let r = this.random();
+    for (const [version, weight] of Object.entries(alias.weights)) {
+      if (r < weight) return version;
+      r -= weight;
+    }
+    return alias.version;
+  }
+
+  // ── the ports ──
+
+  async current(group: LambdaGroup): Promise<LambdaRouting> {
+    this.record('GetAlias', group.target);
+    this.fault('GetAlias');
+    return this.aliasRouting(group.target.functionName, group.target.alias);
+  }
+
+  async revisionExists(group: LambdaGroup, revision: string): Promise<boolean> {
+    return this.fn(group.target.functionName).versions.has(revision);
+  }
+
+  async shiftTo(
+    group: LambdaGroup,
+    from: LambdaRouting,
+    revision: string,
+    percent: number,
+  ): Promise<LambdaRouting> {
+    const { functionName, alias } = group.target;
+    if (percent >= 100) return this.updateAlias(functionName, alias, revision, {});
+    const weight = Math.round(percent * 1000) / 100_000;
+    return this.updateAlias(functionName, alias, from.version, weight > 0 ? { [revision]: weight } : {});
+  }
+
+  async restore(group: LambdaGroup, snapshot: LambdaRouting): Promise<LambdaRouting> {
+    return this.updateAlias(group.target.functionName, group.target.alias, snapshot.version, {
+      ...snapshot.additionalVersionWeights,
+    });
+  }
+
+  async states(names: readonly string[]): Promise<Record<string, AlarmState>> {
+    this.record('DescribeAlarms', names);
+    return Object.fromEntries(names.map((n) => [n, this.alarmState(n)]));
+  }
+
+  async invoke(functionName: string, payload: HookPayload): Promise<HookResult> {
+    this.record('Invoke', { functionName, payload });
+    const fn = this.hookFunctions.get(functionName);
+    if (!fn) return { status: 'Failed', reason: `Function not found: ${functionName}` };
+    try {
+      const result = await fn(payload);
+      return result;
+    } catch (e) {
+      return { status: 'Failed', reason: `function error: ${e instanceof Error ? e.message : String(e)}` };
+    }
+  }
+
+  /** UpdateAlias with AWS's rules; throws what AWS would answer. */
+  private updateAlias(functionName: string, alias: string, version: string, weights: Record<string, number>) {
+    this.record('UpdateAlias', { functionName, alias, version, weights });
+    this.fault('UpdateAlias');
+    const fn = this.fn(functionName);
+    if (!fn.versions.has(version)) throw new StepShiftError(`ResourceNotFoundException: version ${version}`);
+    const entries = Object.entries(weights);
+    if (entries.length > 1) {
+      throw new StepShiftError(
+        'InvalidParameterValueException: an alias routes to at most one additional version',
+      );
+    }
+    for (const [v, w] of entries) {
+      if (!(w >= 0 && w <= 1))
+        throw new StepShiftError(`InvalidParameterValueException: weight ${w} is outside [0, 1]`);
+      if (v === version) {
+        throw new StepShiftError(
+          'InvalidParameterValueException: the additional version must differ from the primary',
+        );
+      }
+      if (!fn.versions.has(v)) throw new StepShiftError(`ResourceNotFoundException: version ${v}`);
+    }
+    this.writeAlias(functionName, alias, version, weights);
+    return this.aliasRouting(functionName, alias);
+  }
+
+  private writeAlias(functionName: string, alias: string, version: string, weights: Record<string, number>) {
+    const a = this.alias(functionName, alias);
+    a.version = version;
+    a.weights = Object.fromEntries(Object.entries(weights).filter(([, w]) => w > 0));
+    a.revisionId += 1;
+    this.onChange?.();
+  }
+
+  private fault(operation: Fault['operation']): void {
+    const fault = this.faults.find((f) => f.operation === operation && f.remaining > 0);
+    if (!fault) return;
+    fault.remaining -= 1;
+    throw new Transient(`TooManyRequestsException: Rate exceeded (${operation})`);
+  }
+
+  private record(operation: string, input: unknown) {
+    this.calls.push({ operation, at: this.clock.now(), input });
+  }
+
+  private fn(name: string): LambdaFunction {
+    const fn = this.functions.get(name);
+    if (!fn) throw new StepShiftError(`ResourceNotFoundException: Function not found: ${name}`);
+    return fn;
+  }
+
+  private alias(functionName: string, alias: string): Alias {
+    const a = this.fn(functionName).aliases.get(alias);
+    if (!a) throw new StepShiftError(`ResourceNotFoundException: Alias not found: ${functionName}:${alias}`);
+    return a;
+  }
+
+  // ── persistence: the control-plane state survives a restart ──
+
+  snapshot(): AccountSnapshot {
+    return {
+      functions: [...this.functions].map(([name, fn]) => ({
+        name,
+        rps: fn.rps,
+        versions: [...fn.versions].map(([version, profile]) => ({ version, ...profile })),
+        aliases: [...fn.aliases].map(([alias, a]) => ({ alias, ...a })),
+      })),
+    };
+  }
+
+  load(snapshot: AccountSnapshot): void {
+    this.functions.clear();
+    for (const f of snapshot.functions) {
+      this.functions.set(f.name, {
+        rps: f.rps,
+        versions: new Map(f.versions.map(({ version, ...p }) => [version, p])),
+        aliases: new Map(f.aliases.map(({ alias, ...a }) => [alias, a])),
+      });
+    }
+  }
+
+  describe(functionName: string, alias: string): string {
+    return describeRouting(this.aliasRouting(functionName, alias));
+  }
+}
+
+export interface AccountSnapshot {
+  functions: {
+    name: string;
+    rps: number;
+    versions: ({ version: string } & VersionProfile)[];
+    aliases: ({ alias: string } & Alias)[];
+  }[];
+}
+
+/** A small seeded PRNG, so synthetic traffic is the same run after run. */
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

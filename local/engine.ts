@@ -1,0 +1,268 @@
+/**
+ * Runs statemachines/deployment.asl.json with aws-local-stepfunctions: the same file as on AWS, each
+ * Task state mapped (by state name) to the same task function its Lambda runs. Two local overrides,
+ * both because the engine has no clock of its own to compress:
+ * - the Bake state, a callback task on AWS, becomes a handler that does exactly what AWS does — ends
+ *   with `States.Timeout` when the bake time elapses on the virtual clock, or at once with the error an
+ *   alarm or a stop sends through the task token;
+ * - the hooks' Wait states take no time, and the hooks task first sleeps on the virtual clock until the
+ *   hooks are due.
+ */
+import './polyfill.ts';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { StateMachine as StateMachineType } from 'aws-local-stepfunctions';
+import { StepShiftError } from '../functions/core/errors.ts';
+import type { HookEvent } from '../functions/core/group-config.ts';
+import { STATE, SUBSTITUTIONS } from '../functions/core/states.ts';
+import type { WorkflowStarter } from '../functions/ports.ts';
+import { bake } from '../functions/tasks/bake.ts';
+import { checkAlarms } from '../functions/tasks/check-alarms.ts';
+import type { TaskContext } from '../functions/tasks/context.ts';
+import { finalize } from '../functions/tasks/finalize.ts';
+import { prepare } from '../functions/tasks/prepare.ts';
+import { rollback } from '../functions/tasks/rollback.ts';
+import { runHooks } from '../functions/tasks/run-hooks.ts';
+import { shiftTraffic } from '../functions/tasks/shift-traffic.ts';
+import type { LocalBakeSignals } from './bake-signals.ts';
+import type { VirtualClock } from './clock.ts';
+
+const { StateMachine } = (await import('aws-local-stepfunctions')) as {
+  StateMachine: typeof StateMachineType;
+};
+
+export const DEFINITION_PATH = fileURLToPath(
+  new URL('../statemachines/deployment.asl.json', import.meta.url),
+);
+export const LOCAL_ACCOUNT = '000000000000';
+export const LOCAL_REGION = 'us-east-1';
+
+/** The definition with local substitutions: each task's ARN names a local function. */
+export function localDefinition(text = readFileSync(DEFINITION_PATH, 'utf8')): Record<string, unknown> {
+  let out = text;
+  for (const name of SUBSTITUTIONS) {
+    const fn = `stepshift-${name.replace(/FunctionArn$/, '')}`;
+    out = out.replaceAll(`\${${name}}`, `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:${fn}`);
+  }
+  const definition = JSON.parse(out) as { States: Record<string, Record<string, unknown>> };
+  // The engine reads TimeoutSecondsPath from the Parameters output where AWS reads the state input, and
+  // the local bake handler keeps the bake time itself: the state only gets a ceiling.
+  const bakeState = definition.States[STATE.Bake];
+  if (bakeState) {
+    delete bakeState.TimeoutSecondsPath;
+    bakeState.TimeoutSeconds = 2 * 24 * 3600 + 60;
+  }
+  return definition as Record<string, unknown>;
+}
+
+/** An error the engine matches by name in Retry and Catch, as AWS does with Lambda's errorType. */
+class NamedError extends Error {
+  constructor(name: string, message: string) {
+    super(message);
+    this.name = name;
+  }
+}
+
+export interface ExecutionRecord {
+  name: string;
+  arn: string;
+  status: 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'ABORTED';
+  error?: string;
+  cause?: string;
+  transitions: number;
+  done: Promise<void>;
+}
+
+/** The part of the engine's event log that local mode reads. */
+export interface EngineEvent {
+  type: string;
+  timestamp?: number;
+  state?: { name: string; input?: unknown; output?: unknown };
+  error?: string;
+  cause?: unknown;
+}
+
+export type TransitionListener = (execution: string, event: EngineEvent) => void;
+export type EndListener = (execution: ExecutionRecord, input: { deploymentId: string }) => void;
+
+export class LocalWorkflow implements WorkflowStarter {
+  private readonly machine: StateMachineType;
+  private readonly executions = new Map<string, ExecutionRecord & { abort: () => void }>();
+  private readonly listeners = new Set<TransitionListener>();
+  private readonly endListeners = new Set<EndListener>();
+
+  constructor(
+    private readonly ctx: TaskContext,
+    private readonly clock: VirtualClock,
+    private readonly signals: LocalBakeSignals,
+    options: { validate?: boolean } = {},
+  ) {
+    this.machine = new StateMachine(structuredClone(localDefinition()) as never, {
+      validationOptions: { noValidate: options.validate !== true },
+    });
+  }
+
+  onTransition(listener: TransitionListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Called when an execution ends, however it ends. */
+  onEnd(listener: EndListener): () => void {
+    this.endListeners.add(listener);
+    return () => this.endListeners.delete(listener);
+  }
+
+  execution(name: string): ExecutionRecord | undefined {
+    return this.executions.get(name);
+  }
+
+  /** Starts an execution; a name already used starts nothing, as StartExecution. */
+  async start(name: string, input: { deploymentId: string }): Promise<{ executionArn: string }> {
+    const arn = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:execution:stepshift-deployment:${name}`;
+    if (this.executions.has(name)) return { executionArn: arn };
+    const token = `local:${name}`;
+    const run = this.machine.run(input, {
+      overrides: {
+        taskResourceLocalHandlers: this.handlers(token),
+        waitTimeOverrides: { [STATE.BeforeAllowTrafficWait]: 0, [STATE.AfterAllowTrafficWait]: 0 },
+        retryIntervalOverrides: Object.fromEntries(
+          [
+            STATE.Prepare,
+            STATE.BeforeAllowTraffic,
+            STATE.ShiftTraffic,
+            STATE.CheckAlarms,
+            STATE.Bake,
+            STATE.CheckAlarmsAfterBake,
+            STATE.AfterAllowTraffic,
+            STATE.Finalize,
+            STATE.RollBack,
+          ].map((s) => [s, Math.ceil(this.clock.real(1000))]),
+        ),
+      },
+      context: { Execution: { Id: arn, Name: name, Input: input }, Task: { Token: token } },
+    });
+    const record: ExecutionRecord & { abort: () => void } = {
+      name,
+      arn,
+      status: 'RUNNING',
+      transitions: 0,
+      abort: run.abort,
+      done: Promise.resolve(),
+    };
+    const follow = (async () => {
+      for await (const event of run.eventLogs) {
+        if (event.type === 'StateEntered') record.transitions += 1;
+        for (const listener of this.listeners) listener(name, event as EngineEvent);
+      }
+    })();
+    record.done = run.result
+      .then(
+        async () => {
+          record.status = 'SUCCEEDED';
+          await follow.catch(() => undefined);
+        },
+        async (e: unknown) => {
+          const err = e as { name?: string; message?: string; cause?: unknown };
+          record.status = err?.name === 'ExecutionAbortedError' ? 'ABORTED' : 'FAILED';
+          const failure = (err?.cause ?? err) as {
+            error?: string;
+            cause?: string;
+            message?: string;
+            name?: string;
+          };
+          record.error = failure?.error ?? failure?.name ?? 'Error';
+          record.cause = failure?.cause ?? failure?.message ?? String(e);
+          await follow.catch(() => undefined);
+        },
+      )
+      .then(() => {
+        for (const listener of this.endListeners) listener(record, input);
+      });
+    this.executions.set(name, record);
+    return { executionArn: arn };
+  }
+
+  /** Stops every running execution (shutdown). Their deployments are rolled back at the next start. */
+  abortAll(): void {
+    for (const e of this.executions.values()) if (e.status === 'RUNNING') e.abort();
+  }
+
+  async idle(): Promise<void> {
+    await Promise.all([...this.executions.values()].map((e) => e.done));
+  }
+
+  private handlers(token: string) {
+    const ctx = this.ctx;
+    type In = { deploymentId: string; stepIndex?: number; lifecycleEvent?: HookEvent; error?: never };
+    // The engine may drop a handler's promise when the state fails another way: mark it handled so a
+    // late rejection cannot take the process down; the engine still sees it through its own handler.
+    const task =
+      <T>(fn: (input: In) => Promise<T>) =>
+      (input: unknown) => {
+        const p = fn(input as In) as Promise<never>;
+        p.catch(() => undefined);
+        return p;
+      };
+    const hooks = task(async (input) => {
+      await this.untilHooksDue(input.deploymentId, input.lifecycleEvent as HookEvent);
+      return runHooks(ctx, {
+        deploymentId: input.deploymentId,
+        lifecycleEvent: input.lifecycleEvent as HookEvent,
+      });
+    });
+    return {
+      [STATE.Prepare]: task((i) => prepare(ctx, i)),
+      [STATE.BeforeAllowTraffic]: hooks,
+      [STATE.AfterAllowTraffic]: hooks,
+      [STATE.ShiftTraffic]: task((i) =>
+        shiftTraffic(ctx, { deploymentId: i.deploymentId, stepIndex: i.stepIndex ?? 0 }),
+      ),
+      [STATE.CheckAlarms]: task((i) => checkAlarms(ctx, i)),
+      [STATE.CheckAlarmsAfterBake]: task((i) => checkAlarms(ctx, i)),
+      [STATE.Bake]: task((i) => this.localBake(i as unknown as { Payload: BakePayload }, token)),
+      [STATE.Finalize]: task((i) => finalize(ctx, i)),
+      [STATE.RollBack]: task((i) => rollback(ctx, i as never)),
+    };
+  }
+
+  private async untilHooksDue(deploymentId: string, event: HookEvent): Promise<void> {
+    const progress = await this.ctx.store.hookProgress(deploymentId, event);
+    const waiting = progress?.filter((p) => p.status === 'InProgress' && p.nextPollAt) ?? [];
+    if (waiting.length === 0) return;
+    const due = Math.min(...waiting.map((p) => Date.parse(p.nextPollAt ?? '')));
+    await this.clock.sleepUntil(due);
+  }
+
+  /** What AWS does for the callback bake: wait the bake time unless the token is used first. */
+  private async localBake(input: { Payload: BakePayload }, token: string): Promise<Record<string, never>> {
+    const payload = input.Payload;
+    const { outcome } = await bake(this.ctx, { ...payload, taskToken: token });
+    if (outcome === 'skip') return {};
+    const abort = new AbortController();
+    let unregister = () => {};
+    const signalled = new Promise<Record<string, never>>((resolve, reject) => {
+      unregister = this.signals.register(token, {
+        fail: (error, cause) => reject(new NamedError(error, cause)),
+        succeed: () => resolve({}),
+      });
+    });
+    try {
+      return await Promise.race([
+        signalled,
+        this.clock.sleep(payload.bakeSeconds * 1000, abort.signal).then(() => {
+          throw new NamedError('States.Timeout', `bake of ${payload.bakeSeconds} s elapsed`);
+        }),
+      ]);
+    } finally {
+      unregister();
+      abort.abort(new StepShiftError('bake ended'));
+    }
+  }
+}
+
+interface BakePayload {
+  deploymentId: string;
+  stepIndex: number;
+  bakeSeconds: number;
+}

@@ -1,0 +1,162 @@
+/**
+ * Local mode's wiring: the one place that chooses the local adapters — dynalite behind the DynamoDB
+ * store, the simulated account behind the router, alarms and hooks, the virtual clock, the local
+ * engine — and hands them to the same tasks and API operations that run on AWS.
+ */
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type ApiContext, alarmStateChanged } from '../functions/api/operations.ts';
+import { DynamoDeploymentStore } from '../functions/aws/dynamo-store.ts';
+import { StepShiftError } from '../functions/core/errors.ts';
+import type { GroupConfig } from '../functions/core/group-config.ts';
+import { rollback } from '../functions/tasks/rollback.ts';
+import { type AccountSnapshot, SimulatedAccount } from './account.ts';
+import { LocalBakeSignals } from './bake-signals.ts';
+import { VirtualClock } from './clock.ts';
+import { startLocalDynamo } from './dynamo.ts';
+import { LocalWorkflow } from './engine.ts';
+import { LocalEventBus } from './events.ts';
+
+export interface LocalOptions {
+  groups: GroupConfig;
+  /** Virtual seconds per real second. */
+  speed?: number;
+  /** Where state survives restarts; absent: everything in memory. */
+  dataDir?: string;
+  /** Sets up the simulated account on first start (functions, hooks, alarms). Hooks and alarms are code: always. */
+  seed?: (account: SimulatedAccount, firstStart: boolean) => void;
+  /** Send synthetic traffic (default true). */
+  traffic?: boolean;
+  trafficSeed?: number;
+}
+
+export interface LocalStepShift {
+  ctx: ApiContext;
+  account: SimulatedAccount;
+  workflow: LocalWorkflow;
+  clock: VirtualClock;
+  events: LocalEventBus;
+  /** Deployments found in progress at start and rolled back. */
+  recovered: string[];
+  close(): Promise<void>;
+}
+
+export async function startLocal(options: LocalOptions): Promise<LocalStepShift> {
+  const clock = new VirtualClock(options.speed ?? 1);
+  const releaseLock = options.dataDir ? takeDataLock(options.dataDir) : () => {};
+  try {
+    const dynamo = await startLocalDynamo(options.dataDir ? { path: join(options.dataDir, 'dynamodb') } : {});
+    const account = new SimulatedAccount(clock, options.trafficSeed ?? 42);
+    const accountFile = options.dataDir ? join(options.dataDir, 'account.json') : undefined;
+    const firstStart = !accountFile || !existsSync(accountFile);
+    if (accountFile && !firstStart)
+      account.load(JSON.parse(readFileSync(accountFile, 'utf8')) as AccountSnapshot);
+    options.seed?.(account, firstStart);
+    if (accountFile) {
+      const save = () => writeFileSync(accountFile, JSON.stringify(account.snapshot(), null, 2));
+      account.onChange = save;
+      save();
+    }
+
+    const events = new LocalEventBus();
+    const bakes = new LocalBakeSignals();
+    const store = new DynamoDeploymentStore(dynamo.client, dynamo.table, clock);
+    const ctx: ApiContext = {
+      groups: options.groups,
+      router: account,
+      alarms: account,
+      hooks: account,
+      store,
+      events,
+      clock,
+      bakes,
+      workflow: undefined as never,
+    };
+    const workflow = new LocalWorkflow(ctx, clock, bakes);
+    ctx.workflow = workflow;
+    account.onAlarm((name, state) => {
+      alarmStateChanged(ctx, name, state).catch((e) => console.error(`alarm intake failed: ${String(e)}`));
+    });
+
+    // An execution that ended outside the RollBack path (a runtime error of the engine, a timeout of the
+    // whole execution) must not leave its deployment half-shifted and its group locked.
+    workflow.onEnd((execution, input) => {
+      if (execution.status !== 'FAILED') return;
+      rollback(ctx, {
+        deploymentId: input.deploymentId,
+        error: {
+          Error: execution.error ?? 'ExecutionFailed',
+          Cause: execution.cause ?? 'the execution failed',
+        },
+        force: false,
+      }).catch((e) => console.error(`watchdog rollback of ${input.deploymentId} failed: ${String(e)}`));
+    });
+
+    // A deployment interrupted by a restart is rolled back to its recorded routing, never left half-shifted.
+    const recovered: string[] = [];
+    for (const { deploymentId } of await store.locks()) {
+      const d = await store.get(deploymentId);
+      if (!d || (d.status !== 'IN_PROGRESS' && d.status !== 'ROLLING_BACK' && d.status !== 'CREATED'))
+        continue;
+      await rollback(ctx, {
+        deploymentId,
+        force: true,
+        error: { Error: 'Interrupted', Cause: 'local mode stopped while the deployment was in progress' },
+      });
+      recovered.push(deploymentId);
+    }
+
+    if (options.traffic !== false) account.startTraffic();
+    return {
+      ctx,
+      account,
+      workflow,
+      clock,
+      events,
+      recovered,
+      close: async () => {
+        account.stopTraffic();
+        workflow.abortAll();
+        await workflow.idle();
+        await dynamo.close();
+        releaseLock();
+      },
+    };
+  } catch (e) {
+    releaseLock();
+    throw e;
+  }
+}
+
+/** Two processes on one dynalite folder crash it: the second is told clearly instead. */
+function takeDataLock(dir: string): () => void {
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, 'stepshift.pid');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(file, 'wx');
+      writeFileSync(fd, String(process.pid));
+      closeSync(fd);
+      return () => rmSync(file, { force: true });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const pid = Number(readFileSync(file, 'utf8'));
+      if (pid && pid !== process.pid && alive(pid)) {
+        throw new StepShiftError(
+          `another stepshift local instance (pid ${pid}) is using ${dir}: stop it first, or use another --data folder`,
+        );
+      }
+      rmSync(file, { force: true });
+    }
+  }
+  throw new StepShiftError(`cannot lock ${dir}`);
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
