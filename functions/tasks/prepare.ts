@@ -1,5 +1,6 @@
 import { describeRouting, isWhole } from '../core/deployment.ts';
 import { Conflict, GroupBusy, PreflightFailed, ValidationError } from '../core/errors.ts';
+import { assertNoAlarm } from './check-alarms.ts';
 import { lambdaGroupOf, load, note, type TaskContext, throwIfStopRequested, transition } from './context.ts';
 
 export interface PrepareOutput {
@@ -46,10 +47,16 @@ export async function prepare(ctx: TaskContext, input: { deploymentId: string })
     }
   }
 
-  await transition(ctx, deployment, 'IN_PROGRESS', { originalRouting: live, lastRouting: live, percent: 0 });
+  const started = await transition(ctx, deployment, 'IN_PROGRESS', {
+    originalRouting: live,
+    lastRouting: live,
+    percent: 0,
+  });
   await note(ctx, deployment.id, 'info', `original routing recorded: ${describeRouting(live)}`, {
     routing: live,
   });
+  // An alarm already in ALARM sends no state-change event: refuse to move any traffic under it.
+  await assertNoAlarm(ctx, started);
   return result;
 }
 

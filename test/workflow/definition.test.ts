@@ -1,0 +1,57 @@
+import { readFileSync } from 'node:fs';
+import validator from 'asl-validator';
+import { describe, expect, it } from 'vitest';
+import { STATE, SUBSTITUTIONS } from '../../functions/core/states.ts';
+import { DEFINITION_PATH, localDefinition } from '../../local/engine.ts';
+
+const text = readFileSync(DEFINITION_PATH, 'utf8');
+const definition = JSON.parse(text) as { StartAt: string; States: Record<string, Record<string, unknown>> };
+
+describe('statemachines/deployment.asl.json', () => {
+  it('passes asl-validator with the local substitutions', () => {
+    const result = validator(structuredClone(localDefinition(text)) as never);
+    expect(result.errors).toEqual([]);
+    expect(result.isValid).toBe(true);
+  });
+
+  it('uses JSONPath only, and only the substitutions the stack provides', () => {
+    expect(text).not.toContain('JSONata');
+    expect(text).not.toContain('"Assign"');
+    const used = new Set([...text.matchAll(/\$\{(\w+)\}/g)].map((m) => m[1]));
+    expect([...used].sort()).toEqual([...SUBSTITUTIONS].sort());
+  });
+
+  it('has every state the console and local mode name, and no other', () => {
+    expect(Object.keys(definition.States).sort()).toEqual(Object.values(STATE).sort());
+    expect(definition.StartAt).toBe(STATE.Prepare);
+  });
+
+  it('retries transient errors with backoff and catches every failure into RollBack on every task', () => {
+    const tasks = Object.entries(definition.States).filter(([, s]) => s.Type === 'Task');
+    expect(tasks.length).toBeGreaterThanOrEqual(8);
+    for (const [name, state] of tasks) {
+      const retry = state.Retry as { ErrorEquals: string[]; BackoffRate: number; MaxAttempts: number }[];
+      expect(retry?.[0]?.BackoffRate, name).toBeGreaterThan(1);
+      expect(retry?.[0]?.ErrorEquals, name).toEqual(
+        expect.arrayContaining(
+          name === STATE.RollBack ? ['States.ALL'] : ['Transient', 'Lambda.TooManyRequestsException'],
+        ),
+      );
+      const catchers = state.Catch as { ErrorEquals: string[]; Next: string }[];
+      const all = catchers.find((c) => c.ErrorEquals.includes('States.ALL'));
+      expect(all?.Next, name).toBe(name === STATE.RollBack ? STATE.RollbackFailed : STATE.RollBack);
+      expect(state.TimeoutSeconds ?? state.TimeoutSecondsPath, name).toBeDefined();
+    }
+  });
+
+  it('bakes with a callback task whose timeout is the bake time, continuing when it elapses', () => {
+    const bake = definition.States[STATE.Bake] as Record<string, unknown>;
+    expect(bake.Resource).toBe('arn:aws:states:::lambda:invoke.waitForTaskToken');
+    expect(bake.TimeoutSecondsPath).toBe('$.shift.bakeSeconds');
+    expect((bake.Parameters as { Payload: Record<string, string> }).Payload['taskToken.$']).toBe(
+      '$$.Task.Token',
+    );
+    const catchers = bake.Catch as { ErrorEquals: string[]; Next: string }[];
+    expect(catchers[0]).toMatchObject({ ErrorEquals: ['States.Timeout'], Next: STATE.CheckAlarmsAfterBake });
+  });
+});

@@ -1,0 +1,3 @@
+declare module 'asl-validator' {
+  export default function validator(definition: unknown): { isValid: boolean; errors: unknown[] };
+}
