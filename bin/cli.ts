@@ -12,6 +12,39 @@ import { plan } from '../functions/core/planner.ts';
 import { renderSchedule, scheduleJson } from './render.ts';
 
 export const DEFAULT_CONFIG_FILE = 'stepshift.config.json';
+const DEFAULT_PORT = 4477;
+
+/** An error answered by the API: printed as it came, exit 1. */
+export class ApiError extends StepShiftError {
+  override name = 'ApiError';
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: JSON from our own API, read field by field for printing
+type Json = any;
+
+async function request(
+  base: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  key?: string,
+): Promise<Json> {
+  let res: Response;
+  try {
+    res = await fetch(new URL(path, base), {
+      method,
+      headers: { 'content-type': 'application/json', ...(key ? { 'idempotency-key': key } : {}) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+  } catch {
+    throw new ApiError(`cannot reach stepshift at ${base}: is \`npm start\` running?`);
+  }
+  const json = (await res.json().catch(() => ({}))) as Json;
+  if (!res.ok) {
+    throw new ApiError(`${res.status} ${json?.error ?? ''}: ${json?.message ?? res.statusText}`);
+  }
+  return json;
+}
 
 /** An error the CLI reports as a usage problem (exit 2). */
 export class UsageError extends StepShiftError {
@@ -112,16 +145,126 @@ export function buildProgram(io: Io = consoleIo): Command {
     .action(() => io.out(JSON.stringify(groupConfigJsonSchema(), null, 2)));
 
   program
-    .command('demo')
-    .description('plan every group of the example config (the local-mode demo arrives with local mode)')
-    .argument('[file]', 'the config file', DEFAULT_CONFIG_FILE)
-    .action((file: string) => {
-      const config = loadGroupConfigFile(file);
-      for (const group of Object.values(config.groups)) {
-        io.out(`\n── ${group.name} (${group.kind}) ──`);
-        io.out(renderSchedule(group.deploymentConfig, plan(group.deploymentConfig.config)));
+    .command('local')
+    .description('run local mode: the example groups, a simulated account, the API on loopback, and the demo')
+    .option('--config <file>', 'the group config file', DEFAULT_CONFIG_FILE)
+    .option('--speed <n>', 'virtual seconds per real second', '30')
+    .option('--data <dir>', 'where local state is kept', '.stepshift')
+    .option('--port <n>', 'API port on 127.0.0.1', String(DEFAULT_PORT))
+    .option('--no-demo', 'start without running the demo deployments')
+    .option('--exit-after-demo', 'stop after the demo instead of serving the API')
+    .action(
+      async (opts: {
+        config: string;
+        speed: string;
+        data: string;
+        port: string;
+        demo: boolean;
+        exitAfterDemo?: boolean;
+      }) => {
+        const speed = Number(opts.speed);
+        if (!(speed > 0 && speed <= 100_000))
+          throw new UsageError('--speed must be a number from 0 (exclusive) to 100000');
+        const port = Number(opts.port);
+        if (!Number.isInteger(port) || port < 0 || port > 65_535)
+          throw new UsageError('--port must be a port number');
+        const { runLocal } = await import('../local/demo.ts');
+        await runLocal({
+          groups: loadGroupConfigFile(opts.config),
+          speed,
+          dataDir: resolve(opts.data),
+          port,
+          demo: opts.demo,
+          exitAfterDemo: opts.exitAfterDemo === true,
+          print: io.out,
+        });
+      },
+    );
+
+  const client = (command: Command) =>
+    command.option(
+      '--url <url>',
+      'the stepshift API',
+      process.env.STEPSHIFT_URL ?? `http://127.0.0.1:${DEFAULT_PORT}`,
+    );
+
+  client(
+    program
+      .command('deploy')
+      .description('start a deployment')
+      .argument('<group>', 'the deployment group')
+      .argument('<revision>', 'the revision (a published Lambda version)')
+      .option('--config <config>', 'a deployment config the group allows (name or JSON)')
+      .option('--idempotency-key <key>', 'makes a retry return the same deployment'),
+  ).action(
+    async (
+      group: string,
+      revision: string,
+      opts: { url: string; config?: string; idempotencyKey?: string },
+    ) => {
+      const body = { group, revision, ...(opts.config ? { config: parseConfigArgument(opts.config) } : {}) };
+      const d = await request(opts.url, 'POST', '/deployments', body, opts.idempotencyKey);
+      io.out(`${d.id}: ${d.status} — version ${d.revision} to ${d.group} with ${d.configName}`);
+    },
+  );
+
+  client(program.command('status').description('show a deployment and its timeline').argument('<id>')).action(
+    async (id: string, opts: { url: string }) => {
+      const { deployment: d, timeline } = await request(
+        opts.url,
+        'GET',
+        `/deployments/${encodeURIComponent(id)}`,
+      );
+      io.out(
+        `${d.id}  ${d.group}  version ${d.revision}  ${d.status}  ${d.percent} %${d.reason ? `  — ${d.reason}` : ''}`,
+      );
+      for (const e of timeline as { at: string; kind: string; message: string }[]) {
+        io.out(`  ${e.at}  ${e.kind.padEnd(6)} ${e.message}`);
       }
+    },
+  );
+
+  client(program.command('list').description('list recent deployments').option('--group <group>')).action(
+    async (opts: { url: string; group?: string }) => {
+      const query = opts.group ? `?group=${encodeURIComponent(opts.group)}` : '';
+      const { deployments } = await request(opts.url, 'GET', `/deployments${query}`);
+      for (const d of deployments) {
+        io.out(
+          `${d.id}  ${String(d.group).padEnd(16)} v${String(d.revision).padEnd(5)} ${String(d.status).padEnd(12)} ${d.percent} %`,
+        );
+      }
+      if (deployments.length === 0) io.out('no deployments yet');
+    },
+  );
+
+  client(
+    program
+      .command('stop')
+      .description('stop a deployment (rolls back unless --no-rollback)')
+      .argument('<id>')
+      .option('--no-rollback', 'leave the routing as it is, recorded'),
+  ).action(async (id: string, opts: { url: string; rollback: boolean }) => {
+    const { deployment: d } = await request(opts.url, 'POST', `/deployments/${encodeURIComponent(id)}/stop`, {
+      rollback: opts.rollback,
     });
+    io.out(`${d.id}: stop requested (${opts.rollback ? 'with' : 'without'} rollback)`);
+  });
+
+  for (const [name, text] of [
+    ['promote', 'skip the remaining bakes of a deployment'],
+    ['rollback', 'roll back a stopped or failed deployment that left a split'],
+  ] as const) {
+    client(program.command(name).description(text).argument('<id>')).action(
+      async (id: string, opts: { url: string }) => {
+        const { deployment: d } = await request(
+          opts.url,
+          'POST',
+          `/deployments/${encodeURIComponent(id)}/${name}`,
+        );
+        io.out(`${d.id}: ${d.status}`);
+      },
+    );
+  }
 
   return program;
 }
