@@ -3,7 +3,12 @@
  * through the very same DynamoDB adapter as on AWS — only the endpoint differs.
  */
 import type { AddressInfo } from 'node:net';
-import { CreateTableCommand, DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  ResourceInUseException,
+} from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import dynalite from 'dynalite';
 import { TABLE_DEFINITION } from '../functions/aws/dynamo-store.ts';
@@ -43,6 +48,17 @@ export async function startLocalDynamo(
     );
   } catch (e) {
     if (!(e instanceof ResourceInUseException)) throw e;
+  }
+  // dynalite creates tables asynchronously even with createTableMs 0: wait until ACTIVE.
+  for (let i = 0; ; i++) {
+    const { Table } = await raw.send(new DescribeTableCommand({ TableName: table }));
+    if (
+      Table?.TableStatus === 'ACTIVE' &&
+      (Table.GlobalSecondaryIndexes ?? []).every((g) => g.IndexStatus === 'ACTIVE')
+    )
+      break;
+    if (i > 400) throw new Error(`local table ${table} did not become ACTIVE`);
+    await new Promise((r) => setTimeout(r, 5));
   }
   const client = DynamoDBDocumentClient.from(raw, { marshallOptions: { removeUndefinedValues: true } });
   return {
