@@ -1,0 +1,122 @@
+import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { DynamoDeploymentStore } from '../../functions/aws/dynamo-store.ts';
+import type { Deployment } from '../../functions/core/deployment.ts';
+import { Conflict, Transient } from '../../functions/core/errors.ts';
+
+const ddb = mockClient(DynamoDBDocumentClient);
+const NOW = Date.parse('2026-11-24T10:00:00Z');
+const store = () =>
+  new DynamoDeploymentStore(DynamoDBDocumentClient.from(new DynamoDBClient({})), 'stepshift', {
+    now: () => NOW,
+  });
+const failed = () => new ConditionalCheckFailedException({ message: 'failed', $metadata: {} });
+const deployment = {
+  id: 'd-1',
+  group: 'orders',
+  status: 'CREATED',
+  createdAt: '2026-11-24T10:00:00.000Z',
+} as Deployment;
+
+beforeEach(() => ddb.reset());
+
+describe('the DynamoDB deployment store', () => {
+  it('takes a group lock with a conditional put that lets the holder retry', async () => {
+    ddb.on(PutCommand).resolves({});
+    expect(await store().lock('orders', 'd-1')).toBe('d-1');
+    expect(ddb).toHaveReceivedCommandWith(PutCommand, {
+      TableName: 'stepshift',
+      Item: { pk: 'LOCK', sk: 'orders', holder: 'd-1', since: '2026-11-24T10:00:00.000Z' },
+      ConditionExpression: 'attribute_not_exists(pk) OR holder = :id',
+      ExpressionAttributeValues: { ':id': 'd-1' },
+    });
+  });
+
+  it('answers the holder when another deployment has the lock', async () => {
+    ddb.on(PutCommand).rejects(failed());
+    ddb.on(GetCommand).resolves({ Item: { pk: 'LOCK', sk: 'orders', holder: 'd-0' } });
+    expect(await store().lock('orders', 'd-1')).toBe('d-0');
+  });
+
+  it('releases the lock only if it holds it', async () => {
+    ddb.on(DeleteCommand).rejects(failed());
+    await store().unlock('orders', 'd-1');
+    expect(ddb).toHaveReceivedCommandWith(DeleteCommand, {
+      Key: { pk: 'LOCK', sk: 'orders' },
+      ConditionExpression: 'holder = :id',
+      ExpressionAttributeValues: { ':id': 'd-1' },
+    });
+  });
+
+  it('writes the idempotency record first, with its TTL, then the deployment, without transactions', async () => {
+    ddb.on(PutCommand).resolves({});
+    await store().create(deployment, { key: 'ci-1', requestHash: 'h', ttlSeconds: 86_400 });
+    expect(ddb).toHaveReceivedNthCommandWith(PutCommand, 1, {
+      Item: {
+        pk: 'IDEMP#ci-1',
+        sk: 'IDEMP',
+        deploymentId: 'd-1',
+        requestHash: 'h',
+        expiresAt: NOW / 1000 + 86_400,
+      },
+      ConditionExpression: 'attribute_not_exists(pk) OR #exp < :now',
+      ExpressionAttributeValues: { ':now': NOW / 1000 },
+    });
+    expect(ddb).toHaveReceivedNthCommandWith(PutCommand, 2, {
+      Item: expect.objectContaining({ pk: 'DEP#d-1', sk: 'META', gsi1pk: 'GROUP#orders', status: 'CREATED' }),
+      ConditionExpression: 'attribute_not_exists(pk)',
+    });
+  });
+
+  it('returns the earlier deployment for a reused key, and refuses the key for another request', async () => {
+    ddb.on(PutCommand).rejects(failed());
+    ddb
+      .on(GetCommand, { Key: { pk: 'IDEMP#ci-1', sk: 'IDEMP' } })
+      .resolves({ Item: { deploymentId: 'd-0', requestHash: 'h' } });
+    ddb
+      .on(GetCommand, { Key: { pk: 'DEP#d-0', sk: 'META' } })
+      .resolves({ Item: { pk: 'DEP#d-0', sk: 'META', id: 'd-0' } });
+    expect(await store().create(deployment, { key: 'ci-1', requestHash: 'h', ttlSeconds: 60 })).toEqual({
+      deployment: { id: 'd-0' },
+      created: false,
+    });
+    await expect(
+      store().create(deployment, { key: 'ci-1', requestHash: 'other', ttlSeconds: 60 }),
+    ).rejects.toBeInstanceOf(Conflict);
+  });
+
+  it('treats an expired idempotency record as absent although TTL has not deleted it yet', async () => {
+    ddb
+      .on(GetCommand)
+      .resolves({ Item: { deploymentId: 'd-0', requestHash: 'h', expiresAt: NOW / 1000 - 1 } });
+    expect(await store().idempotent('ci-1')).toBeUndefined();
+  });
+
+  it('updates only from the expected statuses, and says what the status was', async () => {
+    ddb.on(UpdateCommand).rejects(failed());
+    ddb.on(GetCommand).resolves({ Item: { id: 'd-1', status: 'SUCCEEDED' } });
+    await expect(store().update('d-1', { percent: 10 }, ['IN_PROGRESS'])).rejects.toThrow(
+      'deployment d-1 is SUCCEEDED, expected IN_PROGRESS',
+    );
+    expect(ddb).toHaveReceivedCommandWith(UpdateCommand, {
+      Key: { pk: 'DEP#d-1', sk: 'META' },
+      ConditionExpression: 'attribute_exists(pk) AND #status IN (:s0)',
+      ExpressionAttributeValues: expect.objectContaining({ ':s0': 'IN_PROGRESS', ':v0': 10 }),
+    });
+  });
+
+  it('turns throttling into Transient', async () => {
+    ddb
+      .on(GetCommand)
+      .rejects(Object.assign(new Error('slow down'), { name: 'ProvisionedThroughputExceededException' }));
+    await expect(store().get('d-1')).rejects.toBeInstanceOf(Transient);
+  });
+});
