@@ -83,7 +83,10 @@ export interface EngineEvent {
 }
 
 export type TransitionListener = (execution: string, event: EngineEvent) => void;
-export type EndListener = (execution: ExecutionRecord, input: { deploymentId: string }) => void;
+export type EndListener = (
+  execution: ExecutionRecord,
+  input: { deploymentId: string },
+) => void | Promise<void>;
 
 export class LocalWorkflow implements WorkflowStarter {
   private readonly machine: StateMachineType;
@@ -107,7 +110,7 @@ export class LocalWorkflow implements WorkflowStarter {
     return () => this.listeners.delete(listener);
   }
 
-  /** Called when an execution ends, however it ends. */
+  /** Called when an execution ends, however it ends; `done` waits for the listeners. */
   onEnd(listener: EndListener): () => void {
     this.endListeners.add(listener);
     return () => this.endListeners.delete(listener);
@@ -176,8 +179,8 @@ export class LocalWorkflow implements WorkflowStarter {
           await follow.catch(() => undefined);
         },
       )
-      .then(() => {
-        for (const listener of this.endListeners) listener(record, input);
+      .then(async () => {
+        for (const listener of this.endListeners) await listener(record, input);
       });
     this.executions.set(name, record);
     return { executionArn: arn };

@@ -80,9 +80,11 @@ export async function startLocal(options: LocalOptions): Promise<LocalStepShift>
 
     // An execution that ended outside the RollBack path (a runtime error of the engine, a timeout of the
     // whole execution) must not leave its deployment half-shifted and its group locked.
-    workflow.onEnd((execution, input) => {
-      if (execution.status !== 'FAILED') return;
-      rollback(ctx, {
+    let closed = false;
+    workflow.onEnd(async (execution, input) => {
+      // The RollBack path ends in a Fail state too; rollback() returns at once for those.
+      if (execution.status !== 'FAILED' || closed) return;
+      await rollback(ctx, {
         deploymentId: input.deploymentId,
         error: {
           Error: execution.error ?? 'ExecutionFailed',
@@ -115,6 +117,7 @@ export async function startLocal(options: LocalOptions): Promise<LocalStepShift>
       events,
       recovered,
       close: async () => {
+        closed = true;
         account.stopTraffic();
         workflow.abortAll();
         await workflow.idle();

@@ -1,0 +1,3 @@
+import { main as lambda } from './lambda.ts';
+
+await lambda();
