@@ -93,6 +93,8 @@ export class LocalWorkflow implements WorkflowStarter {
   private readonly executions = new Map<string, ExecutionRecord & { abort: () => void }>();
   private readonly listeners = new Set<TransitionListener>();
   private readonly endListeners = new Set<EndListener>();
+  private readonly inflight = new Set<Promise<unknown>>();
+  private readonly shutdown = new AbortController();
 
   constructor(
     private readonly ctx: TaskContext,
@@ -187,12 +189,19 @@ export class LocalWorkflow implements WorkflowStarter {
   }
 
   /** Stops every running execution (shutdown). Their deployments are rolled back at the next start. */
+  /**
+   * Shutdown: ends the local waits (bakes, hook polls) and aborts every running execution. Their
+   * deployments are rolled back at the next start.
+   */
   abortAll(): void {
+    this.shutdown.abort(new StepShiftError('local mode is stopping'));
     for (const e of this.executions.values()) if (e.status === 'RUNNING') e.abort();
   }
 
+  /** Resolves when every execution has ended and no task handler is still running. */
   async idle(): Promise<void> {
-    await Promise.all([...this.executions.values()].map((e) => e.done));
+    await Promise.allSettled([...this.executions.values()].map((e) => e.done));
+    while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
   }
 
   private handlers(token: string) {
@@ -204,7 +213,8 @@ export class LocalWorkflow implements WorkflowStarter {
       <T>(fn: (input: In) => Promise<T>) =>
       (input: unknown) => {
         const p = fn(input as In) as Promise<never>;
-        p.catch(() => undefined);
+        this.inflight.add(p);
+        p.catch(() => undefined).finally(() => this.inflight.delete(p));
         return p;
       };
     const hooks = task(async (input) => {
@@ -234,7 +244,7 @@ export class LocalWorkflow implements WorkflowStarter {
     const waiting = progress?.filter((p) => p.status === 'InProgress' && p.nextPollAt) ?? [];
     if (waiting.length === 0) return;
     const due = Math.min(...waiting.map((p) => Date.parse(p.nextPollAt ?? '')));
-    await this.clock.sleepUntil(due);
+    await this.clock.sleepUntil(due, this.shutdown.signal);
   }
 
   /** What AWS does for the callback bake: wait the bake time unless the token is used first. */
@@ -253,9 +263,11 @@ export class LocalWorkflow implements WorkflowStarter {
     try {
       return await Promise.race([
         signalled,
-        this.clock.sleep(payload.bakeSeconds * 1000, abort.signal).then(() => {
-          throw new NamedError('States.Timeout', `bake of ${payload.bakeSeconds} s elapsed`);
-        }),
+        this.clock
+          .sleep(payload.bakeSeconds * 1000, AbortSignal.any([abort.signal, this.shutdown.signal]))
+          .then(() => {
+            throw new NamedError('States.Timeout', `bake of ${payload.bakeSeconds} s elapsed`);
+          }),
       ]);
     } finally {
       unregister();
