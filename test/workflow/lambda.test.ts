@@ -321,7 +321,11 @@ describe('retries and concurrency', () => {
     await expect(second).rejects.toBeInstanceOf(GroupBusy);
     await expect(second).rejects.toThrow(`deployment ${first.id} is in progress`);
     await promoteDeployment(s.ctx, first.id);
-    expect((await s.finished(first)).deployment.status).toBe('SUCCEEDED');
+    const done = await s.finished(first);
+    expect(done.deployment.status).toBe('SUCCEEDED');
+    expect(s.local.account.aliasRouting('orders', 'live')).toEqual(routing(first.revision));
+    expect(messages(done.timeline)).toContain('info: promoted: remaining bakes skipped');
+    expect(await s.ctx.store.list({ group: 'orders' })).toHaveLength(1);
   });
 
   it('fails a deployment that races past the API into a busy group without touching the other', async () => {
@@ -346,8 +350,14 @@ describe('retries and concurrency', () => {
     expect(raced.deployment.reason).toBe(`group orders is busy: deployment ${first.id} is in progress`);
     expect(await s.ctx.store.lockHolder('orders')).toBe(first.id);
     expect((await s.ctx.store.get(first.id))?.status).toBe('IN_PROGRESS');
+    expect(s.local.account.aliasRouting('orders', 'live')).toEqual(routing('1', { [first.revision]: 0.1 }));
+    expect(messages(raced.timeline)).toEqual([
+      `error: GroupBusy: group orders is busy: deployment ${first.id} is in progress`,
+      `status: CREATED → FAILED: group orders is busy: deployment ${first.id} is in progress`,
+    ]);
     await promoteDeployment(s.ctx, first.id);
     expect((await s.finished(first)).deployment.status).toBe('SUCCEEDED');
+    expect(s.local.account.aliasRouting('orders', 'live')).toEqual(routing(first.revision));
   });
 
   it('starts one deployment when the same start request is sent twice with an Idempotency-Key', async () => {
@@ -359,8 +369,10 @@ describe('retries and concurrency', () => {
     await expect(s.deploy('orders', v2, { description: 'other' }, 'ci-run-1234')).rejects.toThrow(
       /used for a different request/,
     );
-    const { deployment } = await s.finished(a);
+    const { deployment, timeline } = await s.finished(a);
     expect(deployment.status).toBe('SUCCEEDED');
+    expect(s.local.account.aliasRouting('orders', 'live')).toEqual(routing(v2));
+    expect(messages(timeline).filter((m) => m.startsWith('status: created'))).toHaveLength(1);
     expect(await s.ctx.store.list({ group: 'orders' })).toHaveLength(1);
     expect(new Set(s.events.map((e) => e.execution))).toEqual(new Set([a.executionName]));
   });
