@@ -116,6 +116,12 @@ export interface WorkflowStarter {
   start(name: string, input: { deploymentId: string }): Promise<{ executionArn: string }>;
 }
 
+/** Turns an uploaded artifact into a revision: for Lambda, new code published as a version. */
+export interface ArtifactPublisher {
+  /** UpdateFunctionCode from the S3 object, then PublishVersion; returns the version. Idempotent for the same object. */
+  publishLambda(group: LambdaGroup, bucket: string, key: string, objectVersion?: string): Promise<string>;
+}
+
 export interface Clock {
   /** Milliseconds since the epoch, on whatever clock the mode runs (virtual in local mode). */
   now(): number;

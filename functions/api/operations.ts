@@ -111,6 +111,8 @@ export async function startDeployment(
   ctx: ApiContext,
   body: unknown,
   idempotencyKey?: string,
+  /** For event intake: the deployment id (and so the execution name) derived from the event id. */
+  fixed?: { id: string; trigger: string },
 ): Promise<{ status: 200 | 201; deployment: DeploymentView }> {
   const request = parse(startRequestSchema, body, 'invalid deployment request');
   const requestHash = createHash('sha256').update(JSON.stringify(request)).digest('hex');
@@ -128,10 +130,7 @@ export async function startDeployment(
         );
       }
       const existing = await ctx.store.get(earlier.deploymentId);
-      if (existing) {
-        await ctx.workflow.start(existing.executionName, { deploymentId: existing.id });
-        return { status: 200, deployment: view(ctx, existing) };
-      }
+      if (existing) return { status: 200, deployment: view(ctx, await ensureStarted(ctx, existing)) };
     }
   }
 
@@ -163,7 +162,7 @@ export async function startDeployment(
     throw new GroupBusy(`group ${group.name} is busy: deployment ${holder} is in progress`, { holder });
   await preflight(ctx, group.name, await ctx.router.current(group), request.revision);
 
-  const id = newId(ctx);
+  const id = fixed?.id ?? newId(ctx);
   const now = isoNow(ctx);
   const deployment: Deployment = {
     id,
@@ -181,6 +180,7 @@ export async function startDeployment(
     createdAt: now,
     updatedAt: now,
     ...(request.description ? { description: request.description } : {}),
+    ...(fixed ? { trigger: fixed.trigger } : {}),
   };
   const { deployment: made, created } = await ctx.store.create(
     deployment,
@@ -202,9 +202,19 @@ export async function startDeployment(
       at: now,
     });
   }
-  // Starting a used execution name is a no-op, so a retry after a crash here starts it exactly once.
-  await ctx.workflow.start(made.executionName, { deploymentId: made.id });
-  return { status: created ? 201 : 200, deployment: view(ctx, made) };
+  return { status: created ? 201 : 200, deployment: view(ctx, await ensureStarted(ctx, made)) };
+}
+
+/**
+ * Starts the deployment's execution unless it is known to be started. Starting a used execution name
+ * is a no-op anyway, so a retry after a crash between the record and the start starts it exactly once.
+ */
+async function ensureStarted(ctx: ApiContext, deployment: Deployment): Promise<Deployment> {
+  if (deployment.executionArn) return deployment;
+  const { executionArn } = await ctx.workflow.start(deployment.executionName, {
+    deploymentId: deployment.id,
+  });
+  return ctx.store.update(deployment.id, { executionArn });
 }
 
 export async function getDeployment(

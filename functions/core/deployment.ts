@@ -116,6 +116,10 @@ export interface Deployment {
   reason?: string;
   /** Name of the workflow execution. */
   executionName: string;
+  /** Set once the execution was started, so a redelivered event does not start it again. */
+  executionArn?: string;
+  /** What started it: the API, or the id of the EventBridge event. */
+  trigger?: string;
   createdAt: string;
   updatedAt: string;
   endedAt?: string;

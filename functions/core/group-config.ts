@@ -105,16 +105,29 @@ const ecrTrigger = z.strictObject({
 });
 const requestedTrigger = z.strictObject({ type: z.literal('deploymentRequested') });
 
-function triggersSchema(kind: ComputePlatform) {
-  const options = kind === 'lambda' ? [s3Trigger, requestedTrigger] : [ecrTrigger, requestedTrigger];
-  const types = kind === 'lambda' ? 's3ObjectCreated, deploymentRequested' : 'ecrPush, deploymentRequested';
-  return z.array(
-    z.discriminatedUnion('type', options as unknown as [typeof requestedTrigger], {
-      error: (issue) =>
-        issue.code === 'invalid_union' ? `type must be one of ${types} for a ${kind} group` : undefined,
-    }),
-  );
+function triggerError(kind: ComputePlatform, types: string) {
+  return {
+    error: (issue: { code?: string }) =>
+      issue.code === 'invalid_union'
+        ? `type must be one of ${types} for a${kind === 'ecs' ? 'n' : ''} ${kind} group`
+        : undefined,
+  };
 }
+
+const lambdaTriggersSchema = z.array(
+  z.discriminatedUnion(
+    'type',
+    [s3Trigger, requestedTrigger],
+    triggerError('lambda', 's3ObjectCreated, deploymentRequested'),
+  ),
+);
+const ecsTriggersSchema = z.array(
+  z.discriminatedUnion(
+    'type',
+    [ecrTrigger, requestedTrigger],
+    triggerError('ecs', 'ecrPush, deploymentRequested'),
+  ),
+);
 
 /**
  * A config field of a `kind` group. Predefined configs name their platform: an ECS config on a Lambda
@@ -154,7 +167,7 @@ export const lambdaGroupSchema = z.strictObject({
     alias: z.string().regex(ALIAS_NAME, { error: 'must be an alias name (not only digits)' }),
   }),
   hooks: hooksSchema(LAMBDA_HOOK_EVENTS, 'lambda').default({}),
-  triggers: triggersSchema('lambda').default([]),
+  triggers: lambdaTriggersSchema.default([]),
 });
 
 export const ecsGroupSchema = z.strictObject({
@@ -208,7 +221,7 @@ export const ecsGroupSchema = z.strictObject({
       }
     }),
   hooks: hooksSchema(ECS_HOOK_EVENTS, 'ecs').default({}),
-  triggers: triggersSchema('ecs').default([]),
+  triggers: ecsTriggersSchema.default([]),
 });
 
 export const groupSchema = z.discriminatedUnion('kind', [lambdaGroupSchema, ecsGroupSchema], {

@@ -1,0 +1,50 @@
+/**
+ * API Gateway (REST, proxy integration) in front of the application API: the same routes and errors as
+ * the local server. Errors are JSON `{error, message, details}`; a 500 never carries a stack trace.
+ */
+import middy from '@middy/core';
+import { route } from '../api/http.ts';
+import type { ApiContext } from '../api/operations.ts';
+import { aws } from './context.ts';
+
+export interface ApiGatewayEvent {
+  httpMethod: string;
+  path: string;
+  queryStringParameters?: Record<string, string | undefined> | null;
+  headers?: Record<string, string | undefined> | null;
+  body?: string | null;
+  isBase64Encoded?: boolean;
+}
+
+export interface ApiGatewayResult {
+  statusCode: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+export function makeApiHandler(get: () => ApiContext) {
+  return async (event: ApiGatewayEvent): Promise<ApiGatewayResult> => {
+    const headers = Object.fromEntries(
+      Object.entries(event.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]),
+    ) as Record<string, string | undefined>;
+    const body =
+      event.body == null
+        ? undefined
+        : event.isBase64Encoded
+          ? Buffer.from(event.body, 'base64').toString('utf8')
+          : event.body;
+    const query = Object.fromEntries(
+      Object.entries(event.queryStringParameters ?? {}).filter(
+        (e): e is [string, string] => e[1] !== undefined,
+      ),
+    );
+    const out = await route(get(), { method: event.httpMethod, path: event.path, query, headers, body });
+    return {
+      statusCode: out.status,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(out.body),
+    };
+  };
+}
+
+export const handler = middy(makeApiHandler(() => aws().ctx));

@@ -1,0 +1,86 @@
+/**
+ * The AWS wiring of the handlers: SDK clients and adapters built once per container, from the
+ * environment the CDK construct sets. The one place in functions/ that picks concrete adapters.
+ */
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { IntakeContext } from '../api/intake.ts';
+import { CloudWatchAlarmWatcher } from '../aws/cloudwatch-alarms.ts';
+import { DynamoDeploymentStore } from '../aws/dynamo-store.ts';
+import { EventBridgePublisher } from '../aws/eventbridge.ts';
+import { LambdaArtifactPublisher } from '../aws/lambda-artifacts.ts';
+import { LambdaHookRunner } from '../aws/lambda-hooks.ts';
+import { LambdaAliasRouter } from '../aws/lambda-router.ts';
+import { StepFunctionsBakeSignals, StepFunctionsStarter } from '../aws/step-functions.ts';
+import { type GroupConfig, parseGroupConfigText } from '../core/group-config.ts';
+
+/** Environment variables the construct sets on every function. */
+export const ENV = {
+  table: 'STEPSHIFT_TABLE',
+  stateMachine: 'STEPSHIFT_STATE_MACHINE_ARN',
+  groups: 'STEPSHIFT_GROUPS',
+  deadLetterQueue: 'STEPSHIFT_DLQ_URL',
+} as const;
+
+declare const __STEPSHIFT_GROUPS__: string | undefined;
+
+/** The group config: bundled into the function at build time (esbuild `define`), or from the environment. */
+export function groupsFromEnvironment(): GroupConfig {
+  const text = typeof __STEPSHIFT_GROUPS__ === 'string' ? __STEPSHIFT_GROUPS__ : process.env[ENV.groups];
+  if (!text) throw new Error(`no group config: ${ENV.groups} is not set`);
+  return parseGroupConfigText(text, 'bundled group config');
+}
+
+function required(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set`);
+  return value;
+}
+
+export interface AwsWiring {
+  ctx: IntakeContext;
+  sqs: SQSClient;
+  deadLetterQueueUrl: string | undefined;
+}
+
+let wiring: AwsWiring | undefined;
+
+/** Built on first use and kept for the container's life. */
+export function aws(): AwsWiring {
+  if (wiring) return wiring;
+  const region = process.env.AWS_REGION ?? 'us-east-1';
+  const lambda = new LambdaClient({});
+  const sfn = new SFNClient({});
+  const store = new DynamoDeploymentStore(
+    DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } }),
+    required(ENV.table),
+    Date,
+  );
+  const stateMachineArn = required(ENV.stateMachine);
+  const ctx: IntakeContext = {
+    groups: groupsFromEnvironment(),
+    router: new LambdaAliasRouter(lambda),
+    alarms: new CloudWatchAlarmWatcher(new CloudWatchClient({})),
+    hooks: new LambdaHookRunner(lambda),
+    store,
+    events: new EventBridgePublisher(new EventBridgeClient({}), region),
+    clock: Date,
+    workflow: new StepFunctionsStarter(sfn, stateMachineArn),
+    bakes: new StepFunctionsBakeSignals(sfn),
+    artifacts: new LambdaArtifactPublisher(lambda),
+    executionUrl: (name) => executionConsoleUrl(region, stateMachineArn, name),
+  };
+  wiring = { ctx, sqs: new SQSClient({}), deadLetterQueueUrl: process.env[ENV.deadLetterQueue] };
+  return wiring;
+}
+
+/** Where an operator watches the execution: the Step Functions console. */
+export function executionConsoleUrl(region: string, stateMachineArn: string, executionName: string): string {
+  const executionArn = `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${executionName}`;
+  return `https://${region}.console.aws.amazon.com/states/home?region=${region}#/v2/executions/details/${encodeURIComponent(executionArn)}`;
+}

@@ -1,0 +1,98 @@
+/**
+ * EventBridge targets: the intake of deployment triggers, the alarm state-change path, and the
+ * watchdog for executions that ended outside the RollBack path.
+ */
+import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import middy from '@middy/core';
+import { z } from 'zod';
+import { handleEvent, type IntakeContext, type IntakeOutcome } from '../api/intake.ts';
+import { type ApiContext, alarmStateChanged } from '../api/operations.ts';
+import { rollback } from '../tasks/rollback.ts';
+import { aws } from './context.ts';
+
+/**
+ * Intake: starts a deployment per trigger event. An event that cannot be used is logged and sent to
+ * the dead-letter queue with its reason, and the invocation succeeds — so it is never retried. A
+ * transient failure throws: Lambda retries it, then sends it to the same queue.
+ */
+export function makeIntakeHandler(
+  get: () => { ctx: IntakeContext; sqs: SQSClient; deadLetterQueueUrl: string | undefined },
+) {
+  return async (event: unknown): Promise<IntakeOutcome> => {
+    const { ctx, sqs, deadLetterQueueUrl } = get();
+    const outcome = await handleEvent(ctx, event);
+    console.log(JSON.stringify({ message: 'intake', ...outcome, eventId: (event as { id?: unknown })?.id }));
+    if (outcome.outcome === 'dropped' && deadLetterQueueUrl) {
+      await sqs.send(
+        new SendMessageCommand({
+          QueueUrl: deadLetterQueueUrl,
+          MessageBody: JSON.stringify({ reason: outcome.reason, event }).slice(0, 250_000),
+          MessageAttributes: { reason: { DataType: 'String', StringValue: outcome.reason.slice(0, 1000) } },
+        }),
+      );
+    }
+    return outcome;
+  };
+}
+
+const alarmEvent = z.object({
+  'detail-type': z.literal('CloudWatch Alarm State Change'),
+  detail: z.object({ alarmName: z.string().min(1), state: z.object({ value: z.string() }) }),
+});
+
+/** CloudWatch "Alarm State Change" → every baking deployment that watches the alarm fails at once. */
+export function makeAlarmHandler(get: () => ApiContext) {
+  return async (event: unknown): Promise<{ ended: number }> => {
+    const parsed = alarmEvent.safeParse(event);
+    if (!parsed.success) {
+      console.log(
+        JSON.stringify({ message: 'not an alarm state change; ignored', issues: parsed.error.issues.length }),
+      );
+      return { ended: 0 };
+    }
+    return {
+      ended: await alarmStateChanged(get(), parsed.data.detail.alarmName, parsed.data.detail.state.value),
+    };
+  };
+}
+
+const executionEvent = z.object({
+  'detail-type': z.literal('Step Functions Execution Status Change'),
+  detail: z.object({
+    status: z.string(),
+    name: z.string(),
+    input: z.string().nullish(),
+    cause: z.string().nullish(),
+    error: z.string().nullish(),
+  }),
+});
+
+/**
+ * An execution that ended FAILED, TIMED_OUT or ABORTED without passing through RollBack (a runtime error,
+ * the execution's own timeout, someone stopping it in the console) must not leave a split and a lock:
+ * roll it back. rollback() returns at once for a deployment that already ended.
+ */
+export function makeExecutionEndedHandler(get: () => ApiContext) {
+  return async (event: unknown): Promise<{ status: string } | { ignored: string }> => {
+    const parsed = executionEvent.safeParse(event);
+    if (!parsed.success) return { ignored: 'not an execution status change' };
+    const { status, input, error, cause, name } = parsed.data.detail;
+    if (!['FAILED', 'TIMED_OUT', 'ABORTED'].includes(status)) return { ignored: status };
+    let deploymentId = name;
+    try {
+      const parsedInput = JSON.parse(input ?? '{}') as { deploymentId?: unknown };
+      if (typeof parsedInput.deploymentId === 'string') deploymentId = parsedInput.deploymentId;
+    } catch {
+      // the name is the deployment id too
+    }
+    const out = await rollback(get(), {
+      deploymentId,
+      error: { Error: error ?? `Execution${status}`, Cause: cause ?? `the execution ended ${status}` },
+    });
+    return { status: out.status };
+  };
+}
+
+export const intakeHandler = middy(makeIntakeHandler(() => aws()));
+export const alarmHandler = middy(makeAlarmHandler(() => aws().ctx));
+export const executionEndedHandler = middy(makeExecutionEndedHandler(() => aws().ctx));

@@ -1,0 +1,45 @@
+/**
+ * The state machine's task functions on AWS: one Lambda each (the construct points every function at
+ * this file with its own `handler` export). Each parses nothing more than the task needs and calls it;
+ * an error's `name` becomes Lambda's errorType, which is what the ASL's Retry and Catch match.
+ */
+import middy from '@middy/core';
+import type { BakeSignals } from '../ports.ts';
+import { bake } from '../tasks/bake.ts';
+import { checkAlarms } from '../tasks/check-alarms.ts';
+import type { TaskContext } from '../tasks/context.ts';
+import { finalize } from '../tasks/finalize.ts';
+import { prepare } from '../tasks/prepare.ts';
+import { rollback } from '../tasks/rollback.ts';
+import { runHooks } from '../tasks/run-hooks.ts';
+import { shiftTraffic } from '../tasks/shift-traffic.ts';
+import { aws } from './context.ts';
+
+type In = Parameters<typeof prepare>[1];
+
+export function makeTaskHandlers(get: () => TaskContext & { bakes: BakeSignals }) {
+  return {
+    prepare: (event: In) => prepare(get(), event),
+    runHooks: (event: Parameters<typeof runHooks>[1]) => runHooks(get(), event),
+    shiftTraffic: (event: Parameters<typeof shiftTraffic>[1]) => shiftTraffic(get(), event),
+    checkAlarms: (event: In) => checkAlarms(get(), event),
+    /** Invoked by `lambda:invoke.waitForTaskToken`: stores the token; on a promote, ends the wait itself. */
+    bake: async (event: Parameters<typeof bake>[1]) => {
+      const ctx = get();
+      const result = await bake(ctx, event);
+      if (result.outcome === 'skip') await ctx.bakes.succeed(event.taskToken);
+      return result;
+    },
+    finalize: (event: In) => finalize(get(), event),
+    rollback: (event: Parameters<typeof rollback>[1]) => rollback(get(), event),
+  };
+}
+
+const tasks = makeTaskHandlers(() => aws().ctx);
+export const prepareHandler = middy(tasks.prepare);
+export const runHooksHandler = middy(tasks.runHooks);
+export const shiftTrafficHandler = middy(tasks.shiftTraffic);
+export const checkAlarmsHandler = middy(tasks.checkAlarms);
+export const bakeHandler = middy(tasks.bake);
+export const finalizeHandler = middy(tasks.finalize);
+export const rollbackHandler = middy(tasks.rollback);

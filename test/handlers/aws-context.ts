@@ -1,0 +1,122 @@
+/**
+ * A handler context with the real AWS adapters over mocked SDK clients (aws-sdk-client-mock) and the
+ * DynamoDB store over dynalite, so idempotency and locks behave as they do on AWS.
+ */
+import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import {
+  GetAliasCommand,
+  GetFunctionConfigurationCommand,
+  LambdaClient,
+  PublishVersionCommand,
+  UpdateFunctionCodeCommand,
+} from '@aws-sdk/client-lambda';
+import {
+  ExecutionAlreadyExists,
+  SendTaskFailureCommand,
+  SFNClient,
+  StartExecutionCommand,
+} from '@aws-sdk/client-sfn';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { mockClient } from 'aws-sdk-client-mock';
+import type { IntakeContext } from '../../functions/api/intake.ts';
+import { CloudWatchAlarmWatcher } from '../../functions/aws/cloudwatch-alarms.ts';
+import { DynamoDeploymentStore } from '../../functions/aws/dynamo-store.ts';
+import { EventBridgePublisher } from '../../functions/aws/eventbridge.ts';
+import { LambdaArtifactPublisher } from '../../functions/aws/lambda-artifacts.ts';
+import { LambdaHookRunner } from '../../functions/aws/lambda-hooks.ts';
+import { LambdaAliasRouter } from '../../functions/aws/lambda-router.ts';
+import { StepFunctionsBakeSignals, StepFunctionsStarter } from '../../functions/aws/step-functions.ts';
+import { parseGroupConfig } from '../../functions/core/group-config.ts';
+import { executionConsoleUrl } from '../../functions/handlers/context.ts';
+import { type LocalDynamo, startLocalDynamo } from '../../local/dynamo.ts';
+
+export const STATE_MACHINE = 'arn:aws:states:eu-west-1:123456789012:stateMachine:stepshift-deployment';
+export const DLQ = 'https://sqs.eu-west-1.amazonaws.com/123456789012/stepshift-intake-dlq';
+
+export const mocks = {
+  lambda: mockClient(LambdaClient),
+  sfn: mockClient(SFNClient),
+  cloudwatch: mockClient(CloudWatchClient),
+  events: mockClient(EventBridgeClient),
+  sqs: mockClient(SQSClient),
+};
+
+export const groups = parseGroupConfig({
+  groups: {
+    orders: {
+      kind: 'lambda',
+      target: { functionName: 'orders', alias: 'live' },
+      deploymentConfig: 'LambdaCanary10Percent5Minutes',
+      alarms: ['orders-errors'],
+      triggers: [
+        { type: 's3ObjectCreated', bucket: 'amzn-s3-demo-bucket1', keyPrefix: 'example' },
+        { type: 'deploymentRequested' },
+      ],
+    },
+    web: {
+      kind: 'ecs',
+      target: {
+        cluster: 'shop',
+        blueService: 'web-blue',
+        greenService: 'web-green',
+        blueTargetGroup: 'arn:aws:elasticloadbalancing:us-west-2:123456789012:targetgroup/blue/1',
+        greenTargetGroup: 'arn:aws:elasticloadbalancing:us-west-2:123456789012:targetgroup/green/2',
+        listener: 'arn:aws:elasticloadbalancing:us-west-2:123456789012:listener/app/shop/3/4',
+      },
+      deploymentConfig: 'ECSAllAtOnce',
+      triggers: [{ type: 'ecrPush', repository: 'my-repository-name' }],
+    },
+  },
+});
+
+/** Resets the mocks to an account where `orders:live` is on version 4 and version 5 exists. */
+export function resetMocks(): void {
+  for (const m of Object.values(mocks)) m.reset();
+  const started = new Set<string>();
+  mocks.sfn.on(StartExecutionCommand).callsFake((input: { name: string }) => {
+    if (started.has(input.name)) throw new ExecutionAlreadyExists({ message: 'exists', $metadata: {} });
+    started.add(input.name);
+    return {
+      executionArn: `${STATE_MACHINE.replace(':stateMachine:', ':execution:')}:${input.name}`,
+      startDate: new Date(),
+    };
+  });
+  mocks.sfn.on(SendTaskFailureCommand).resolves({});
+  mocks.lambda.on(GetAliasCommand).resolves({ FunctionVersion: '4', RevisionId: 'r1' });
+  mocks.lambda.on(GetFunctionConfigurationCommand).resolves({ Version: '5', LastUpdateStatus: 'Successful' });
+  mocks.lambda
+    .on(UpdateFunctionCodeCommand)
+    .resolves({ CodeSha256: 'sha-abc', LastUpdateStatus: 'Successful' });
+  mocks.lambda.on(PublishVersionCommand).resolves({ Version: '5' });
+  mocks.cloudwatch
+    .on(DescribeAlarmsCommand)
+    .resolves({ MetricAlarms: [{ AlarmName: 'orders-errors', StateValue: 'OK' }] });
+  mocks.events.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'x' }] });
+  mocks.sqs.on(SendMessageCommand).resolves({ MessageId: 'm' });
+}
+
+export async function awsContext(): Promise<{
+  ctx: IntakeContext;
+  sqs: SQSClient;
+  deadLetterQueueUrl: string;
+  dynamo: LocalDynamo;
+}> {
+  const dynamo = await startLocalDynamo();
+  const lambda = new LambdaClient({ region: 'eu-west-1' });
+  const sfn = new SFNClient({ region: 'eu-west-1' });
+  const ctx: IntakeContext = {
+    groups,
+    router: new LambdaAliasRouter(lambda),
+    alarms: new CloudWatchAlarmWatcher(new CloudWatchClient({ region: 'eu-west-1' })),
+    hooks: new LambdaHookRunner(lambda),
+    store: new DynamoDeploymentStore(dynamo.client, dynamo.table, Date),
+    events: new EventBridgePublisher(new EventBridgeClient({ region: 'eu-west-1' }), 'eu-west-1'),
+    clock: Date,
+    workflow: new StepFunctionsStarter(sfn, STATE_MACHINE),
+    bakes: new StepFunctionsBakeSignals(sfn),
+    artifacts: new LambdaArtifactPublisher(lambda, { pollMs: 1 }),
+    executionUrl: (name) => executionConsoleUrl('eu-west-1', STATE_MACHINE, name),
+  };
+  return { ctx, sqs: new SQSClient({ region: 'eu-west-1' }), deadLetterQueueUrl: DLQ, dynamo };
+}

@@ -1,0 +1,397 @@
+import { PublishVersionCommand, UpdateFunctionCodeCommand } from '@aws-sdk/client-lambda';
+import { SendTaskFailureCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { makeApiHandler } from '../../functions/handlers/api.ts';
+import {
+  makeAlarmHandler,
+  makeExecutionEndedHandler,
+  makeIntakeHandler,
+} from '../../functions/handlers/events.ts';
+import { makeTaskHandlers } from '../../functions/handlers/tasks.ts';
+import { awsContext, DLQ, mocks, resetMocks, STATE_MACHINE } from './aws-context.ts';
+import { alarmStateChange, deploymentRequested, ecrImagePush, s3ObjectCreated } from './samples.ts';
+
+let env: Awaited<ReturnType<typeof awsContext>>;
+beforeAll(async () => {
+  env = await awsContext();
+});
+afterAll(async () => env.dynamo.close());
+beforeEach(resetMocks);
+
+const api = () => makeApiHandler(() => env.ctx);
+const intake = () => makeIntakeHandler(() => env);
+let n = 0;
+const uniqueGroupFree = async () => {
+  // Each test leaves the group free: release any lock a started deployment took.
+  for (const { group, deploymentId } of await env.ctx.store.locks())
+    await env.ctx.store.unlock(group, deploymentId);
+  n += 1;
+  return n;
+};
+
+describe('the API handler', () => {
+  it('starts a deployment: 201 with the record and the Step Functions console URL', async () => {
+    await uniqueGroupFree();
+    const res = await api()({
+      httpMethod: 'POST',
+      path: '/deployments',
+      headers: { 'Content-Type': 'application/json', 'Idempotency-Key': `api-${n}` },
+      body: JSON.stringify({ group: 'orders', revision: '5' }),
+    });
+    expect(res.statusCode).toBe(201);
+    const body = JSON.parse(res.body);
+    expect(body).toMatchObject({
+      group: 'orders',
+      revision: '5',
+      status: 'CREATED',
+      configName: 'CodeDeployDefault.LambdaCanary10Percent5Minutes',
+    });
+    expect(body.executionUrl).toBe(
+      `https://eu-west-1.console.aws.amazon.com/states/home?region=eu-west-1#/v2/executions/details/${encodeURIComponent(`arn:aws:states:eu-west-1:123456789012:execution:stepshift-deployment:${body.id}`)}`,
+    );
+    expect(mocks.sfn).toHaveReceivedCommandExactlyOnceWith(StartExecutionCommand, {
+      stateMachineArn: STATE_MACHINE,
+      name: body.id,
+      input: JSON.stringify({ deploymentId: body.id }),
+    });
+    const again = await api()({
+      httpMethod: 'POST',
+      path: '/deployments',
+      headers: { 'idempotency-key': `api-${n}` },
+      body: JSON.stringify({ group: 'orders', revision: '5' }),
+    });
+    expect(again.statusCode).toBe(200);
+    expect(JSON.parse(again.body).id).toBe(body.id);
+    expect(mocks.sfn).toHaveReceivedCommandTimes(StartExecutionCommand, 1);
+  });
+
+  it.each([
+    ['an unknown group', { group: 'nope', revision: '5' }, 400, 'ValidationError'],
+    ['a revision that is not a version', { group: 'orders', revision: 'latest' }, 400, 'ValidationError'],
+    ['the live version', { group: 'orders', revision: '4' }, 409, 'Conflict'],
+  ])('answers %s with %i', async (_what, body, status, error) => {
+    await uniqueGroupFree();
+    const res = await api()({ httpMethod: 'POST', path: '/deployments', body: JSON.stringify(body) });
+    expect(res.statusCode).toBe(status);
+    expect(JSON.parse(res.body).error).toBe(error);
+    expect(mocks.sfn).not.toHaveReceivedCommand(StartExecutionCommand);
+  });
+
+  it('answers 409 for a busy group and 404 for an unknown deployment or route', async () => {
+    await uniqueGroupFree();
+    await env.ctx.store.lock('orders', 'd-active');
+    const busy = await api()({
+      httpMethod: 'POST',
+      path: '/deployments',
+      body: '{"group":"orders","revision":"5"}',
+    });
+    expect(busy.statusCode).toBe(409);
+    expect(JSON.parse(busy.body)).toMatchObject({
+      error: 'GroupBusy',
+      message: 'group orders is busy: deployment d-active is in progress',
+    });
+    expect((await api()({ httpMethod: 'GET', path: '/deployments/d-none' })).statusCode).toBe(404);
+    expect((await api()({ httpMethod: 'DELETE', path: '/deployments' })).statusCode).toBe(404);
+  });
+
+  it('answers 500 without a stack trace when a dependency fails for good', async () => {
+    const res = await makeApiHandler(() => ({
+      ...env.ctx,
+      store: {
+        ...env.ctx.store,
+        list: async () => {
+          throw new Error('socket hang up at /var/task/index.js:1:2');
+        },
+      },
+    }))({
+      httpMethod: 'GET',
+      path: '/deployments',
+    });
+    expect(res.statusCode).toBe(500);
+    expect(res.body).not.toContain('/var/task');
+    expect(JSON.parse(res.body)).toEqual({
+      error: 'InternalError',
+      message: 'the request failed; see the server log',
+      details: {},
+    });
+  });
+
+  it('reads a base64 body as API Gateway sends binary-safe payloads', async () => {
+    await uniqueGroupFree();
+    const res = await api()({
+      httpMethod: 'POST',
+      path: '/deployments',
+      isBase64Encoded: true,
+      body: Buffer.from('{"group":"orders","revision":"latest"}').toString('base64'),
+    });
+    expect(JSON.parse(res.body).details.problems[0].path).toBe('revision');
+  });
+});
+
+describe('the intake handler', () => {
+  it('starts one deployment for a Deployment Requested event delivered 5 times', async () => {
+    await uniqueGroupFree();
+    const event = deploymentRequested('6a7e8feb-b491-4cf7-a9f1-bf3703467718', {
+      group: 'orders',
+      revision: '5',
+    });
+    const outcomes = [];
+    for (let i = 0; i < 5; i++) outcomes.push(await intake()(structuredClone(event)));
+    expect(outcomes.map((o) => o.outcome)).toEqual([
+      'started',
+      'duplicate',
+      'duplicate',
+      'duplicate',
+      'duplicate',
+    ]);
+    expect(mocks.sfn).toHaveReceivedCommandExactlyOnceWith(StartExecutionCommand, {
+      name: 'e-6a7e8feb-b491-4cf7-a9f1-bf3703467718',
+    });
+    expect((await env.ctx.store.get('e-6a7e8feb-b491-4cf7-a9f1-bf3703467718'))?.trigger).toBe(
+      'event 6a7e8feb-b491-4cf7-a9f1-bf3703467718 (stepshift / Deployment Requested)',
+    );
+  });
+
+  it('turns AWS’s S3 Object Created sample into UpdateFunctionCode + PublishVersion and a deployment', async () => {
+    await uniqueGroupFree();
+    const outcome = await intake()(s3ObjectCreated);
+    expect(outcome).toEqual({ outcome: 'started', deploymentId: 'e-17793124-05d4-b198-2fde-7ededc63b103' });
+    expect(mocks.lambda).toHaveReceivedCommandWith(UpdateFunctionCodeCommand, {
+      FunctionName: 'orders',
+      S3Bucket: 'amzn-s3-demo-bucket1',
+      S3Key: 'example-key',
+      S3ObjectVersion: 'IYV3p45BT0ac8hjHg1houSdS1a.Mro8e',
+    });
+    expect(mocks.lambda).toHaveReceivedCommandWith(PublishVersionCommand, {
+      FunctionName: 'orders',
+      CodeSha256: 'sha-abc',
+    });
+    expect(
+      (await env.ctx.store.get(outcome.outcome === 'started' ? outcome.deploymentId : ''))?.revision,
+    ).toBe('5');
+    expect(await intake()(s3ObjectCreated)).toMatchObject({ outcome: 'duplicate' });
+    expect(mocks.lambda).toHaveReceivedCommandTimes(UpdateFunctionCodeCommand, 1);
+  });
+
+  it('parses AWS’s ECR Image Action sample and names the ECS group it is for', async () => {
+    const outcome = await intake()(ecrImagePush);
+    expect(outcome).toEqual({
+      outcome: 'dropped',
+      reason:
+        'aws.ecr / ECR Image Action: group web is an ecs group; this version deploys lambda groups only',
+    });
+  });
+
+  const malformed: [string, unknown, RegExp][] = [
+    ['null', null, /not an EventBridge event/],
+    ['a string', 'hello', /not an EventBridge event/],
+    ['an array', [1, 2], /not an EventBridge event/],
+    ['no id', { source: 'stepshift', 'detail-type': 'Deployment Requested', detail: {} }, /id: is required/],
+    [
+      'no detail',
+      { id: 'a', source: 'stepshift', 'detail-type': 'Deployment Requested' },
+      /detail: is required/,
+    ],
+    [
+      'a detail that is a string',
+      { id: 'a', source: 'stepshift', 'detail-type': 'Deployment Requested', detail: 'x' },
+      /detail:/,
+    ],
+    [
+      'an unknown source',
+      { id: 'a', source: 'acme', 'detail-type': 'Build Done', detail: {} },
+      /acme \/ Build Done is not an event/,
+    ],
+    ['a request without group', deploymentRequested('m1', { revision: '5' }), /group: is required/],
+    ['a request without revision', deploymentRequested('m2', { group: 'orders' }), /revision: is required/],
+    [
+      'a request with a typo',
+      deploymentRequested('m3', { group: 'orders', revison: '5', revision: '5' }),
+      /revison: unknown field/,
+    ],
+    [
+      'a request for an unknown group',
+      deploymentRequested('m4', { group: 'nope', revision: '5' }),
+      /no group named "nope"/,
+    ],
+    [
+      'a request with a version name',
+      deploymentRequested('m5', { group: 'orders', revision: '$LATEST' }),
+      /published version number/,
+    ],
+    [
+      'a request for the live version',
+      deploymentRequested('m6', { group: 'orders', revision: '4' }),
+      /already live/,
+    ],
+    [
+      'a request with a bad config',
+      deploymentRequested('m7', { group: 'orders', revision: '5', config: 'Canary50' }),
+      /unknown deployment config/,
+    ],
+    [
+      'a request with an ECS config',
+      deploymentRequested('m8', { group: 'orders', revision: '5', config: 'ECSAllAtOnce' }),
+      /config for ecs groups/,
+    ],
+    ['a request for the ECS group', deploymentRequested('m9', { group: 'web', revision: '5' }), /ecs group/],
+    [
+      'a revision as a number',
+      deploymentRequested('m10', { group: 'orders', revision: 5 }),
+      /revision: must be a string/,
+    ],
+    [
+      'S3 without bucket',
+      { ...s3ObjectCreated, id: 'm11', detail: { object: { key: 'k' } } },
+      /bucket: is required/,
+    ],
+    [
+      'S3 without key',
+      { ...s3ObjectCreated, id: 'm12', detail: { bucket: { name: 'b' }, object: {} } },
+      /object.key: is required/,
+    ],
+    [
+      'S3 in a bucket no group watches',
+      { ...s3ObjectCreated, id: 'm13', detail: { ...s3ObjectCreated.detail, bucket: { name: 'other' } } },
+      /no lambda group has a trigger for s3:\/\/other\/example-key/,
+    ],
+    [
+      'S3 outside the prefix',
+      {
+        ...s3ObjectCreated,
+        id: 'm14',
+        detail: { ...s3ObjectCreated.detail, object: { key: 'docs/readme' } },
+      },
+      /no lambda group has a trigger/,
+    ],
+    [
+      'an ECR delete',
+      { ...ecrImagePush, id: 'm15', detail: { ...ecrImagePush.detail, 'action-type': 'DELETE' } },
+      /not a successful push/,
+    ],
+    [
+      'a failed ECR push',
+      { ...ecrImagePush, id: 'm16', detail: { ...ecrImagePush.detail, result: 'FAILURE' } },
+      /not a successful push/,
+    ],
+    [
+      'ECR from an unwatched repository',
+      { ...ecrImagePush, id: 'm17', detail: { ...ecrImagePush.detail, 'repository-name': 'other' } },
+      /no ecs group has a trigger for repository other/,
+    ],
+  ];
+
+  it.each(malformed)(
+    'drops %s to the dead-letter queue with a clear reason, and writes nothing',
+    async (_what, event, reason) => {
+      await uniqueGroupFree();
+      const before = (await env.ctx.store.list({ limit: 100 })).length;
+      const outcome = await intake()(event);
+      expect(outcome.outcome).toBe('dropped');
+      expect(outcome.outcome === 'dropped' && outcome.reason).toMatch(reason);
+      expect(mocks.sqs).toHaveReceivedCommandWith(SendMessageCommand, { QueueUrl: DLQ });
+      expect(mocks.sfn).not.toHaveReceivedCommand(StartExecutionCommand);
+      expect(mocks.lambda).not.toHaveReceivedCommand(UpdateFunctionCodeCommand);
+      expect((await env.ctx.store.list({ limit: 100 })).length).toBe(before);
+    },
+  );
+});
+
+describe('the alarm handler', () => {
+  it('fails the bake of every deployment watching the alarm, from AWS’s Alarm State Change sample', async () => {
+    await uniqueGroupFree();
+    await env.ctx.store.create({
+      id: 'd-baking',
+      group: 'orders',
+      kind: 'lambda',
+      revision: '5',
+      configName: 'x',
+      schedule: { steps: [], totalSeconds: 0 },
+      alarms: ['orders-errors'],
+      autoRollback: { enabled: true, events: [] },
+      status: 'IN_PROGRESS',
+      percent: 10,
+      stepIndex: 0,
+      bakeToken: 'token-123',
+      executionName: 'd-baking',
+      createdAt: '2026-11-24T10:00:00.000Z',
+      updatedAt: '2026-11-24T10:00:00.000Z',
+    });
+    await env.ctx.store.lock('orders', 'd-baking');
+    expect(await makeAlarmHandler(() => env.ctx)(alarmStateChange)).toEqual({ ended: 1 });
+    expect(mocks.sfn).toHaveReceivedCommandExactlyOnceWith(SendTaskFailureCommand, {
+      taskToken: 'token-123',
+      error: 'AlarmFired',
+      cause: 'alarm orders-errors entered ALARM',
+    });
+    const ok = structuredClone(alarmStateChange);
+    ok.detail.state.value = 'OK';
+    expect(await makeAlarmHandler(() => env.ctx)(ok)).toEqual({ ended: 0 });
+    expect(await makeAlarmHandler(() => env.ctx)({ hello: 'world' })).toEqual({ ended: 0 });
+  });
+});
+
+describe('the task handlers', () => {
+  it('end a promoted bake themselves with SendTaskSuccess', async () => {
+    await env.ctx.store.create({
+      id: 'd-promoted',
+      group: 'orders',
+      kind: 'lambda',
+      revision: '5',
+      configName: 'x',
+      schedule: { steps: [], totalSeconds: 0 },
+      alarms: [],
+      autoRollback: { enabled: true, events: [] },
+      status: 'IN_PROGRESS',
+      percent: 10,
+      stepIndex: 0,
+      promoted: true,
+      executionName: 'd-promoted',
+      createdAt: '2026-11-24T10:00:00.000Z',
+      updatedAt: '2026-11-24T10:00:00.000Z',
+    });
+    const { SendTaskSuccessCommand } = await import('@aws-sdk/client-sfn');
+    mocks.sfn.on(SendTaskSuccessCommand).resolves({});
+    const out = await makeTaskHandlers(() => env.ctx).bake({
+      deploymentId: 'd-promoted',
+      stepIndex: 0,
+      bakeSeconds: 300,
+      taskToken: 'tok',
+    });
+    expect(out).toEqual({ outcome: 'skip' });
+    expect(mocks.sfn).toHaveReceivedCommandWith(SendTaskSuccessCommand, { taskToken: 'tok' });
+  });
+
+  it('the execution watchdog ignores succeeded executions and rolls back a deployment left in progress', async () => {
+    const handler = makeExecutionEndedHandler(() => env.ctx);
+    expect(
+      await handler({
+        'detail-type': 'Step Functions Execution Status Change',
+        detail: { status: 'SUCCEEDED', name: 'x' },
+      }),
+    ).toEqual({ ignored: 'SUCCEEDED' });
+    await env.ctx.store.create({
+      id: 'd-aborted',
+      group: 'orders',
+      kind: 'lambda',
+      revision: '5',
+      configName: 'x',
+      schedule: { steps: [], totalSeconds: 0 },
+      alarms: [],
+      autoRollback: { enabled: true, events: ['DEPLOYMENT_FAILURE'] },
+      status: 'CREATED',
+      percent: 0,
+      stepIndex: -1,
+      executionName: 'd-aborted',
+      createdAt: '2026-11-24T10:00:00.000Z',
+      updatedAt: '2026-11-24T10:00:00.000Z',
+    });
+    const out = await handler({
+      'detail-type': 'Step Functions Execution Status Change',
+      detail: { status: 'ABORTED', name: 'd-aborted', input: '{"deploymentId":"d-aborted"}' },
+    });
+    expect(out).toEqual({ status: 'FAILED' });
+    expect((await env.ctx.store.get('d-aborted'))?.reason).toBe('the execution ended ABORTED');
+  });
+});
