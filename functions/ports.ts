@@ -96,6 +96,8 @@ export interface StateChange {
   previousStatus: Status | undefined;
   reason?: string;
   at: string;
+  /** On ROLLED_BACK: milliseconds from the cause being caught to the routing restored. */
+  rollbackMs?: number;
 }
 
 export interface EventPublisher {

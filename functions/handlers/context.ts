@@ -16,6 +16,7 @@ import { EventBridgePublisher } from '../aws/eventbridge.ts';
 import { LambdaArtifactPublisher } from '../aws/lambda-artifacts.ts';
 import { LambdaHookRunner } from '../aws/lambda-hooks.ts';
 import { LambdaAliasRouter } from '../aws/lambda-router.ts';
+import { withMetrics } from '../aws/metrics.ts';
 import { StepFunctionsBakeSignals, StepFunctionsStarter } from '../aws/step-functions.ts';
 import { type GroupConfig, parseGroupConfigText } from '../core/group-config.ts';
 
@@ -61,19 +62,28 @@ export function aws(): AwsWiring {
     required(ENV.table),
     Date,
   );
-  const stateMachineArn = required(ENV.stateMachine);
+  // The task functions cannot know the state machine's ARN (it is built from theirs) and never start
+  // executions: only the API, intake and watchdog functions get it.
+  const stateMachineArn = process.env[ENV.stateMachine];
   const ctx: IntakeContext = {
     groups: groupsFromEnvironment(),
     router: new LambdaAliasRouter(lambda),
     alarms: new CloudWatchAlarmWatcher(new CloudWatchClient({})),
     hooks: new LambdaHookRunner(lambda),
     store,
-    events: new EventBridgePublisher(new EventBridgeClient({}), region),
+    events: withMetrics(new EventBridgePublisher(new EventBridgeClient({}), region)),
     clock: Date,
-    workflow: new StepFunctionsStarter(sfn, stateMachineArn),
+    workflow: stateMachineArn
+      ? new StepFunctionsStarter(sfn, stateMachineArn)
+      : {
+          start: () =>
+            Promise.reject(new Error(`${ENV.stateMachine} is not set: this function starts no executions`)),
+        },
     bakes: new StepFunctionsBakeSignals(sfn),
     artifacts: new LambdaArtifactPublisher(lambda),
-    executionUrl: (name) => executionConsoleUrl(region, stateMachineArn, name),
+    ...(stateMachineArn
+      ? { executionUrl: (name: string) => executionConsoleUrl(region, stateMachineArn, name) }
+      : {}),
   };
   wiring = { ctx, sqs: new SQSClient({}), deadLetterQueueUrl: process.env[ENV.deadLetterQueue] };
   return wiring;

@@ -56,6 +56,7 @@ export async function transition(
   to: Status,
   patch: Partial<Deployment> = {},
   reason?: string,
+  measures: { rollbackMs?: number } = {},
 ): Promise<Deployment> {
   if (deployment.status === to) return ctx.store.update(deployment.id, patch);
   const from = (['CREATED', 'IN_PROGRESS', 'ROLLING_BACK', 'FAILED', 'STOPPED'] as const).filter((s) =>
@@ -79,6 +80,7 @@ export async function transition(
     previousStatus: deployment.status,
     ...(reason ? { reason } : {}),
     at,
+    ...measures,
   });
   return updated;
 }

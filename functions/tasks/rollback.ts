@@ -25,6 +25,7 @@ export async function rollback(
   ctx: TaskContext,
   input: { deploymentId: string; error?: CaughtError; force?: boolean },
 ): Promise<RollbackOutput> {
+  const caughtAt = ctx.clock.now();
   const deployment = await load(ctx, input.deploymentId);
   const error = input.error?.Error ?? 'Unknown';
   const cause = causeOf(input.error?.Cause) || error;
@@ -68,7 +69,9 @@ export async function rollback(
   await note(ctx, deployment.id, 'shift', `routing restored: ${describeRouting(restored)}`, {
     routing: restored,
   });
-  const ended = await transition(ctx, rolling, 'ROLLED_BACK', { lastRouting: restored, percent: 0 }, cause);
+  const ended = await transition(ctx, rolling, 'ROLLED_BACK', { lastRouting: restored, percent: 0 }, cause, {
+    rollbackMs: Math.round(ctx.clock.now() - caughtAt),
+  });
   await ctx.store.unlock(deployment.group, deployment.id);
   return done(ended);
 }

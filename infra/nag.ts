@@ -1,0 +1,90 @@
+/**
+ * The cdk-nag AwsSolutions findings stepshift acknowledges, each by its exact finding id and with its
+ * reason. cdk-nag 3 acknowledges findings one by one (no prefix matching), so the ids are derived from
+ * the construct itself; any finding not listed here fails `cdk synth` and the infra tests.
+ */
+import { type CfnElement, Stack, Token, Validations } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import type { GroupConfig } from '../functions/core/group-config.ts';
+
+interface NagInputs {
+  scope: Construct;
+  config: GroupConfig;
+  tableElement: CfnElement;
+  taskFunctionElements: CfnElement[];
+  logLevel: 'ERROR' | 'ALL';
+}
+
+export function acknowledgeNagFindings({
+  scope,
+  config,
+  tableElement,
+  taskFunctionElements,
+  logLevel,
+}: NagInputs): void {
+  const stack = Stack.of(scope);
+  const ack = (id: string, reason: string) => Validations.of(scope).acknowledge({ id, reason });
+  const logical = (e: CfnElement) => stack.getLogicalId(e);
+  // cdk-nag renders pseudo parameters as <AWS::X> and concrete values as they are.
+  const shown = (value: string, pseudo: string) => (Token.isUnresolved(value) ? `<AWS::${pseudo}>` : value);
+  const partition = shown(stack.partition, 'Partition');
+  const region = shown(stack.region, 'Region');
+  const account = shown(stack.account, 'AccountId');
+
+  ack('AwsSolutions-L1', 'Node.js 22 is the Lambda runtime stepshift is built and tested for (DESIGN.md).');
+  ack(
+    `AwsSolutions-IAM4[Policy::arn:${partition}:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]`,
+    'Log writing for the functions only: the AWS managed policy names none of our resources.',
+  );
+  ack(
+    `AwsSolutions-IAM4[Policy::arn:${partition}:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]`,
+    'The account-level role API Gateway needs to write its access and execution logs.',
+  );
+  ack(
+    'AwsSolutions-IAM5[Resource::*]',
+    'Actions with no resource-level permission: X-Ray PutTraceSegments/PutTelemetryRecords (tracing), CloudWatch Logs delivery for the state machine, and states:SendTaskSuccess/SendTaskFailure (the task token is the authorization).',
+  );
+  ack(
+    `AwsSolutions-IAM5[Resource::<${logical(tableElement)}.Arn>/index/*]`,
+    'Queries on the indexes of stepshift’s own table.',
+  );
+  for (const element of taskFunctionElements) {
+    ack(
+      `AwsSolutions-IAM5[Resource::<${logical(element)}.Arn>:*]`,
+      'The state machine invokes its own task function, by any version or alias of it.',
+    );
+  }
+  for (const group of Object.values(config.groups)) {
+    if (group.kind !== 'lambda') continue;
+    const name = group.target.functionName;
+    const arn = name.startsWith('arn:')
+      ? name
+      : `arn:${partition}:lambda:${region}:${account}:function:${name}`;
+    ack(
+      `AwsSolutions-IAM5[Resource::${arn}:*]`,
+      `Reading the versions of ${name}, the declared function of group ${group.name}: any published version may be the revision.`,
+    );
+    for (const trigger of group.triggers) {
+      if (trigger.type !== 's3ObjectCreated') continue;
+      ack(
+        `AwsSolutions-IAM5[Resource::arn:${partition}:s3:::${trigger.bucket}/${trigger.keyPrefix ?? ''}*]`,
+        `Reading the artifacts uploaded under the declared prefix of group ${group.name}.`,
+      );
+    }
+  }
+  ack(
+    'AwsSolutions-COG4',
+    'The API uses IAM authorization (SigV4): operators and CI call it with their own credentials.',
+  );
+  ack(
+    'AwsSolutions-APIG3',
+    'The API is IAM-authorized and throttled; a WAF web ACL is left to the account that deploys it.',
+  );
+  ack('AwsSolutions-SQS3', 'This queue is itself the dead-letter queue of the event intake.');
+  if (logLevel === 'ERROR') {
+    ack(
+      'AwsSolutions-SF1',
+      'ERROR is the default level, keeping execution data out of logs; context logLevel=ALL logs everything.',
+    );
+  }
+}

@@ -1,0 +1,275 @@
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App, Stack, aws_sqs as sqs, Validations } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parseGroupConfig } from '../../functions/core/group-config.ts';
+import { SUBSTITUTIONS } from '../../functions/core/states.ts';
+import { ASL_PATH, StepShift } from '../../infra/stepshift.ts';
+
+const raw = {
+  groups: {
+    orders: {
+      kind: 'lambda',
+      target: { functionName: 'orders', alias: 'live' },
+      deploymentConfig: 'LambdaCanary10Percent5Minutes',
+      hooks: {
+        BeforeAllowTraffic: ['orders-smoke'],
+        AfterAllowTraffic: [{ functionName: 'orders-contract', timeoutSeconds: 600 }],
+      },
+      alarms: ['orders-5xx', 'orders-latency'],
+      triggers: [
+        { type: 's3ObjectCreated', bucket: 'artifacts', keyPrefix: 'orders/' },
+        { type: 'deploymentRequested' },
+      ],
+    },
+    billing: {
+      kind: 'lambda',
+      target: { functionName: 'arn:aws:lambda:eu-west-1:210987654321:function:billing', alias: 'prod' },
+      deploymentConfig: 'LambdaAllAtOnce',
+      alarms: ['billing-errors'],
+    },
+    web: {
+      kind: 'ecs',
+      target: {
+        cluster: 'shop',
+        blueService: 'web-blue',
+        greenService: 'web-green',
+        blueTargetGroup: 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/blue/1',
+        greenTargetGroup: 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/green/2',
+        listener: 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/shop/3/4',
+      },
+      deploymentConfig: 'ECSAllAtOnce',
+      triggers: [{ type: 'ecrPush', repository: 'shop/web', tags: ['release-*', 'stable'] }],
+    },
+  },
+};
+
+function synth(logLevel?: 'ERROR' | 'ALL') {
+  const outdir = mkdtempSync(join(tmpdir(), 'stepshift-cdk-'));
+  const app = new App({ outdir });
+  const stack = new Stack(app, 'Test', { env: { account: '123456789012', region: 'eu-west-1' } });
+  const stepshift = new StepShift(stack, 'StepShift', {
+    config: parseGroupConfig(raw),
+    configText: JSON.stringify(raw),
+    ...(logLevel ? { logLevel } : {}),
+  });
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  const assembly = app.synth();
+  return { app, stack, stepshift, template: Template.fromStack(stack), outdir, assembly };
+}
+
+let built: ReturnType<typeof synth>;
+beforeAll(() => {
+  built = synth();
+}, 120_000);
+
+// biome-ignore lint/suspicious/noExplicitAny: CloudFormation properties, read field by field in assertions
+type Props = Record<string, any>;
+const resources = (type: string) =>
+  Object.values(built.template.findResources(type)) as { Properties: Props }[];
+
+describe('the StepShift construct', () => {
+  it('synthesizes with zero unacknowledged cdk-nag AwsSolutions findings', () => {
+    const report = JSON.parse(readFileSync(join(built.outdir, 'validation-report.json'), 'utf8'));
+    expect(report.pluginReports.flatMap((r: { violations?: unknown[] }) => r.violations ?? [])).toEqual([]);
+  });
+
+  it('really runs cdk-nag: an unacknowledged finding fails synthesis', () => {
+    const app = new App({ outdir: mkdtempSync(join(tmpdir(), 'stepshift-nag-')) });
+    new sqs.Queue(new Stack(app, 'Bad'), 'PlainQueue');
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    expect(() => app.synth()).toThrow(/AwsSolutions-SQS[34]/);
+  });
+
+  it('creates an on-demand table with PITR, TTL, the store’s indexes and deletion protection', () => {
+    built.template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+      GlobalSecondaryIndexes: [
+        Match.objectLike({ IndexName: 'byGroup' }),
+        Match.objectLike({ IndexName: 'all' }),
+      ],
+      Replicas: [
+        Match.objectLike({
+          DeletionProtectionEnabled: true,
+          PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        }),
+      ],
+    });
+  });
+
+  it('runs the ASL file itself, with every task function substituted', () => {
+    const [machine] = resources('AWS::StepFunctions::StateMachine');
+    expect(machine?.Properties.StateMachineType).toBe('STANDARD');
+    expect(machine?.Properties.TracingConfiguration).toEqual({ Enabled: true });
+    expect(machine?.Properties.LoggingConfiguration.Level).toBe('ERROR');
+    const subs = machine?.Properties.DefinitionSubstitutions as Record<
+      string,
+      { 'Fn::GetAtt': [string, string] }
+    >;
+    expect(Object.keys(subs).sort()).toEqual([...SUBSTITUTIONS].sort());
+    const functions = built.template.findResources('AWS::Lambda::Function');
+    for (const [name, value] of Object.entries(subs)) {
+      const [logicalId, attribute] = value['Fn::GetAtt'];
+      expect(attribute, name).toBe('Arn');
+      expect(String(functions[logicalId]?.Properties.Handler).toLowerCase(), name).toBe(
+        `index.${name.replace(/FunctionArn$/, '')}handler`.toLowerCase(),
+      );
+    }
+    const key: string = machine?.Properties.DefinitionS3Location.Key;
+    const staged = readdirSync(built.outdir).find((f) => key.startsWith(f.replace(/^asset\./, '')));
+    expect(staged).toBeDefined();
+    expect(readFileSync(join(built.outdir, staged ?? ''), 'utf8')).toBe(readFileSync(ASL_PATH, 'utf8'));
+  });
+
+  it('logs ALL with execution data when asked', () => {
+    const all = synth('ALL');
+    const [machine] = Object.values(all.template.findResources('AWS::StepFunctions::StateMachine'));
+    expect(machine?.Properties.LoggingConfiguration).toMatchObject({
+      Level: 'ALL',
+      IncludeExecutionData: true,
+    });
+  }, 120_000);
+
+  it('bundles each function for Node 22 on arm64, minified with source maps', () => {
+    const functions = resources('AWS::Lambda::Function').filter((f) =>
+      f.Properties.Handler?.startsWith('index.'),
+    );
+    expect(functions).toHaveLength(11);
+    for (const f of functions) {
+      expect(f.Properties.Runtime).toBe('nodejs22.x');
+      expect(f.Properties.Architectures).toEqual(['arm64']);
+      expect(f.Properties.TracingConfig).toEqual({ Mode: 'Active' });
+      expect(f.Properties.Environment.Variables.NODE_OPTIONS).toBe('--enable-source-maps');
+    }
+  });
+
+  it('puts the API behind IAM auth on every route, with request validation, throttling and access logs', () => {
+    const methods = resources('AWS::ApiGateway::Method');
+    expect(methods.length).toBe(7);
+    for (const m of methods) expect(m.Properties.AuthorizationType).toBe('AWS_IAM');
+    const paths = resources('AWS::ApiGateway::Resource')
+      .map((r) => r.Properties.PathPart)
+      .sort();
+    expect(paths).toEqual(['deployments', 'groups', 'promote', 'rollback', 'stop', '{id}']);
+    const post = methods.find((m) => m.Properties.HttpMethod === 'POST' && m.Properties.RequestModels);
+    expect(post?.Properties.RequestValidatorId).toBeDefined();
+    built.template.hasResourceProperties('AWS::ApiGateway::Model', {
+      Schema: Match.objectLike({ required: ['group', 'revision'] }),
+    });
+    built.template.hasResourceProperties('AWS::ApiGateway::Stage', {
+      StageName: 'v1',
+      AccessLogSetting: Match.objectLike({ DestinationArn: Match.anyValue() }),
+      MethodSettings: [Match.objectLike({ ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 })],
+    });
+  });
+
+  it('creates one rule per trigger with the exact event pattern, and the alarm and watchdog rules', () => {
+    const patterns = resources('AWS::Events::Rule').map((r) => r.Properties.EventPattern);
+    expect(patterns).toContainEqual({
+      source: ['aws.s3'],
+      'detail-type': ['Object Created'],
+      detail: { bucket: { name: ['artifacts'] }, object: { key: [{ prefix: 'orders/' }] } },
+    });
+    expect(patterns).toContainEqual({
+      source: ['stepshift'],
+      'detail-type': ['Deployment Requested'],
+      detail: { group: ['orders'] },
+    });
+    expect(patterns).toContainEqual({
+      source: ['aws.ecr'],
+      'detail-type': ['ECR Image Action'],
+      detail: {
+        'action-type': ['PUSH'],
+        result: ['SUCCESS'],
+        'repository-name': ['shop/web'],
+        'image-tag': [{ prefix: 'release-' }, 'stable'],
+      },
+    });
+    expect(patterns).toContainEqual({
+      source: ['aws.cloudwatch'],
+      'detail-type': ['CloudWatch Alarm State Change'],
+      detail: { alarmName: ['orders-5xx', 'orders-latency', 'billing-errors'], state: { value: ['ALARM'] } },
+    });
+    const watchdog = patterns.find((p) => p.source[0] === 'aws.states');
+    expect(watchdog).toMatchObject({
+      'detail-type': ['Step Functions Execution Status Change'],
+      detail: {
+        status: ['FAILED', 'TIMED_OUT', 'ABORTED'],
+        stateMachineArn: [{ Ref: expect.stringMatching(/^StepShiftDeployment/) }],
+      },
+    });
+    const intake = resources('AWS::Events::Rule').filter((r) =>
+      r.Properties.Description?.includes('starts a deployment'),
+    );
+    for (const rule of intake) {
+      expect(rule.Properties.Targets[0]).toMatchObject({
+        DeadLetterConfig: { Arn: expect.anything() },
+        RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 3600 },
+      });
+    }
+    expect(intake).toHaveLength(3);
+  });
+
+  it('grants no lambda:* or ecs:*, and Resource * only for actions AWS offers no resource for', () => {
+    const statements = resources('AWS::IAM::Policy').flatMap((p) => p.Properties.PolicyDocument.Statement);
+    const actions = (s: { Action: string | string[] }) => [s.Action].flat();
+    for (const s of statements) {
+      expect(actions(s)).not.toContain('lambda:*');
+      expect(actions(s)).not.toContain('ecs:*');
+      if (s.Resource === '*' || (Array.isArray(s.Resource) && s.Resource.includes('*'))) {
+        for (const action of actions(s)) {
+          expect(action).toMatch(
+            /^(xray:PutTraceSegments|xray:PutTelemetryRecords|xray:GetSamplingRules|xray:GetSamplingTargets|states:SendTaskSuccess|states:SendTaskFailure|logs:(CreateLogDelivery|GetLogDelivery|UpdateLogDelivery|DeleteLogDelivery|ListLogDeliveries|PutResourcePolicy|DescribeResourcePolicies|DescribeLogGroups))$/,
+          );
+        }
+      }
+    }
+  });
+
+  it('names exactly the declared aliases, versions, hooks and alarms', () => {
+    const statements = resources('AWS::IAM::Policy').flatMap((p) => p.Properties.PolicyDocument.Statement);
+    const resourcesFor = (action: string) =>
+      JSON.stringify(
+        statements.filter((s) => [s.Action].flat().includes(action)).flatMap((s) => [s.Resource].flat()),
+      );
+    const updateAlias = resourcesFor('lambda:UpdateAlias');
+    expect(updateAlias).toContain(':function:orders"');
+    expect(updateAlias).toContain(':function:orders:live"');
+    expect(updateAlias).toContain('arn:aws:lambda:eu-west-1:210987654321:function:billing:prod');
+    expect(updateAlias).not.toContain('smoke');
+    const invoke = resourcesFor('lambda:InvokeFunction');
+    expect(invoke).toContain(':function:orders-smoke');
+    expect(invoke).toContain(':function:orders-contract');
+    expect(invoke).not.toMatch(/:function:orders"/);
+    const alarms = resourcesFor('cloudwatch:DescribeAlarms');
+    for (const a of ['orders-5xx', 'orders-latency', 'billing-errors'])
+      expect(alarms).toContain(`:alarm:${a}`);
+    const publish = resourcesFor('lambda:PublishVersion');
+    expect(publish).toContain(':function:orders"');
+    expect(publish).not.toContain('billing');
+    expect(resourcesFor('s3:GetObject')).toContain(':s3:::artifacts/orders/*');
+  });
+
+  it('has a dashboard of deployments started, succeeded and rolled back, and rollback latency', () => {
+    const [dashboard] = resources('AWS::CloudWatch::Dashboard');
+    const body = JSON.stringify(dashboard?.Properties.DashboardBody);
+    for (const text of [
+      'StepShift',
+      'Deployments',
+      'started',
+      'succeeded',
+      'rolled back',
+      'RollbackLatency',
+    ]) {
+      expect(body).toContain(text);
+    }
+  });
+});
