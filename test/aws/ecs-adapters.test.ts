@@ -48,11 +48,9 @@ const forward = (weights: [string, number][]) => ({
 beforeEach(() => {
   elb.reset();
   ecs.reset();
-  elb
-    .on(DescribeListenersCommand)
-    .resolves({
-      Listeners: [{ ListenerArn: LISTENER, DefaultActions: [authenticate, forward([[BLUE, 1]])] }],
-    });
+  elb.on(DescribeListenersCommand).resolves({
+    Listeners: [{ ListenerArn: LISTENER, DefaultActions: [authenticate, forward([[BLUE, 1]])] }],
+  });
   elb.on(ModifyListenerCommand).resolves({});
   elb.on(ModifyRuleCommand).resolves({});
 });
@@ -241,11 +239,9 @@ describe('the ECS services adapter', () => {
       },
       tags: [{ key: 'team', value: 'shop' }],
     });
-    ecs
-      .on(RegisterTaskDefinitionCommand)
-      .resolves({
-        taskDefinition: { taskDefinitionArn: 'arn:aws:ecs:eu-west-1:123456789012:task-definition/web:8' },
-      });
+    ecs.on(RegisterTaskDefinitionCommand).resolves({
+      taskDefinition: { taskDefinitionArn: 'arn:aws:ecs:eu-west-1:123456789012:task-definition/web:8' },
+    });
     const arn = await new EcsServices(new ECSClient({})).registerImage('web:7', 'web', 'repo/web@sha256:abc');
     expect(arn).toBe('arn:aws:ecs:eu-west-1:123456789012:task-definition/web:8');
     expect(ecs).toHaveReceivedCommandExactlyOnceWith(RegisterTaskDefinitionCommand, {
