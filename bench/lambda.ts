@@ -29,8 +29,7 @@ async function local(deploymentConfig: unknown, speed: number, alarms: string[] 
       for (const name of alarms) {
         account.defineAlarm({
           name,
-          functionName: 'bench',
-          alias: 'live',
+          target: 'bench',
           metric: 'ErrorRate',
           threshold: 0.05,
           periodSeconds: 60,

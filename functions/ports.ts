@@ -3,6 +3,7 @@
  * adapters (functions/aws) and the simulated account (local/) implement them; tasks never know which.
  */
 
+import type { AlbRouting } from './core/alb.ts';
 import type { Deployment, Routing, Status, TimelineEntry } from './core/deployment.ts';
 import type { LambdaGroup } from './core/group-config.ts';
 
@@ -21,6 +22,39 @@ export interface TrafficRouter {
   shiftTo(group: LambdaGroup, from: Routing, revision: string, percent: number): Promise<Routing>;
   /** Puts back exactly the routing recorded before the first shift. Idempotent. */
   restore(group: LambdaGroup, snapshot: Routing): Promise<Routing>;
+}
+
+/** Where an ECS group's weights live: a listener's default actions, or a listener rule. */
+export type ForwardLocation = { listener: string } | { rule: string };
+
+/** The weighted forward action of an ALB listener or rule (ECS groups). */
+export interface LoadBalancer {
+  /** The forward action's weights. Read-only. */
+  current(where: ForwardLocation): Promise<AlbRouting>;
+  /** Sets exactly these weights, leaving every other action and setting as it was. Idempotent. */
+  set(where: ForwardLocation, routing: AlbRouting): Promise<AlbRouting>;
+}
+
+export interface ServiceState {
+  taskDefinition: string;
+  desiredCount: number;
+  runningCount: number;
+  rollout: 'IN_PROGRESS' | 'COMPLETED' | 'FAILED';
+  failedTasks: number;
+  lastEvent?: string;
+}
+
+/** The two ECS services of an ECS group. */
+export interface ServiceScaler {
+  describe(cluster: string, service: string): Promise<ServiceState>;
+  /** Points the service at a task definition with a desired count. Idempotent. */
+  update(
+    cluster: string,
+    service: string,
+    change: { taskDefinition?: string; desiredCount: number },
+  ): Promise<void>;
+  /** Registers `base` again with one container's image replaced; returns the new revision. */
+  registerImage(base: string, container: string, image: string): Promise<string>;
 }
 
 /** What an alarm reads, as a union: "could not read the alarm" is not "alarm OK". */

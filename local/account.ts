@@ -5,15 +5,21 @@
  * weights within [0, 1], the additional version differs from the primary, a RevisionId that changes
  * on every update — and implements the ports directly (no pure-JS emulator of these services exists).
  */
+
+import { type AlbRouting, albRuleBroken } from '../functions/core/alb.ts';
 import { describeRouting, type LambdaRouting } from '../functions/core/deployment.ts';
 import { StepShiftError, Transient } from '../functions/core/errors.ts';
 import type { LambdaGroup } from '../functions/core/group-config.ts';
 import type {
   AlarmState,
   AlarmWatcher,
+  ForwardLocation,
   HookPayload,
   HookResult,
   HookRunner,
+  LoadBalancer,
+  ServiceScaler,
+  ServiceState,
   TrafficRouter,
 } from '../functions/ports.ts';
 import type { VirtualClock } from './clock.ts';
@@ -41,8 +47,8 @@ interface LambdaFunction {
 
 export interface AlarmDefinition {
   name: string;
-  functionName: string;
-  alias: string;
+  /** What the alarm watches: a function name, or a target group ARN. */
+  target: string;
   metric: 'ErrorRate' | 'LatencyAverage';
   /** ALARM when the metric is above this (a fraction for ErrorRate, ms for latency). */
   threshold: number;
@@ -64,7 +70,9 @@ export type HookFunction = (payload: HookPayload) => HookResult | Promise<HookRe
 
 export interface Invocation {
   at: number;
-  functionName: string;
+  /** The function name, or the target group ARN, the request went through. */
+  target: string;
+  /** The function version, or the task definition, that served it. */
   version: string;
   error: boolean;
   latencyMs: number;
@@ -72,9 +80,9 @@ export interface Invocation {
 
 export type AlarmListener = (name: string, state: AlarmState, previous: AlarmState) => void;
 
-type Fault = { operation: 'UpdateAlias' | 'GetAlias'; remaining: number };
+type Fault = { operation: 'UpdateAlias' | 'GetAlias' | 'ModifyListener'; remaining: number };
 
-export class SimulatedAccount implements TrafficRouter, AlarmWatcher, HookRunner {
+export class SimulatedAccount implements TrafficRouter, AlarmWatcher, HookRunner, ServiceScaler {
   private readonly functions = new Map<string, LambdaFunction>();
   private readonly alarms = new Map<string, AlarmRuntime>();
   private readonly hookFunctions = new Map<string, HookFunction>();
@@ -200,7 +208,7 @@ export class SimulatedAccount implements TrafficRouter, AlarmWatcher, HookRunner
           if (!profile) continue;
           this.invocations.push({
             at: now - this.random() * elapsedS * 1000,
-            functionName: name,
+            target: name,
             version,
             error: this.random() < profile.errorRate,
             latencyMs: profile.latencyMs * (0.5 + this.random()),
@@ -215,6 +223,7 @@ export class SimulatedAccount implements TrafficRouter, AlarmWatcher, HookRunner
     ) {
       this.invocations = this.invocations.filter((i) => i.at >= horizon).slice(-50_000);
     }
+    this.ecsTick(now, elapsedS);
     for (const alarm of this.alarms.values()) this.evaluate(alarm, now);
   }
 
@@ -225,7 +234,7 @@ export class SimulatedAccount implements TrafficRouter, AlarmWatcher, HookRunner
     }
     const { def } = alarm;
     const window = this.invocations.filter(
-      (i) => i.functionName === def.functionName && i.at > now - def.periodSeconds * 1000 && i.at <= now,
+      (i) => i.target === def.target && i.at > now - def.periodSeconds * 1000 && i.at <= now,
     );
     if (window.length === 0) {
       this.setState(alarm, 'INSUFFICIENT_DATA');
@@ -359,10 +368,207 @@ export class SimulatedAccount implements TrafficRouter, AlarmWatcher, HookRunner
     return a;
   }
 
+  // ── ECS services and the ALB (ECS groups) ──
+
+  private readonly taskDefinitions = new Map<string, TaskDefinition>();
+  private readonly services = new Map<string, SimService>();
+  private readonly albListeners = new Map<string, Record<string, number>>();
+  private readonly targetGroupService = new Map<string, string>();
+  private readonly imageProfiles = new Map<string, ImageProfile>();
+  /** Virtual seconds a service takes to become steady after an update. */
+  steadySeconds = 60;
+
+  /** Registers a task definition revision; returns its ARN. */
+  registerTaskDefinition(family: string, containers: { name: string; image: string }[]): string {
+    const revision = [...this.taskDefinitions.values()].filter((t) => t.family === family).length + 1;
+    const arn = `arn:aws:ecs:us-east-1:000000000000:task-definition/${family}:${revision}`;
+    this.taskDefinitions.set(arn, { family, revision, containers });
+    this.onChange?.();
+    return arn;
+  }
+
+  /** How tasks of an image behave: error rate and latency, and whether they fail to start. */
+  defineImage(image: string, profile: ImageProfile): void {
+    this.imageProfiles.set(image, profile);
+  }
+
+  createService(
+    cluster: string,
+    name: string,
+    taskDefinition: string,
+    desiredCount: number,
+    targetGroup: string,
+  ): void {
+    this.services.set(`${cluster}/${name}`, {
+      taskDefinition,
+      desiredCount,
+      runningCount: desiredCount,
+      rollout: 'COMPLETED',
+      failedTasks: 0,
+      changedAt: this.clock.now(),
+      events: [],
+    });
+    this.targetGroupService.set(targetGroup, `${cluster}/${name}`);
+    this.onChange?.();
+  }
+
+  createListener(arn: string, weights: Record<string, number>, rps = 40): void {
+    this.albListeners.set(arn, { ...weights });
+    this.listenerRps.set(arn, rps);
+    this.onChange?.();
+  }
+  private readonly listenerRps = new Map<string, number>();
+
+  /** Changes a listener behind stepshift's back (drift). */
+  setListenerWeights(arn: string, weights: Record<string, number>): void {
+    this.albListeners.set(arn, { ...weights });
+    this.onChange?.();
+  }
+
+  listenerWeights(arn: string): Record<string, number> {
+    return { ...(this.albListeners.get(arn) ?? {}) };
+  }
+
+  service(cluster: string, name: string): ServiceState {
+    const s = this.services.get(`${cluster}/${name}`);
+    if (!s) throw new StepShiftError(`ServiceNotFoundException: ${cluster}/${name}`);
+    const { changedAt: _c, events, ...state } = s;
+    return { ...state, ...(events[0] ? { lastEvent: events[0] } : {}) };
+  }
+
+  async describe(cluster: string, service: string): Promise<ServiceState> {
+    this.record('DescribeServices', { cluster, service });
+    return this.service(cluster, service);
+  }
+
+  async update(
+    cluster: string,
+    service: string,
+    change: { taskDefinition?: string; desiredCount: number },
+  ): Promise<void> {
+    this.record('UpdateService', { cluster, service, ...change });
+    const s = this.services.get(`${cluster}/${service}`);
+    if (!s) throw new StepShiftError(`ServiceNotFoundException: ${cluster}/${service}`);
+    if (change.taskDefinition && !this.taskDefinitions.has(change.taskDefinition)) {
+      throw new StepShiftError(`ClientException: TaskDefinition not found: ${change.taskDefinition}`);
+    }
+    const changed =
+      (change.taskDefinition && change.taskDefinition !== s.taskDefinition) ||
+      change.desiredCount !== s.desiredCount;
+    if (!changed) return;
+    s.taskDefinition = change.taskDefinition ?? s.taskDefinition;
+    s.desiredCount = change.desiredCount;
+    s.rollout = 'IN_PROGRESS';
+    s.failedTasks = 0;
+    s.changedAt = this.clock.now();
+    if (change.desiredCount === 0) s.runningCount = 0;
+    this.onChange?.();
+  }
+
+  async registerImage(base: string, container: string, image: string): Promise<string> {
+    this.record('RegisterTaskDefinition', { base, container, image });
+    const td = this.taskDefinitions.get(base);
+    if (!td) throw new StepShiftError(`ClientException: Unable to describe task definition ${base}`);
+    if (!td.containers.some((c) => c.name === container)) {
+      throw new StepShiftError(`task definition ${base} has no container named ${container}`);
+    }
+    return this.registerTaskDefinition(
+      td.family,
+      td.containers.map((c) => (c.name === container ? { ...c, image } : c)),
+    );
+  }
+
+  async set(where: ForwardLocation, routing: AlbRouting): Promise<AlbRouting> {
+    const arn = 'listener' in where ? where.listener : where.rule;
+    this.record('ModifyListener', { arn, weights: routing.weights });
+    this.fault('ModifyListener');
+    const broken = albRuleBroken(routing);
+    if (broken) throw new StepShiftError(`ValidationError: ${broken}`);
+    if (!this.albListeners.has(arn)) throw new StepShiftError(`ListenerNotFoundException: ${arn}`);
+    this.albListeners.set(arn, { ...routing.weights });
+    this.onChange?.();
+    return { kind: 'ecs', weights: { ...routing.weights } };
+  }
+
+  /** The ALB as the LoadBalancer port (the account's own current() is the Lambda router's). */
+  readonly loadBalancer: LoadBalancer = {
+    current: (where) => this.weights(where),
+    set: (where, routing) => this.set(where, routing),
+  };
+
+  async weights(where: ForwardLocation): Promise<AlbRouting> {
+    const arn = 'listener' in where ? where.listener : where.rule;
+    this.record('DescribeListeners', { arn });
+    const weights = this.albListeners.get(arn);
+    if (!weights) throw new StepShiftError(`ListenerNotFoundException: ${arn}`);
+    return { kind: 'ecs', weights: { ...weights } };
+  }
+
+  private profileOf(taskDefinition: string): ImageProfile {
+    const td = this.taskDefinitions.get(taskDefinition);
+    const images =
+      td?.containers.map((c) => this.imageProfiles.get(c.image)).filter((p): p is ImageProfile => !!p) ?? [];
+    return images.find((p) => p.failsToStart) ?? images[0] ?? { errorRate: 0.002, latencyMs: 40 };
+  }
+
+  private ecsTick(now: number, elapsedS: number): void {
+    for (const s of this.services.values()) {
+      if (s.rollout !== 'IN_PROGRESS' || now - s.changedAt < this.steadySeconds * 1000) continue;
+      if (s.desiredCount > 0 && this.profileOf(s.taskDefinition).failsToStart) {
+        s.rollout = 'FAILED';
+        s.failedTasks = s.desiredCount;
+        s.runningCount = 0;
+        s.events.unshift(`tasks failed to start: CannotPullContainerError for ${s.taskDefinition}`);
+      } else {
+        s.rollout = 'COMPLETED';
+        s.runningCount = s.desiredCount;
+        s.events.unshift(`has reached a steady state with ${s.desiredCount} tasks`);
+      }
+      this.onChange?.();
+    }
+    for (const [listener, weights] of this.albListeners) {
+      const total = Object.values(weights).reduce((a, b) => a + b, 0);
+      if (total === 0) continue;
+      const expected = (this.listenerRps.get(listener) ?? 40) * elapsedS;
+      const count = Math.floor(expected) + (this.random() < expected % 1 ? 1 : 0);
+      for (let i = 0; i < count; i++) {
+        let r = this.random() * total;
+        let tg = Object.keys(weights)[0] ?? '';
+        for (const [arn, w] of Object.entries(weights)) {
+          if (r < w) {
+            tg = arn;
+            break;
+          }
+          r -= w;
+        }
+        const service = this.services.get(this.targetGroupService.get(tg) ?? '');
+        const profile = service ? this.profileOf(service.taskDefinition) : undefined;
+        const healthy = !!service && service.runningCount > 0 && !!profile;
+        this.invocations.push({
+          at: now - this.random() * elapsedS * 1000,
+          target: tg,
+          version: service?.taskDefinition ?? 'none',
+          error: !healthy || this.random() < (profile?.errorRate ?? 1),
+          latencyMs: (profile?.latencyMs ?? 5) * (0.5 + this.random()),
+        });
+      }
+    }
+  }
+
   // ── persistence: the control-plane state survives a restart ──
 
   snapshot(): AccountSnapshot {
     return {
+      ecs: {
+        taskDefinitions: [...this.taskDefinitions].map(([arn, td]) => ({ arn, ...td })),
+        services: [...this.services].map(([key, svc]) => ({ key, ...svc })),
+        listeners: [...this.albListeners].map(([arn, weights]) => ({
+          arn,
+          weights,
+          rps: this.listenerRps.get(arn) ?? 40,
+        })),
+        targetGroups: [...this.targetGroupService].map(([arn, service]) => ({ arn, service })),
+      },
       functions: [...this.functions].map(([name, fn]) => ({
         name,
         rps: fn.rps,
@@ -373,6 +579,14 @@ export class SimulatedAccount implements TrafficRouter, AlarmWatcher, HookRunner
   }
 
   load(snapshot: AccountSnapshot): void {
+    for (const { arn, ...td } of snapshot.ecs?.taskDefinitions ?? []) this.taskDefinitions.set(arn, td);
+    for (const { key, ...svc } of snapshot.ecs?.services ?? []) this.services.set(key, svc);
+    for (const { arn, weights, rps } of snapshot.ecs?.listeners ?? []) {
+      this.albListeners.set(arn, weights);
+      this.listenerRps.set(arn, rps);
+    }
+    for (const { arn, service } of snapshot.ecs?.targetGroups ?? [])
+      this.targetGroupService.set(arn, service);
     this.functions.clear();
     for (const f of snapshot.functions) {
       this.functions.set(f.name, {
@@ -383,12 +597,34 @@ export class SimulatedAccount implements TrafficRouter, AlarmWatcher, HookRunner
     }
   }
 
-  describe(functionName: string, alias: string): string {
+  describeAlias(functionName: string, alias: string): string {
     return describeRouting(this.aliasRouting(functionName, alias));
   }
 }
 
+interface TaskDefinition {
+  family: string;
+  revision: number;
+  containers: { name: string; image: string }[];
+}
+
+export interface ImageProfile extends VersionProfile {
+  /** Tasks of this image never start (a bad image, a missing secret). */
+  failsToStart?: boolean;
+}
+
+interface SimService extends ServiceState {
+  changedAt: number;
+  events: string[];
+}
+
 export interface AccountSnapshot {
+  ecs?: {
+    taskDefinitions: ({ arn: string } & TaskDefinition)[];
+    services: ({ key: string } & SimService)[];
+    listeners: { arn: string; weights: Record<string, number>; rps: number }[];
+    targetGroups: { arn: string; service: string }[];
+  };
   functions: {
     name: string;
     rps: number;

@@ -80,7 +80,7 @@ export async function runLocal(options: DemoOptions): Promise<{ outcomes: Record
     await local.workflow.execution(deployment.executionName)?.done;
     const { deployment: end } = await getDeployment(local.ctx, deployment.id);
     outcomes[group] = end.status;
-    print(summary(end, local.account.describe(group, 'live')));
+    print(summary(end, local.account.describeAlias(group, 'live')));
   };
 
   try {

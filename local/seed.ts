@@ -36,8 +36,7 @@ export function seedExampleAccount(
   ] as const) {
     account.defineAlarm({
       name,
-      functionName: fn,
-      alias: 'live',
+      target: fn,
       metric: 'ErrorRate',
       threshold: 0.02,
       periodSeconds: 30,
@@ -46,8 +45,7 @@ export function seedExampleAccount(
   }
   account.defineAlarm({
     name: 'orders-api-p99-latency',
-    functionName: 'orders-api',
-    alias: 'live',
+    target: 'orders-api',
     metric: 'LatencyAverage',
     threshold: 500,
     periodSeconds: 60,

@@ -13,12 +13,10 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { type AlbRouting, albRuleBroken } from '../core/alb.ts';
 import { StepShiftError } from '../core/errors.ts';
+import type { ForwardLocation, LoadBalancer } from '../ports.ts';
 import { call } from './errors.ts';
 
-/** Where the weights live: a listener's default actions, or a listener rule's actions. */
-export type ForwardLocation = { listener: string } | { rule: string };
-
-export class AlbRouter {
+export class AlbRouter implements LoadBalancer {
   constructor(private readonly client: ElasticLoadBalancingV2Client) {}
 
   async current(where: ForwardLocation): Promise<AlbRouting> {

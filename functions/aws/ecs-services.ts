@@ -12,20 +12,10 @@ import {
   UpdateServiceCommand,
 } from '@aws-sdk/client-ecs';
 import { StepShiftError } from '../core/errors.ts';
+import type { ServiceScaler, ServiceState } from '../ports.ts';
 import { call } from './errors.ts';
 
-export interface ServiceState {
-  taskDefinition: string;
-  desiredCount: number;
-  runningCount: number;
-  /** The rollout of the service's primary deployment. */
-  rollout: 'IN_PROGRESS' | 'COMPLETED' | 'FAILED';
-  failedTasks: number;
-  /** The newest service event, for a clear failure message. */
-  lastEvent?: string;
-}
-
-export class EcsServices {
+export class EcsServices implements ServiceScaler {
   constructor(private readonly client: ECSClient) {}
 
   async describe(cluster: string, service: string): Promise<ServiceState> {

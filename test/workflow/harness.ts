@@ -59,8 +59,7 @@ export async function scenario(
         for (const alarm of g.alarms ?? []) {
           account.defineAlarm({
             name: alarm,
-            functionName: name,
-            alias: 'live',
+            target: name,
             metric: 'ErrorRate',
             threshold: 0.05,
             periodSeconds: 60,
