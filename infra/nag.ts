@@ -42,7 +42,7 @@ export function acknowledgeNagFindings({
   );
   ack(
     'AwsSolutions-IAM5[Resource::*]',
-    'Actions with no resource-level permission: X-Ray PutTraceSegments/PutTelemetryRecords (tracing), CloudWatch Logs delivery for the state machine, and states:SendTaskSuccess/SendTaskFailure (the task token is the authorization).',
+    'Actions with no resource-level permission: X-Ray PutTraceSegments/PutTelemetryRecords (tracing), CloudWatch Logs delivery for the state machine, states:SendTaskSuccess/SendTaskFailure (the task token is the authorization), elasticloadbalancing:DescribeListeners/DescribeRules, and ecs:DescribeTaskDefinition/RegisterTaskDefinition/TagResource.',
   );
   ack(
     `AwsSolutions-IAM5[Resource::<${logical(tableElement)}.Arn>/index/*]`,

@@ -28,7 +28,7 @@ import {
 import { Construct } from 'constructs';
 import { INDEX_ALL, INDEX_BY_GROUP, TTL_ATTRIBUTE } from '../functions/aws/dynamo-store.ts';
 import { EVENT_SOURCE } from '../functions/aws/eventbridge.ts';
-import type { GroupConfig, LambdaGroup } from '../functions/core/group-config.ts';
+import type { EcsGroup, GroupConfig, LambdaGroup } from '../functions/core/group-config.ts';
 import type { Substitution } from '../functions/core/states.ts';
 import { ENV } from '../functions/handlers/context.ts';
 import { acknowledgeNagFindings } from './nag.ts';
@@ -58,6 +58,10 @@ type FnName =
   | 'Bake'
   | 'Finalize'
   | 'RollBack'
+  | 'Install'
+  | 'CheckSteady'
+  | 'TestTraffic'
+  | 'ScaleDownOld'
   | 'Api'
   | 'Intake'
   | 'AlarmIntake'
@@ -134,6 +138,10 @@ export class StepShift extends Construct {
       Bake: fn('Bake', 'tasks.ts', 'bakeHandler'),
       Finalize: fn('Finalize', 'tasks.ts', 'finalizeHandler'),
       RollBack: fn('RollBack', 'tasks.ts', 'rollbackHandler'),
+      Install: fn('Install', 'tasks.ts', 'installHandler'),
+      CheckSteady: fn('CheckSteady', 'tasks.ts', 'checkSteadyHandler'),
+      TestTraffic: fn('TestTraffic', 'tasks.ts', 'testTrafficHandler'),
+      ScaleDownOld: fn('ScaleDownOld', 'tasks.ts', 'scaleDownOldHandler'),
       Api: fn('Api', 'api.ts', 'handler', Duration.seconds(29)),
       Intake: fn('Intake', 'events.ts', 'intakeHandler', Duration.minutes(2)),
       AlarmIntake: fn('AlarmIntake', 'events.ts', 'alarmHandler'),
@@ -154,6 +162,10 @@ export class StepShift extends Construct {
       BakeFunctionArn: f.Bake.functionArn,
       FinalizeFunctionArn: f.Finalize.functionArn,
       RollBackFunctionArn: f.RollBack.functionArn,
+      InstallFunctionArn: f.Install.functionArn,
+      CheckSteadyFunctionArn: f.CheckSteady.functionArn,
+      TestTrafficFunctionArn: f.TestTraffic.functionArn,
+      ScaleDownOldFunctionArn: f.ScaleDownOld.functionArn,
     };
     this.stateMachine = new sfn.StateMachine(this, 'Deployment', {
       definitionBody: sfn.DefinitionBody.fromFile(ASL_PATH),
@@ -244,6 +256,67 @@ export class StepShift extends Construct {
     );
     // AWS offers no resource-level permission for task-token calls: the token is the authorization.
     allow([f.Bake, f.Api, f.AlarmIntake], ['states:SendTaskSuccess', 'states:SendTaskFailure'], ['*']);
+
+    // ECS groups: the declared services, listeners and listener rules.
+    const ecsGroups = groups.filter((g): g is EcsGroup => g.kind === 'ecs');
+    const serviceArns = ecsGroups.flatMap((g) => {
+      const cluster = g.target.cluster.split('/').pop() ?? g.target.cluster;
+      return [g.target.blueService, g.target.greenService].map((svc) =>
+        stack.formatArn({ service: 'ecs', resource: 'service', resourceName: `${cluster}/${svc}` }),
+      );
+    });
+    const listenerArns = ecsGroups.flatMap((g) =>
+      [g.target.listener, g.target.testListener].filter((a): a is string => !!a),
+    );
+    const ruleArns = ecsGroups.flatMap((g) => (g.target.listenerRule ? [g.target.listenerRule] : []));
+    const albUsers = [
+      f.Prepare,
+      f.ShiftTraffic,
+      f.Finalize,
+      f.RollBack,
+      f.TestTraffic,
+      f.Api,
+      f.Intake,
+      f.ExecutionEnded,
+    ];
+    if (ecsGroups.length > 0) {
+      // ELB Describe* actions have no resource-level permission.
+      allow(
+        albUsers,
+        ['elasticloadbalancing:DescribeListeners', 'elasticloadbalancing:DescribeRules'],
+        ['*'],
+      );
+      allow([f.Prepare, f.Install, f.CheckSteady, f.Api, f.Intake], ['ecs:DescribeServices'], serviceArns);
+      allow([f.Install, f.ScaleDownOld, f.RollBack, f.ExecutionEnded], ['ecs:UpdateService'], serviceArns);
+      // DescribeTaskDefinition and RegisterTaskDefinition have no resource-level permission.
+      allow(
+        [f.Install],
+        ['ecs:DescribeTaskDefinition', 'ecs:RegisterTaskDefinition', 'ecs:TagResource'],
+        ['*'],
+      );
+      const roles = [...new Set(ecsGroups.flatMap((g) => g.target.taskRoles ?? []))];
+      if (roles.length > 0) {
+        for (const each of [f.Install]) {
+          each.addToRolePolicy(
+            new iam.PolicyStatement({
+              actions: ['iam:PassRole'],
+              resources: roles,
+              conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
+            }),
+          );
+        }
+      }
+    }
+    allow(
+      [f.ShiftTraffic, f.Finalize, f.RollBack, f.TestTraffic, f.ExecutionEnded],
+      ['elasticloadbalancing:ModifyListener'],
+      listenerArns,
+    );
+    allow(
+      [f.ShiftTraffic, f.Finalize, f.RollBack, f.ExecutionEnded],
+      ['elasticloadbalancing:ModifyRule'],
+      ruleArns,
+    );
 
     const s3Groups = lambdaGroups.filter((g) => g.triggers.some((t) => t.type === 's3ObjectCreated'));
     allow(

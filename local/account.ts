@@ -430,6 +430,7 @@ export class SimulatedAccount implements TrafficRouter, AlarmWatcher, HookRunner
   }
 
   service(cluster: string, name: string): ServiceState {
+    this.progressServices(this.clock.now());
     const s = this.services.get(`${cluster}/${name}`);
     if (!s) throw new StepShiftError(`ServiceNotFoundException: ${cluster}/${name}`);
     const { changedAt: _c, events, ...state } = s;
@@ -511,7 +512,8 @@ export class SimulatedAccount implements TrafficRouter, AlarmWatcher, HookRunner
     return images.find((p) => p.failsToStart) ?? images[0] ?? { errorRate: 0.002, latencyMs: 40 };
   }
 
-  private ecsTick(now: number, elapsedS: number): void {
+  /** Services become steady (or fail) `steadySeconds` after an update, whether or not traffic flows. */
+  private progressServices(now: number): void {
     for (const s of this.services.values()) {
       if (s.rollout !== 'IN_PROGRESS' || now - s.changedAt < this.steadySeconds * 1000) continue;
       if (s.desiredCount > 0 && this.profileOf(s.taskDefinition).failsToStart) {
@@ -526,6 +528,10 @@ export class SimulatedAccount implements TrafficRouter, AlarmWatcher, HookRunner
       }
       this.onChange?.();
     }
+  }
+
+  private ecsTick(now: number, elapsedS: number): void {
+    this.progressServices(now);
     for (const [listener, weights] of this.albListeners) {
       const total = Object.values(weights).reduce((a, b) => a + b, 0);
       if (total === 0) continue;

@@ -19,7 +19,8 @@ import type { WorkflowStarter } from '../functions/ports.ts';
 import { bake } from '../functions/tasks/bake.ts';
 import { checkAlarms } from '../functions/tasks/check-alarms.ts';
 import type { TaskContext } from '../functions/tasks/context.ts';
-import { finalize } from '../functions/tasks/finalize.ts';
+import { finalize, scaleDownOld } from '../functions/tasks/finalize.ts';
+import { checkSteady, install, STEADY_POLL_SECONDS, testTraffic } from '../functions/tasks/install.ts';
 import { prepare } from '../functions/tasks/prepare.ts';
 import { rollback } from '../functions/tasks/rollback.ts';
 import { runHooks } from '../functions/tasks/run-hooks.ts';
@@ -30,6 +31,17 @@ import type { VirtualClock } from './clock.ts';
 const { StateMachine } = (await import('aws-local-stepfunctions')) as {
   StateMachine: typeof StateMachineType;
 };
+
+/** Wait states that take no time locally: the task after each one waits on the virtual clock instead. */
+const LOCAL_WAITS = [
+  STATE.BeforeInstallWait,
+  STATE.AfterInstallWait,
+  STATE.AfterAllowTestTrafficWait,
+  STATE.BeforeAllowTrafficWait,
+  STATE.AfterAllowTrafficWait,
+  STATE.WaitForSteady,
+  STATE.TerminationWait,
+];
 
 export const DEFINITION_PATH = fileURLToPath(
   new URL('../statemachines/deployment.asl.json', import.meta.url),
@@ -130,19 +142,9 @@ export class LocalWorkflow implements WorkflowStarter {
     const run = this.machine.run(input, {
       overrides: {
         taskResourceLocalHandlers: this.handlers(token),
-        waitTimeOverrides: { [STATE.BeforeAllowTrafficWait]: 0, [STATE.AfterAllowTrafficWait]: 0 },
+        waitTimeOverrides: Object.fromEntries(LOCAL_WAITS.map((state) => [state, 0])),
         retryIntervalOverrides: Object.fromEntries(
-          [
-            STATE.Prepare,
-            STATE.BeforeAllowTraffic,
-            STATE.ShiftTraffic,
-            STATE.CheckAlarms,
-            STATE.Bake,
-            STATE.CheckAlarmsAfterBake,
-            STATE.AfterAllowTraffic,
-            STATE.Finalize,
-            STATE.RollBack,
-          ].map((s) => [s, Math.ceil(this.clock.real(1000))]),
+          Object.keys(this.handlers(token)).map((state) => [state, Math.ceil(this.clock.real(1000))]),
         ),
       },
       context: { Execution: { Id: arn, Name: name, Input: input }, Task: { Token: token } },
@@ -236,6 +238,24 @@ export class LocalWorkflow implements WorkflowStarter {
       [STATE.Bake]: task((i) => this.localBake(i as unknown as { Payload: BakePayload }, token)),
       [STATE.Finalize]: task((i) => finalize(ctx, i)),
       [STATE.RollBack]: task((i) => rollback(ctx, i as never)),
+      [STATE.BeforeInstall]: hooks,
+      [STATE.AfterInstall]: hooks,
+      [STATE.AfterAllowTestTraffic]: hooks,
+      [STATE.Install]: task((i) => install(ctx, i)),
+      // WaitForSteady takes no time locally: the check first waits its 15 s on the virtual clock.
+      [STATE.CheckSteady]: task(async (i) => {
+        await this.clock.sleep(STEADY_POLL_SECONDS * 1000, this.shutdown.signal);
+        return checkSteady(ctx, i);
+      }),
+      [STATE.TestTraffic]: task((i) => testTraffic(ctx, i)),
+      // Likewise TerminationWait: the scale-down first waits the group's termination wait.
+      [STATE.ScaleDownOld]: task(async (i) => {
+        const d = await ctx.store.get(i.deploymentId);
+        const group = d ? ctx.groups.groups[d.group] : undefined;
+        const minutes = group?.kind === 'ecs' ? group.target.terminationWaitMinutes : 0;
+        await this.clock.sleep(minutes * 60_000, this.shutdown.signal);
+        return scaleDownOld(ctx, i);
+      }),
     };
   }
 

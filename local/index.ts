@@ -64,6 +64,8 @@ export async function startLocal(options: LocalOptions): Promise<LocalStepShift>
     const ctx: ApiContext = {
       groups: options.groups,
       router: account,
+      loadBalancer: account.loadBalancer,
+      scaler: account,
       alarms: account,
       hooks: account,
       store,

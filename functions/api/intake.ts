@@ -3,14 +3,15 @@
  * - `aws.s3` / `Object Created` in a Lambda group's bucket and prefix → UpdateFunctionCode + PublishVersion,
  *   then a deployment of that version;
  * - `stepshift` / `Deployment Requested` `{group, revision, config?, description?}` from CI;
- * - `aws.ecr` / `ECR Image Action` (PUSH, SUCCESS) for an ECS group.
+ * - `aws.ecr` / `ECR Image Action` (PUSH, SUCCESS) in an ECS group's repository (and tag filter) → a
+ *   deployment of the pushed image, pinned by digest; Install registers its task-definition revision.
  * The deployment id — and so the execution name — is derived from the event id, and the event id is the
  * idempotency key: a redelivered event starts nothing new. What cannot be used is dropped with a reason
  * (the handler sends it to the dead-letter queue), never retried forever.
  */
 import { z } from 'zod';
 import { ValidationError } from '../core/errors.ts';
-import type { LambdaGroup } from '../core/group-config.ts';
+import type { EcsGroup, LambdaGroup } from '../core/group-config.ts';
 import { problemsFrom } from '../core/problems.ts';
 import type { ArtifactPublisher } from '../ports.ts';
 import { type ApiContext, startDeployment } from './operations.ts';
@@ -26,6 +27,8 @@ export type IntakeOutcome =
 
 const envelope = z.object({
   id: z.string().min(1).max(128),
+  account: z.string().optional(),
+  region: z.string().optional(),
   source: z.string().min(1),
   'detail-type': z.string().min(1),
   detail: z.record(z.string(), z.unknown()),
@@ -103,13 +106,29 @@ export async function handleEvent(ctx: IntakeContext, raw: unknown): Promise<Int
     const d = detail.data;
     if (d['action-type'] !== 'PUSH' || d.result !== 'SUCCESS')
       return drop(`${kind}: ${d['action-type']} ${d.result} is not a successful push`);
+    const tag = d['image-tag'];
     const group = Object.values(ctx.groups.groups).find(
-      (g) =>
+      (g): g is EcsGroup =>
         g.kind === 'ecs' &&
-        g.triggers.some((t) => t.type === 'ecrPush' && t.repository === d['repository-name']),
+        g.triggers.some(
+          (t) => t.type === 'ecrPush' && t.repository === d['repository-name'] && tagMatches(t.tags, tag),
+        ),
     );
-    if (!group) return drop(`${kind}: no ecs group has a trigger for repository ${d['repository-name']}`);
-    return drop(`${kind}: group ${group.name} is an ecs group; this version deploys lambda groups only`);
+    if (!group) {
+      return drop(
+        `${kind}: no ecs group has a trigger for repository ${d['repository-name']}${tag ? ` and tag ${tag}` : ''}`,
+      );
+    }
+    // Pin the image by digest when the event has it: a tag can move, a digest cannot.
+    const registry = `${event.account ?? ''}.dkr.ecr.${event.region ?? ''}.amazonaws.com`;
+    const image = d['image-digest']
+      ? `${registry}/${d['repository-name']}@${d['image-digest']}`
+      : `${registry}/${d['repository-name']}:${tag ?? 'latest'}`;
+    return start({
+      group: group.name,
+      revision: image,
+      description: `ECR push of ${d['repository-name']}${tag ? `:${tag}` : ''}`,
+    });
   }
 
   return drop(`${kind} is not an event stepshift starts deployments from`);
@@ -123,4 +142,11 @@ function summary(error: z.ZodError): string {
   return new ValidationError('invalid event', problemsFrom(error)).problems
     .map((p) => `${p.path || '(root)'}: ${p.message}`)
     .join('; ');
+}
+
+/** A trigger's tag filter: absent matches every tag; a trailing `*` is a prefix. */
+export function tagMatches(filters: string[] | undefined, tag: string | undefined): boolean {
+  if (!filters) return true;
+  if (!tag) return false;
+  return filters.some((f) => (f.endsWith('*') ? tag.startsWith(f.slice(0, -1)) : tag === f));
 }

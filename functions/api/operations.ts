@@ -12,7 +12,7 @@ import { plan } from '../core/planner.ts';
 import { problemsFrom } from '../core/problems.ts';
 import type { BakeSignals, WorkflowStarter } from '../ports.ts';
 import { isoNow, note, type TaskContext } from '../tasks/context.ts';
-import { preflight } from '../tasks/prepare.ts';
+import { ecsPreflight, preflight } from '../tasks/prepare.ts';
 import { rollback } from '../tasks/rollback.ts';
 
 export interface ApiContext extends TaskContext {
@@ -135,32 +135,37 @@ export async function startDeployment(
   }
 
   const group = groupFor(ctx, request.group);
-  if (group.kind !== 'lambda') {
-    throw new ValidationError('invalid deployment request', [
-      {
-        path: 'group',
-        message: `group ${group.name} is an ecs group; this version deploys lambda groups only`,
-      },
-    ]);
-  }
-  if (!/^\d+$/.test(request.revision)) {
-    throw new ValidationError('invalid deployment request', [
-      { path: 'revision', message: 'must be a published version number of the function, like "7"' },
-    ]);
-  }
   const config = chooseConfig(group, request.config);
-  if (!(await ctx.router.revisionExists(group, request.revision))) {
-    throw new ValidationError('invalid deployment request', [
-      {
-        path: 'revision',
-        message: `version ${request.revision} of ${group.target.functionName} does not exist`,
-      },
-    ]);
-  }
   const holder = await ctx.store.lockHolder(group.name);
   if (holder)
     throw new GroupBusy(`group ${group.name} is busy: deployment ${holder} is in progress`, { holder });
-  await preflight(ctx, group.name, await ctx.router.current(group), request.revision);
+  if (group.kind === 'lambda') {
+    if (!/^\d+$/.test(request.revision)) {
+      throw new ValidationError('invalid deployment request', [
+        { path: 'revision', message: 'must be a published version number of the function, like "7"' },
+      ]);
+    }
+    if (!(await ctx.router.revisionExists(group, request.revision))) {
+      throw new ValidationError('invalid deployment request', [
+        {
+          path: 'revision',
+          message: `version ${request.revision} of ${group.target.functionName} does not exist`,
+        },
+      ]);
+    }
+    await preflight(ctx, group.name, await ctx.router.current(group), request.revision);
+  } else {
+    if (!/^[\w.:/@-]+$/.test(request.revision)) {
+      throw new ValidationError('invalid deployment request', [
+        {
+          path: 'revision',
+          message: 'must be a task definition (family:revision or its ARN) or an image reference',
+        },
+      ]);
+    }
+    // The same checks Prepare makes: a split listener, the task definition already live, an image with no container.
+    await ecsPreflight(ctx, group, { id: 'preflight', revision: request.revision } as Deployment);
+  }
 
   const id = fixed?.id ?? newId(ctx);
   const now = isoNow(ctx);

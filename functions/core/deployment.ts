@@ -1,6 +1,7 @@
 /**
  * The deployment: one run of a revision through a group's schedule, and the rules of its status.
  */
+import { type AlbRouting, albWholeOn, describeAlbRouting, sameAlbRouting } from './alb.ts';
 import type { Schedule } from './planner.ts';
 
 export const STATUSES = [
@@ -45,9 +46,12 @@ export interface LambdaRouting {
   /** version → weight in [0, 1]; empty when all traffic goes to `version`. */
   additionalVersionWeights: Record<string, number>;
 }
-export type Routing = LambdaRouting;
+/** Where traffic goes: a Lambda alias's split, or the weights of an ALB forward action. */
+export type Routing = LambdaRouting | AlbRouting;
 
 export function sameRouting(a: Routing, b: Routing): boolean {
+  if (a.kind === 'ecs' || b.kind === 'ecs')
+    return a.kind === 'ecs' && b.kind === 'ecs' && sameAlbRouting(a, b);
   const aw = Object.entries(a.additionalVersionWeights).filter(([, w]) => w > 0);
   const bw = Object.entries(b.additionalVersionWeights).filter(([, w]) => w > 0);
   return (
@@ -59,10 +63,12 @@ export function sameRouting(a: Routing, b: Routing): boolean {
 
 /** True when all traffic goes to one version. */
 export function isWhole(routing: Routing): boolean {
+  if (routing.kind === 'ecs') return albWholeOn(routing) !== undefined;
   return Object.values(routing.additionalVersionWeights).every((w) => w === 0);
 }
 
 export function describeRouting(routing: Routing): string {
+  if (routing.kind === 'ecs') return describeAlbRouting(routing);
   const extra = Object.entries(routing.additionalVersionWeights).filter(([, w]) => w > 0);
   if (extra.length === 0) return `100 % on version ${routing.version}`;
   const rest = 1 - extra.reduce((s, [, w]) => s + w, 0);
@@ -116,6 +122,8 @@ export interface Deployment {
   reason?: string;
   /** Name of the workflow execution. */
   executionName: string;
+  /** ECS groups: which service is live and which receives the revision, and how to put things back. */
+  ecs?: EcsDeploymentState;
   /** Set once the execution was started, so a redelivered event does not start it again. */
   executionArn?: string;
   /** What started it: the API, or the id of the EventBridge event. */
@@ -142,9 +150,30 @@ export function lambdaRoutingFor(original: LambdaRouting, revision: string, perc
   };
 }
 
-/** Percent of traffic the routing sends to `revision`. */
-export function percentOn(routing: Routing, revision: string): number {
+/** Percent of traffic the alias routing sends to `revision`. */
+export function percentOn(routing: LambdaRouting, revision: string): number {
   const extra = Object.values(routing.additionalVersionWeights).reduce((s, w) => s + w, 0);
   if (routing.version === revision) return Math.round((1 - extra) * 100_000) / 1000;
   return Math.round((routing.additionalVersionWeights[revision] ?? 0) * 100_000) / 1000;
+}
+
+/** What an ECS deployment records at Prepare, so every later task and the rollback know the roles. */
+export interface EcsDeploymentState {
+  activeService: string;
+  idleService: string;
+  activeTargetGroup: string;
+  idleTargetGroup: string;
+  /** The revision's task definition: the one given, or the one registered for an image. */
+  taskDefinition?: string;
+  /** The image to register, when the revision is an image. */
+  image?: string;
+  /** The live service's task definition (the base an image is registered from). */
+  activeTaskDefinition: string;
+  /** Running tasks of the live service: the new service starts with as many. */
+  desiredCount: number;
+  /** The idle service as it was, to put back on rollback. */
+  idleOriginal: { taskDefinition: string; desiredCount: number };
+  /** The test listener's weights before, when there is one. */
+  originalTestRouting?: AlbRouting;
+  installStartedAt?: string;
 }

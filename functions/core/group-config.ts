@@ -188,6 +188,11 @@ export const ecsGroupSchema = z.strictObject({
       testListener: z.string().regex(ELB_ARN('listener'), { error: 'must be a listener ARN' }).optional(),
       /** The container whose image an image revision replaces. */
       container: z.string().min(1).max(255).optional(),
+      /** Roles the task definition names (task and execution role): registering an image revision passes them. */
+      taskRoles: z
+        .array(z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+/, { error: 'must be an IAM role ARN' }))
+        .max(10)
+        .optional(),
       /** How long the old service keeps its tasks after all traffic has moved (CodeDeploy's default: 5). */
       terminationWaitMinutes: z.int().min(0).max(2_880).default(5),
       /** How long the new service may take to become steady before the deployment fails. */

@@ -4,14 +4,18 @@
  */
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ECSClient } from '@aws-sdk/client-ecs';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { IntakeContext } from '../api/intake.ts';
+import { AlbRouter } from '../aws/alb-router.ts';
 import { CloudWatchAlarmWatcher } from '../aws/cloudwatch-alarms.ts';
 import { DynamoDeploymentStore } from '../aws/dynamo-store.ts';
+import { EcsServices } from '../aws/ecs-services.ts';
 import { EventBridgePublisher } from '../aws/eventbridge.ts';
 import { LambdaArtifactPublisher } from '../aws/lambda-artifacts.ts';
 import { LambdaHookRunner } from '../aws/lambda-hooks.ts';
@@ -68,6 +72,8 @@ export function aws(): AwsWiring {
   const ctx: IntakeContext = {
     groups: groupsFromEnvironment(),
     router: new LambdaAliasRouter(lambda),
+    loadBalancer: new AlbRouter(new ElasticLoadBalancingV2Client({})),
+    scaler: new EcsServices(new ECSClient({})),
     alarms: new CloudWatchAlarmWatcher(new CloudWatchClient({})),
     hooks: new LambdaHookRunner(lambda),
     store,

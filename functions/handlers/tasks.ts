@@ -8,7 +8,8 @@ import type { BakeSignals } from '../ports.ts';
 import { bake } from '../tasks/bake.ts';
 import { checkAlarms } from '../tasks/check-alarms.ts';
 import type { TaskContext } from '../tasks/context.ts';
-import { finalize } from '../tasks/finalize.ts';
+import { finalize, scaleDownOld } from '../tasks/finalize.ts';
+import { checkSteady, install, testTraffic } from '../tasks/install.ts';
 import { prepare } from '../tasks/prepare.ts';
 import { rollback } from '../tasks/rollback.ts';
 import { runHooks } from '../tasks/run-hooks.ts';
@@ -31,6 +32,10 @@ export function makeTaskHandlers(get: () => TaskContext & { bakes: BakeSignals }
       return result;
     },
     finalize: (event: In) => finalize(get(), event),
+    install: (event: In) => install(get(), event),
+    checkSteady: (event: In) => checkSteady(get(), event),
+    testTraffic: (event: In) => testTraffic(get(), event),
+    scaleDownOld: (event: In) => scaleDownOld(get(), event),
     rollback: (event: Parameters<typeof rollback>[1]) => rollback(get(), event),
   };
 }
@@ -43,3 +48,7 @@ export const checkAlarmsHandler = middy(tasks.checkAlarms);
 export const bakeHandler = middy(tasks.bake);
 export const finalizeHandler = middy(tasks.finalize);
 export const rollbackHandler = middy(tasks.rollback);
+export const installHandler = middy(tasks.install);
+export const checkSteadyHandler = middy(tasks.checkSteady);
+export const testTrafficHandler = middy(tasks.testTraffic);
+export const scaleDownOldHandler = middy(tasks.scaleDownOld);

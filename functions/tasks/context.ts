@@ -1,12 +1,14 @@
 import type { Deployment, Status, TimelineEntry } from '../core/deployment.ts';
 import { canTransition } from '../core/deployment.ts';
 import { NotFound, StepShiftError, StopRequested } from '../core/errors.ts';
-import type { DeploymentGroup, GroupConfig, LambdaGroup } from '../core/group-config.ts';
-import type { Ports } from '../ports.ts';
+import type { DeploymentGroup, EcsGroup, GroupConfig, LambdaGroup } from '../core/group-config.ts';
+import type { LoadBalancer, Ports, ServiceScaler } from '../ports.ts';
 
-/** What every task runs with: the ports and the declared groups. */
+/** What every task runs with: the ports and the declared groups (ECS groups need the last two). */
 export interface TaskContext extends Ports {
   groups: GroupConfig;
+  loadBalancer?: LoadBalancer;
+  scaler?: ServiceScaler;
 }
 
 export async function load(ctx: TaskContext, deploymentId: string): Promise<Deployment> {
@@ -19,6 +21,19 @@ export function groupOf(ctx: TaskContext, deployment: Pick<Deployment, 'group'>)
   const group = ctx.groups.groups[deployment.group];
   if (!group) throw new NotFound(`group ${deployment.group} is not declared in the config`);
   return group;
+}
+
+export function ecsGroupOf(ctx: TaskContext, deployment: Pick<Deployment, 'group'>): EcsGroup {
+  const group = groupOf(ctx, deployment);
+  if (group.kind !== 'ecs') throw new StepShiftError(`group ${group.name} is not an ecs group`);
+  return group;
+}
+
+/** The ECS ports, which only ECS groups need. */
+export function ecsPorts(ctx: TaskContext): { loadBalancer: LoadBalancer; scaler: ServiceScaler } {
+  if (!ctx.loadBalancer || !ctx.scaler)
+    throw new StepShiftError('this stepshift has no ECS access configured');
+  return { loadBalancer: ctx.loadBalancer, scaler: ctx.scaler };
 }
 
 export function lambdaGroupOf(ctx: TaskContext, deployment: Pick<Deployment, 'group'>): LambdaGroup {

@@ -1,7 +1,8 @@
 import type { Deployment, Status } from '../core/deployment.ts';
 import { describeRouting, sameRouting } from '../core/deployment.ts';
 import type { RollbackEvent } from '../core/group-config.ts';
-import { lambdaGroupOf, load, note, type TaskContext, transition } from './context.ts';
+import { ecsGroupOf, ecsPorts, load, note, type TaskContext, transition } from './context.ts';
+import { routingOps } from './routing.ts';
 
 /** The error a Catch hands over: `{Error, Cause}` as Step Functions shapes it. */
 export interface CaughtError {
@@ -49,10 +50,10 @@ export async function rollback(
     (event === 'DEPLOYMENT_STOP_ON_REQUEST'
       ? deployment.stopRequest?.rollback !== false
       : deployment.autoRollback.enabled && deployment.autoRollback.events.includes(event));
-  const group = lambdaGroupOf(ctx, deployment);
+  const ops = routingOps(ctx, deployment);
 
   if (!wanted) {
-    const live = await ctx.router.current(group);
+    const live = await ops.current();
     const status = event === 'DEPLOYMENT_STOP_ON_REQUEST' ? 'STOPPED' : 'FAILED';
     const ended = await transition(ctx, deployment, status, { lastRouting: live }, cause);
     await note(ctx, deployment.id, 'info', `routing left as it is: ${describeRouting(live)}`, {
@@ -64,16 +65,47 @@ export async function rollback(
 
   const rolling = await transition(ctx, deployment, 'ROLLING_BACK', {}, cause);
   const original = deployment.originalRouting;
-  const live = await ctx.router.current(group);
-  const restored = sameRouting(live, original) ? live : await ctx.router.restore(group, original);
+  const live = await ops.current();
+  const restored = sameRouting(live, original) ? live : await ops.apply(original);
   await note(ctx, deployment.id, 'shift', `routing restored: ${describeRouting(restored)}`, {
     routing: restored,
   });
+  if (deployment.ecs) await putBackEcs(ctx, rolling);
   const ended = await transition(ctx, rolling, 'ROLLED_BACK', { lastRouting: restored, percent: 0 }, cause, {
     rollbackMs: Math.round(ctx.clock.now() - caughtAt),
   });
   await ctx.store.unlock(deployment.group, deployment.id);
   return done(ended);
+}
+
+/**
+ * ECS, after production traffic is back: the test listener back to where it forwarded, and the service
+ * that received the revision back to its task definition and count (zero tasks, normally).
+ */
+async function putBackEcs(ctx: TaskContext, deployment: Deployment): Promise<void> {
+  const ecs = deployment.ecs;
+  if (!ecs) return;
+  const group = ecsGroupOf(ctx, deployment);
+  const { loadBalancer, scaler } = ecsPorts(ctx);
+  if (group.target.testListener && ecs.originalTestRouting) {
+    await loadBalancer.set({ listener: group.target.testListener }, ecs.originalTestRouting);
+    await note(
+      ctx,
+      deployment.id,
+      'info',
+      `test listener restored: ${describeRouting(ecs.originalTestRouting)}`,
+    );
+  }
+  await scaler.update(group.target.cluster, ecs.idleService, {
+    taskDefinition: ecs.idleOriginal.taskDefinition,
+    desiredCount: ecs.idleOriginal.desiredCount,
+  });
+  await note(
+    ctx,
+    deployment.id,
+    'info',
+    `${ecs.idleService} scaled back to ${ecs.idleOriginal.desiredCount} tasks`,
+  );
 }
 
 export function rollbackEvent(error: string): RollbackEvent {

@@ -1,6 +1,7 @@
-import { describeRouting, lambdaRoutingFor, sameRouting } from '../core/deployment.ts';
+import { describeRouting, sameRouting } from '../core/deployment.ts';
 import { RoutingDrift, StepShiftError } from '../core/errors.ts';
-import { lambdaGroupOf, load, note, type TaskContext, throwIfStopRequested } from './context.ts';
+import { load, note, type TaskContext, throwIfStopRequested } from './context.ts';
+import { routingOps } from './routing.ts';
 
 export interface ShiftOutput {
   stepIndex: number;
@@ -26,25 +27,24 @@ export async function shiftTraffic(
       `deployment ${deployment.id} cannot shift to step ${input.stepIndex} (${deployment.status})`,
     );
   }
-  const group = lambdaGroupOf(ctx, deployment);
-  const target = lambdaRoutingFor(original, deployment.revision, step.percent);
-  const live = await ctx.router.current(group);
+  const ops = routingOps(ctx, deployment);
+  const target = ops.target(step.percent);
+  const live = await ops.current();
   const expected = deployment.lastRouting ?? original;
   if (!sameRouting(live, expected) && !sameRouting(live, target)) {
     throw new RoutingDrift(
-      `the alias changed outside stepshift: expected ${describeRouting(expected)}, found ${describeRouting(live)}`,
+      `the routing changed outside stepshift: expected ${describeRouting(expected)}, found ${describeRouting(live)}`,
       { expected, live },
     );
   }
-  const routing = sameRouting(live, target)
-    ? live
-    : await ctx.router.shiftTo(group, original, deployment.revision, step.percent);
+  const routing = sameRouting(live, target) ? live : await ops.apply(target);
   await ctx.store.update(deployment.id, {
     percent: step.percent,
     stepIndex: input.stepIndex,
     lastRouting: routing,
   });
-  await note(ctx, deployment.id, 'shift', `${step.percent} % on version ${deployment.revision}`, {
+  const on = deployment.ecs ? deployment.ecs.idleService : `version ${deployment.revision}`;
+  await note(ctx, deployment.id, 'shift', `${step.percent} % on ${on}`, {
     step: input.stepIndex + 1,
     of: deployment.schedule.steps.length,
     percent: step.percent,

@@ -3,6 +3,11 @@
  * DynamoDB store over dynalite, so idempotency and locks behave as they do on AWS.
  */
 import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
+import { DescribeServicesCommand, ECSClient } from '@aws-sdk/client-ecs';
+import {
+  DescribeListenersCommand,
+  ElasticLoadBalancingV2Client,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import {
   GetAliasCommand,
@@ -20,8 +25,10 @@ import {
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { IntakeContext } from '../../functions/api/intake.ts';
+import { AlbRouter } from '../../functions/aws/alb-router.ts';
 import { CloudWatchAlarmWatcher } from '../../functions/aws/cloudwatch-alarms.ts';
 import { DynamoDeploymentStore } from '../../functions/aws/dynamo-store.ts';
+import { EcsServices } from '../../functions/aws/ecs-services.ts';
 import { EventBridgePublisher } from '../../functions/aws/eventbridge.ts';
 import { LambdaArtifactPublisher } from '../../functions/aws/lambda-artifacts.ts';
 import { LambdaHookRunner } from '../../functions/aws/lambda-hooks.ts';
@@ -40,6 +47,8 @@ export const mocks = {
   cloudwatch: mockClient(CloudWatchClient),
   events: mockClient(EventBridgeClient),
   sqs: mockClient(SQSClient),
+  elb: mockClient(ElasticLoadBalancingV2Client),
+  ecs: mockClient(ECSClient),
 };
 
 export const groups = parseGroupConfig({
@@ -63,6 +72,7 @@ export const groups = parseGroupConfig({
         blueTargetGroup: 'arn:aws:elasticloadbalancing:us-west-2:123456789012:targetgroup/blue/1',
         greenTargetGroup: 'arn:aws:elasticloadbalancing:us-west-2:123456789012:targetgroup/green/2',
         listener: 'arn:aws:elasticloadbalancing:us-west-2:123456789012:listener/app/shop/3/4',
+        container: 'web',
       },
       deploymentConfig: 'ECSAllAtOnce',
       triggers: [{ type: 'ecrPush', repository: 'my-repository-name' }],
@@ -94,6 +104,28 @@ export function resetMocks(): void {
     .resolves({ MetricAlarms: [{ AlarmName: 'orders-errors', StateValue: 'OK' }] });
   mocks.events.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'x' }] });
   mocks.sqs.on(SendMessageCommand).resolves({ MessageId: 'm' });
+  mocks.elb.on(DescribeListenersCommand).resolves({
+    Listeners: [
+      {
+        DefaultActions: [
+          {
+            Type: 'forward',
+            TargetGroupArn: 'arn:aws:elasticloadbalancing:us-west-2:123456789012:targetgroup/blue/1',
+          },
+        ],
+      },
+    ],
+  });
+  mocks.ecs.on(DescribeServicesCommand).resolves({
+    services: [
+      {
+        taskDefinition: 'arn:aws:ecs:us-west-2:123456789012:task-definition/web:7',
+        desiredCount: 2,
+        runningCount: 2,
+        deployments: [{ status: 'PRIMARY', rolloutState: 'COMPLETED' }],
+      },
+    ],
+  });
 }
 
 export async function awsContext(): Promise<{
@@ -108,6 +140,8 @@ export async function awsContext(): Promise<{
   const ctx: IntakeContext = {
     groups,
     router: new LambdaAliasRouter(lambda),
+    loadBalancer: new AlbRouter(new ElasticLoadBalancingV2Client({ region: 'eu-west-1' })),
+    scaler: new EcsServices(new ECSClient({ region: 'eu-west-1' })),
     alarms: new CloudWatchAlarmWatcher(new CloudWatchClient({ region: 'eu-west-1' })),
     hooks: new LambdaHookRunner(lambda),
     store: new DynamoDeploymentStore(dynamo.client, dynamo.table, Date),

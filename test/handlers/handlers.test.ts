@@ -174,12 +174,17 @@ describe('the intake handler', () => {
     expect(mocks.lambda).toHaveReceivedCommandTimes(UpdateFunctionCodeCommand, 1);
   });
 
-  it('parses AWS’s ECR Image Action sample and names the ECS group it is for', async () => {
+  it('turns AWS’s ECR Image Action sample into a deployment of the pushed image, pinned by digest', async () => {
+    await uniqueGroupFree();
     const outcome = await intake()(ecrImagePush);
-    expect(outcome).toEqual({
-      outcome: 'dropped',
-      reason:
-        'aws.ecr / ECR Image Action: group web is an ecs group; this version deploys lambda groups only',
+    expect(outcome).toEqual({ outcome: 'started', deploymentId: 'e-13cde686-328b-6117-af20-0e5566167482' });
+    const d = await env.ctx.store.get('e-13cde686-328b-6117-af20-0e5566167482');
+    expect(d?.revision).toBe(
+      '123456789012.dkr.ecr.us-west-2.amazonaws.com/my-repository-name@sha256:7f5b2640fe6fb4f46592dfd3410c4a79dac4f89e4782432e0378abcd1234',
+    );
+    expect(d?.group).toBe('web');
+    expect(mocks.sfn).toHaveReceivedCommandExactlyOnceWith(StartExecutionCommand, {
+      name: 'e-13cde686-328b-6117-af20-0e5566167482',
     });
   });
 
@@ -235,7 +240,11 @@ describe('the intake handler', () => {
       deploymentRequested('m8', { group: 'orders', revision: '5', config: 'ECSAllAtOnce' }),
       /config for ecs groups/,
     ],
-    ['a request for the ECS group', deploymentRequested('m9', { group: 'web', revision: '5' }), /ecs group/],
+    [
+      'an ECS request with a bad revision',
+      deploymentRequested('m9', { group: 'web', revision: 'web 2' }),
+      /task definition \(family:revision or its ARN\) or an image reference/,
+    ],
     [
       'a revision as a number',
       deploymentRequested('m10', { group: 'orders', revision: 5 }),

@@ -40,6 +40,9 @@ const raw = {
         blueTargetGroup: 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/blue/1',
         greenTargetGroup: 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/green/2',
         listener: 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/shop/3/4',
+        testListener: 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/shop/3/9',
+        container: 'web',
+        taskRoles: ['arn:aws:iam::123456789012:role/web-task'],
       },
       deploymentConfig: 'ECSAllAtOnce',
       triggers: [{ type: 'ecrPush', repository: 'shop/web', tags: ['release-*', 'stable'] }],
@@ -142,7 +145,7 @@ describe('the StepShift construct', () => {
     const functions = resources('AWS::Lambda::Function').filter((f) =>
       f.Properties.Handler?.startsWith('index.'),
     );
-    expect(functions).toHaveLength(11);
+    expect(functions).toHaveLength(15);
     for (const f of functions) {
       expect(f.Properties.Runtime).toBe('nodejs22.x');
       expect(f.Properties.Architectures).toEqual(['arm64']);
@@ -227,7 +230,7 @@ describe('the StepShift construct', () => {
       if (s.Resource === '*' || (Array.isArray(s.Resource) && s.Resource.includes('*'))) {
         for (const action of actions(s)) {
           expect(action).toMatch(
-            /^(xray:PutTraceSegments|xray:PutTelemetryRecords|xray:GetSamplingRules|xray:GetSamplingTargets|states:SendTaskSuccess|states:SendTaskFailure|logs:(CreateLogDelivery|GetLogDelivery|UpdateLogDelivery|DeleteLogDelivery|ListLogDeliveries|PutResourcePolicy|DescribeResourcePolicies|DescribeLogGroups))$/,
+            /^(xray:PutTraceSegments|xray:PutTelemetryRecords|xray:GetSamplingRules|xray:GetSamplingTargets|elasticloadbalancing:DescribeListeners|elasticloadbalancing:DescribeRules|ecs:DescribeTaskDefinition|ecs:RegisterTaskDefinition|ecs:TagResource|states:SendTaskSuccess|states:SendTaskFailure|logs:(CreateLogDelivery|GetLogDelivery|UpdateLogDelivery|DeleteLogDelivery|ListLogDeliveries|PutResourcePolicy|DescribeResourcePolicies|DescribeLogGroups))$/,
           );
         }
       }
@@ -256,6 +259,27 @@ describe('the StepShift construct', () => {
     expect(publish).toContain(':function:orders"');
     expect(publish).not.toContain('billing');
     expect(resourcesFor('s3:GetObject')).toContain(':s3:::artifacts/orders/*');
+  });
+
+  it('grants ECS and ALB changes on exactly the declared services, listeners and task roles', () => {
+    const statements = resources('AWS::IAM::Policy').flatMap((p) => p.Properties.PolicyDocument.Statement);
+    const resourcesFor = (action: string) =>
+      JSON.stringify(
+        statements.filter((s) => [s.Action].flat().includes(action)).flatMap((s) => [s.Resource].flat()),
+      );
+    const update = resourcesFor('ecs:UpdateService');
+    expect(update).toContain('service/shop/web-blue');
+    expect(update).toContain('service/shop/web-green');
+    expect(update).not.toContain('"*"');
+    const modify = resourcesFor('elasticloadbalancing:ModifyListener');
+    expect(modify).toContain('listener/app/shop/3/4');
+    expect(modify).toContain('listener/app/shop/3/9');
+    expect(modify).not.toContain('"*"');
+    const pass = statements.find((s) => [s.Action].flat().includes('iam:PassRole'));
+    expect(pass).toMatchObject({
+      Resource: 'arn:aws:iam::123456789012:role/web-task',
+      Condition: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
+    });
   });
 
   it('has a dashboard of deployments started, succeeded and rolled back, and rollback latency', () => {
