@@ -47,8 +47,8 @@ interface LambdaFunction {
 
 export interface AlarmDefinition {
   name: string;
-  /** What the alarm watches: a function name, or a target group ARN. */
-  target: string;
+  /** What the alarm watches: a function name, or target group ARNs (both of an ECS group: roles swap). */
+  target: string | string[];
   metric: 'ErrorRate' | 'LatencyAverage';
   /** ALARM when the metric is above this (a fraction for ErrorRate, ms for latency). */
   threshold: number;
@@ -233,8 +233,9 @@ export class SimulatedAccount implements TrafficRouter, AlarmWatcher, HookRunner
       delete alarm.forcedUntil;
     }
     const { def } = alarm;
+    const targets = [def.target].flat();
     const window = this.invocations.filter(
-      (i) => i.target === def.target && i.at > now - def.periodSeconds * 1000 && i.at <= now,
+      (i) => targets.includes(i.target) && i.at > now - def.periodSeconds * 1000 && i.at <= now,
     );
     if (window.length === 0) {
       this.setState(alarm, 'INSUFFICIENT_DATA');

@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import { getDeployment, startDeployment } from '../functions/api/operations.ts';
-import type { Deployment } from '../functions/core/deployment.ts';
+import { type Deployment, describeRouting } from '../functions/core/deployment.ts';
 import { formatDuration } from '../functions/core/duration.ts';
 import type { GroupConfig } from '../functions/core/group-config.ts';
 import { startLocal } from './index.ts';
@@ -26,6 +26,13 @@ export interface DemoOptions {
 
 const TASK_STATES = new Set([
   'Prepare',
+  'BeforeInstall',
+  'Install',
+  'CheckSteady',
+  'AfterInstall',
+  'TestTraffic',
+  'AfterAllowTestTraffic',
+  'ScaleDownOld',
   'BeforeAllowTraffic',
   'ShiftTraffic',
   'CheckAlarms',
@@ -55,14 +62,13 @@ export async function runLocal(options: DemoOptions): Promise<{ outcomes: Record
   }
 
   const starts = new Map<string, number>();
-  const groupOf = new Map<string, string>();
   local.workflow.onTransition(async (execution, event) => {
     if (event.type !== 'StateEntered' || !event.state || !TASK_STATES.has(event.state.name)) return;
     const start = starts.get(execution) ?? local.clock.now();
     const d = await local.ctx.store.get(execution);
     const t = `T+${formatDuration((local.clock.now() - start) / 1000)}`.padEnd(10);
     print(
-      `  ${t} ${(groupOf.get(execution) ?? '').padEnd(11)} ${event.state.name.padEnd(21)} ${d ? `${d.percent} %` : ''}`,
+      `  ${t} ${(d?.group ?? '').padEnd(11)} ${event.state.name.padEnd(21)} ${d ? `${d.percent} %` : ''}`,
     );
   });
   local.events.subscribe((c) => {
@@ -75,12 +81,13 @@ export async function runLocal(options: DemoOptions): Promise<{ outcomes: Record
     print(`\n▶ ${title}`);
     const { deployment } = await startDeployment(local.ctx, { group, revision, description: title });
     starts.set(deployment.executionName, local.clock.now());
-    groupOf.set(deployment.executionName, group);
-    print(`  ${deployment.id}: version ${revision} → ${group} with ${deployment.configName}`);
+    print(
+      `  ${deployment.id}: ${deployment.kind === 'ecs' ? 'image' : 'version'} ${revision} → ${group} with ${deployment.configName}`,
+    );
     await local.workflow.execution(deployment.executionName)?.done;
     const { deployment: end } = await getDeployment(local.ctx, deployment.id);
     outcomes[group] = end.status;
-    print(summary(end, local.account.describeAlias(group, 'live')));
+    print(summary(end));
   };
 
   try {
@@ -96,6 +103,13 @@ export async function runLocal(options: DemoOptions): Promise<{ outcomes: Record
         'payments',
         bad,
         `a bad version of payments (35 % errors) through ${local.ctx.groups.groups.payments?.deploymentConfig.name}`,
+      );
+      const image = `shop/web:release-${new Date(local.clock.now()).toISOString().replace(/\D/g, '').slice(0, 12)}`;
+      local.account.defineImage(image, HEALTHY);
+      await run(
+        'web',
+        image,
+        `a new image of web on ECS through ${local.ctx.groups.groups.web?.deploymentConfig.name}: install, test traffic, canary, scale-down`,
       );
     }
   } catch (e) {
@@ -119,9 +133,10 @@ export async function runLocal(options: DemoOptions): Promise<{ outcomes: Record
   return { outcomes };
 }
 
-function summary(d: Deployment, routing: string): string {
+function summary(d: Deployment): string {
   const took = d.endedAt ? formatDuration((Date.parse(d.endedAt) - Date.parse(d.createdAt)) / 1000) : '?';
-  return `  ■ ${d.status} after ${took} of virtual time${d.reason ? ` — ${d.reason}` : ''}\n    alias now: ${routing}`;
+  const routing = d.lastRouting ? describeRouting(d.lastRouting) : 'unchanged';
+  return `  ■ ${d.status} after ${took} of virtual time${d.reason ? ` — ${d.reason}` : ''}\n    routing now: ${routing}`;
 }
 
 export const DEFAULT_DATA_DIR = join(process.cwd(), '.stepshift');

@@ -9,6 +9,16 @@ export const HEALTHY: VersionProfile = { errorRate: 0.002, latencyMs: 40 };
 /** A bad revision: one request in three fails. */
 export const BROKEN: VersionProfile = { errorRate: 0.35, latencyMs: 60 };
 
+const ARN = 'arn:aws:elasticloadbalancing:us-east-1:000000000000';
+/** The example ECS group `web` (stepshift.config.json): two services behind one listener and a test listener. */
+export const WEB = {
+  blueTargetGroup: `${ARN}:targetgroup/web-blue/0000000000000001`,
+  greenTargetGroup: `${ARN}:targetgroup/web-green/0000000000000002`,
+  listener: `${ARN}:listener/app/shop/0000000000000003/0000000000000004`,
+  testListener: `${ARN}:listener/app/shop/0000000000000003/0000000000000005`,
+  liveImage: 'shop/web:release-1.0',
+};
+
 export function seedExampleAccount(
   account: SimulatedAccount,
   options: { withFunctions?: boolean } = {},
@@ -16,7 +26,26 @@ export function seedExampleAccount(
   if (options.withFunctions !== false) {
     account.createFunction('orders-api', HEALTHY, { alias: 'live', rps: 40 });
     account.createFunction('payments', HEALTHY, { alias: 'live', rps: 40 });
+    const v1 = account.registerTaskDefinition('web', [{ name: 'web', image: WEB.liveImage }]);
+    account.createService('shop', 'web-blue', v1, 3, WEB.blueTargetGroup);
+    account.createService('shop', 'web-green', v1, 0, WEB.greenTargetGroup);
+    account.createListener(WEB.listener, { [WEB.blueTargetGroup]: 1 }, 40);
+    account.createListener(WEB.testListener, { [WEB.blueTargetGroup]: 1 }, 2);
   }
+  account.defineImage(WEB.liveImage, HEALTHY);
+  account.registerHook('web-test-traffic-check', (payload) => ({
+    status: 'Succeeded',
+    reason: `GET /health through the test listener answered 200 for ${payload.revision}`,
+  }));
+  // Roles swap at every deployment: the alarm watches both target groups.
+  account.defineAlarm({
+    name: 'web-5xx',
+    target: [WEB.blueTargetGroup, WEB.greenTargetGroup],
+    metric: 'ErrorRate',
+    threshold: 0.02,
+    periodSeconds: 30,
+    evaluationPeriods: 1,
+  });
   const polls = new Map<string, number>();
   account.registerHook('orders-api-smoke-test', (payload): HookResult => {
     // A smoke test that needs a little time: asks to be called back once, then passes.

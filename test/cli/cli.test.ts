@@ -72,7 +72,7 @@ describe('stepshift validate', () => {
   it('accepts the example config', async () => {
     const { code, out } = await run('validate');
     expect(code).toBe(0);
-    expect(out).toContain('stepshift.config.json: 2 groups valid');
+    expect(out).toContain('stepshift.config.json: 3 groups valid');
   });
 
   it('reports all three mistakes of a file with their paths', async () => {

@@ -13,7 +13,7 @@ import { serveLocalApi } from '../../local/server.ts';
 const groups = () => loadGroupConfigFile('stepshift.config.json');
 
 describe('the npm start demo', () => {
-  it('runs a canary that succeeds and a bad version that its alarm rolls back', async () => {
+  it('runs a canary that succeeds, a bad version that its alarm rolls back, and an ECS blue/green', async () => {
     const lines: string[] = [];
     const { outcomes } = await runLocal({
       groups: groups(),
@@ -24,12 +24,16 @@ describe('the npm start demo', () => {
       exitAfterDemo: true,
       print: (l) => lines.push(l),
     });
-    expect(outcomes).toEqual({ 'orders-api': 'SUCCEEDED', payments: 'ROLLED_BACK' });
+    expect(outcomes).toEqual({ 'orders-api': 'SUCCEEDED', payments: 'ROLLED_BACK', web: 'SUCCEEDED' });
     const out = lines.join('\n');
     expect(out).toMatch(/orders-api\s+ShiftTraffic/);
-    expect(out).toContain('alias now: 100 % on version 2');
+    expect(out).toContain('routing now: 100 % on version 2');
+    expect(out).toMatch(/web\s+Install/);
+    expect(out).toMatch(/web\s+TestTraffic/);
+    expect(out).toMatch(/web\s+ScaleDownOld/);
+    expect(out).toContain('routing now: 0 % on web-blue, 100 % on web-green');
     expect(out).toMatch(/ROLLED_BACK after .* — alarm payments-errors (entered|in) ALARM/);
-    expect(out).toContain('alias now: 100 % on version 1');
+    expect(out).toContain('routing now: 100 % on version 1');
   }, 60_000);
 });
 
@@ -163,8 +167,11 @@ describe('the local HTTP API', () => {
 });
 
 describe('the example config', () => {
-  it('declares only groups local mode deploys today (the ECS example lives in examples/)', () => {
-    expect(Object.values(groups().groups).map((g) => g.kind)).toEqual(['lambda', 'lambda']);
-    expect(loadGroupConfigFile('examples/ecs.config.json').groups.web?.kind).toBe('ecs');
+  it('declares the demo’s two Lambda groups and one ECS group', () => {
+    expect(Object.values(groups().groups).map((g) => `${g.name}:${g.kind}`)).toEqual([
+      'orders-api:lambda',
+      'payments:lambda',
+      'web:ecs',
+    ]);
   });
 });

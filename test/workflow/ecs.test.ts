@@ -249,6 +249,17 @@ describe('an ECS deployment that fails', () => {
     expect(l.account.service('shop', 'web-green').desiredCount).toBe(0);
   });
 
+  it('refuses to start unless the listener forwards 100 % to one of the group’s two target groups', async () => {
+    const l = await ecs('ECSAllAtOnce');
+    l.account.setListenerWeights(LISTENER, { [BLUE]: 700, [GREEN]: 300 });
+    await expect(run(l, GOOD)).rejects.toThrow('the listener is split (70 % on web-blue, 30 % on web-green)');
+    l.account.setListenerWeights(LISTENER, { [TG('legacy')]: 1 });
+    await expect(run(l, GOOD)).rejects.toThrow(
+      /forwards all traffic to .*legacy.*, which is neither blueTargetGroup nor greenTargetGroup of group web/,
+    );
+    expect(await l.ctx.store.list()).toEqual([]);
+  });
+
   it('refuses to deploy the task definition that is already live', async () => {
     const l = await ecs('ECSAllAtOnce');
     await expect(run(l, 'web:1')).rejects.toThrow(
