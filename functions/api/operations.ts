@@ -14,6 +14,7 @@ import type { BakeSignals, WorkflowStarter } from '../ports.ts';
 import { isoNow, note, type TaskContext } from '../tasks/context.ts';
 import { ecsPreflight, preflight } from '../tasks/prepare.ts';
 import { rollback } from '../tasks/rollback.ts';
+import { routingOps } from '../tasks/routing.ts';
 
 export interface ApiContext extends TaskContext {
   workflow: WorkflowStarter;
@@ -323,14 +324,14 @@ export async function rollbackDeployment(
     throw new Conflict(`deployment ${id} never moved traffic: there is nothing to roll back`);
   }
   const group = ctx.groups.groups[deployment.group];
-  if (group?.kind !== 'lambda') throw new NotFound(`group ${deployment.group} is not declared`);
+  if (!group) throw new NotFound(`group ${deployment.group} is not declared`);
   const holder = await ctx.store.lock(group.name, id);
   if (holder !== id) throw new GroupBusy(`group ${group.name} is busy: deployment ${holder} is in progress`);
-  const live = await ctx.router.current(group);
+  const live = await routingOps(ctx, deployment).current();
   if (!sameRouting(live, deployment.lastRouting)) {
     await ctx.store.unlock(group.name, id);
     throw new PreflightFailed(
-      `the alias changed since deployment ${id} ended; restoring its original routing would overwrite that change`,
+      `the routing changed since deployment ${id} ended; restoring its original routing would overwrite that change`,
     );
   }
   await rollback(ctx, {

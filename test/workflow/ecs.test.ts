@@ -1,5 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { getDeployment, startDeployment, stopDeployment } from '../../functions/api/operations.ts';
+import {
+  getDeployment,
+  rollbackDeployment,
+  startDeployment,
+  stopDeployment,
+} from '../../functions/api/operations.ts';
 import type { Deployment } from '../../functions/core/deployment.ts';
 import { parseGroupConfig } from '../../functions/core/group-config.ts';
 import type { HookFunction } from '../../local/account.ts';
@@ -258,6 +263,23 @@ describe('an ECS deployment that fails', () => {
       /forwards all traffic to .*legacy.*, which is neither blueTargetGroup nor greenTargetGroup of group web/,
     );
     expect(await l.ctx.store.list()).toEqual([]);
+  });
+
+  it('leaves the split recorded when stopped without rollback, and the rollback endpoint puts everything back', async () => {
+    const l = await ecs('ECSLinear10PercentEvery3Minutes');
+    const d = await run(l, GOOD);
+    await until(l, d, (x) => x.bakeToken !== undefined && x.percent === 10);
+    await stopDeployment(l.ctx, d.id, { rollback: false });
+    const stopped = await finished(l, d);
+    expect(stopped.deployment.status).toBe('STOPPED');
+    expect(l.account.listenerWeights(LISTENER)).toEqual({ [BLUE]: 900, [GREEN]: 100 });
+    await expect(run(l, 'shop/web:1.0')).rejects.toThrow(
+      `deployment ${d.id} was stopped at 10 % and left it so`,
+    );
+    const { deployment } = await rollbackDeployment(l.ctx, d.id);
+    expect(deployment.status).toBe('ROLLED_BACK');
+    expect(l.account.listenerWeights(LISTENER)).toEqual({ [BLUE]: 1 });
+    expect(l.account.service('shop', 'web-green').desiredCount).toBe(0);
   });
 
   it('refuses to deploy the task definition that is already live', async () => {
