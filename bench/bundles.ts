@@ -9,10 +9,7 @@ import { build } from 'esbuild';
 
 const OUT = join(process.cwd(), 'bench', '.out');
 const ENTRIES = [
-  [
-    'tasks (Prepare, RunHooks, ShiftTraffic, CheckAlarms, Bake, Finalize, RollBack)',
-    'functions/handlers/tasks.ts',
-  ],
+  ['tasks (the 11 task functions, Lambda and ECS)', 'functions/handlers/tasks.ts'],
   ['api', 'functions/handlers/api.ts'],
   ['events (Intake, AlarmIntake, ExecutionEnded)', 'functions/handlers/events.ts'],
 ] as const;
