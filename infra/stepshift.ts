@@ -178,7 +178,8 @@ export class StepShift extends Construct {
         includeExecutionData: props.logLevel === 'ALL',
       },
     });
-    for (const task of [
+    // Every function the definition names, and no other, may be invoked by the state machine.
+    const taskFunctions = [
       f.Prepare,
       f.RunHooks,
       f.ShiftTraffic,
@@ -186,9 +187,12 @@ export class StepShift extends Construct {
       f.Bake,
       f.Finalize,
       f.RollBack,
-    ]) {
-      task.grantInvoke(this.stateMachine);
-    }
+      f.Install,
+      f.CheckSteady,
+      f.TestTraffic,
+      f.ScaleDownOld,
+    ];
+    for (const task of taskFunctions) task.grantInvoke(this.stateMachine);
     for (const each of [f.Api, f.Intake, f.AlarmIntake, f.ExecutionEnded]) {
       each.addEnvironment(ENV.stateMachine, this.stateMachine.stateMachineArn);
     }
@@ -470,15 +474,7 @@ export class StepShift extends Construct {
       scope: this,
       config: props.config,
       tableElement: this.table.node.defaultChild as CfnElement,
-      taskFunctionElements: [
-        f.Prepare,
-        f.RunHooks,
-        f.ShiftTraffic,
-        f.CheckAlarms,
-        f.Bake,
-        f.Finalize,
-        f.RollBack,
-      ].map((each) => each.node.defaultChild as CfnElement),
+      taskFunctionElements: taskFunctions.map((each) => each.node.defaultChild as CfnElement),
       logLevel: props.logLevel ?? 'ERROR',
     });
 

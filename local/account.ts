@@ -7,7 +7,12 @@
  */
 
 import { type AlbRouting, albRuleBroken } from '../functions/core/alb.ts';
-import { describeRouting, type LambdaRouting } from '../functions/core/deployment.ts';
+import {
+  aliasRuleBroken,
+  describeRouting,
+  type LambdaRouting,
+  lambdaRoutingFor,
+} from '../functions/core/deployment.ts';
 import { StepShiftError, Transient } from '../functions/core/errors.ts';
 import type { LambdaGroup } from '../functions/core/group-config.ts';
 import type {
@@ -283,10 +288,7 @@ export class SimulatedAccount implements TrafficRouter, AlarmWatcher, HookRunner
     revision: string,
     percent: number,
   ): Promise<LambdaRouting> {
-    const { functionName, alias } = group.target;
-    if (percent >= 100) return this.updateAlias(functionName, alias, revision, {});
-    const weight = Math.round(percent * 1000) / 100_000;
-    return this.updateAlias(functionName, alias, from.version, weight > 0 ? { [revision]: weight } : {});
+    return this.restore(group, lambdaRoutingFor(from, revision, percent));
   }
 
   async restore(group: LambdaGroup, snapshot: LambdaRouting): Promise<LambdaRouting> {
@@ -318,20 +320,9 @@ export class SimulatedAccount implements TrafficRouter, AlarmWatcher, HookRunner
     this.fault('UpdateAlias');
     const fn = this.fn(functionName);
     if (!fn.versions.has(version)) throw new StepShiftError(`ResourceNotFoundException: version ${version}`);
-    const entries = Object.entries(weights);
-    if (entries.length > 1) {
-      throw new StepShiftError(
-        'InvalidParameterValueException: an alias routes to at most one additional version',
-      );
-    }
-    for (const [v, w] of entries) {
-      if (!(w >= 0 && w <= 1))
-        throw new StepShiftError(`InvalidParameterValueException: weight ${w} is outside [0, 1]`);
-      if (v === version) {
-        throw new StepShiftError(
-          'InvalidParameterValueException: the additional version must differ from the primary',
-        );
-      }
+    const broken = aliasRuleBroken({ kind: 'lambda', version, additionalVersionWeights: weights });
+    if (broken) throw new StepShiftError(`InvalidParameterValueException: ${broken}`);
+    for (const v of Object.keys(weights)) {
       if (!fn.versions.has(v)) throw new StepShiftError(`ResourceNotFoundException: version ${v}`);
     }
     this.writeAlias(functionName, alias, version, weights);

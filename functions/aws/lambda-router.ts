@@ -11,14 +11,11 @@ import {
   type LambdaClient,
   UpdateAliasCommand,
 } from '@aws-sdk/client-lambda';
-import { type LambdaRouting, lambdaRoutingFor } from '../core/deployment.ts';
+import { aliasRuleBroken, type LambdaRouting, lambdaRoutingFor } from '../core/deployment.ts';
 import { RoutingDrift, StepShiftError } from '../core/errors.ts';
 import type { LambdaGroup } from '../core/group-config.ts';
 import type { TrafficRouter } from '../ports.ts';
 import { call } from './errors.ts';
-
-/** AWS allows one additional version per alias. */
-export const MAX_ADDITIONAL_VERSIONS = 1;
 
 export class LambdaAliasRouter implements TrafficRouter {
   /** RevisionId of each alias as last read, so the next update is conditional on it. */
@@ -105,17 +102,6 @@ export class LambdaAliasRouter implements TrafficRouter {
 
 /** The rules UpdateAlias enforces, checked before the call so a bad request is never sent. */
 export function checkAwsRules(routing: LambdaRouting): void {
-  const entries = Object.entries(routing.additionalVersionWeights);
-  if (entries.length > MAX_ADDITIONAL_VERSIONS) {
-    throw new StepShiftError(`an alias routes to at most ${MAX_ADDITIONAL_VERSIONS} additional version`);
-  }
-  for (const [version, weight] of entries) {
-    if (!(weight >= 0 && weight <= 1))
-      throw new StepShiftError(`weight ${weight} of version ${version} is outside [0, 1]`);
-    if (version === routing.version) {
-      throw new StepShiftError(
-        `version ${version} cannot be both the alias's version and its additional version`,
-      );
-    }
-  }
+  const broken = aliasRuleBroken(routing);
+  if (broken) throw new StepShiftError(broken);
 }

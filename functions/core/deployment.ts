@@ -177,3 +177,21 @@ export interface EcsDeploymentState {
   originalTestRouting?: AlbRouting;
   installStartedAt?: string;
 }
+
+/** AWS allows one additional version per alias. */
+export const MAX_ADDITIONAL_VERSIONS = 1;
+
+/** The rules UpdateAlias enforces. Returns the broken rule, or undefined. */
+export function aliasRuleBroken(routing: LambdaRouting): string | undefined {
+  const entries = Object.entries(routing.additionalVersionWeights);
+  if (entries.length > MAX_ADDITIONAL_VERSIONS) {
+    return `an alias routes to at most ${MAX_ADDITIONAL_VERSIONS} additional version`;
+  }
+  for (const [version, weight] of entries) {
+    if (!(weight >= 0 && weight <= 1)) return `weight ${weight} of version ${version} is outside [0, 1]`;
+    if (version === routing.version) {
+      return `version ${version} cannot be both the alias's version and its additional version`;
+    }
+  }
+  return undefined;
+}

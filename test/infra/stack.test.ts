@@ -132,6 +132,25 @@ describe('the StepShift construct', () => {
     expect(readFileSync(join(built.outdir, staged ?? ''), 'utf8')).toBe(readFileSync(ASL_PATH, 'utf8'));
   });
 
+  it('lets the state machine invoke every function its definition names', () => {
+    const [machine] = resources('AWS::StepFunctions::StateMachine');
+    const roleId = machine?.Properties.RoleArn['Fn::GetAtt'][0];
+    const policy = resources('AWS::IAM::Policy').find((p) =>
+      JSON.stringify(p.Properties.Roles).includes(roleId),
+    );
+    const invocable = JSON.stringify(
+      policy?.Properties.PolicyDocument.Statement.filter((st: Props) =>
+        [st.Action].flat().includes('lambda:InvokeFunction'),
+      ),
+    );
+    const subs = machine?.Properties.DefinitionSubstitutions as Record<
+      string,
+      { 'Fn::GetAtt': [string, string] }
+    >;
+    for (const [name, value] of Object.entries(subs))
+      expect(invocable, name).toContain(`"${value['Fn::GetAtt'][0]}"`);
+  });
+
   it('logs ALL with execution data when asked', () => {
     const all = synth('ALL');
     const [machine] = Object.values(all.template.findResources('AWS::StepFunctions::StateMachine'));
