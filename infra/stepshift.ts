@@ -247,6 +247,7 @@ export class StepShift extends Construct {
       f.Api,
       f.Intake,
       f.ExecutionEnded,
+      f.ScaleDownOld,
     ];
     allow(readers, ['lambda:GetAlias'], aliasArns);
     allow(writers, ['lambda:UpdateAlias'], aliasArns);

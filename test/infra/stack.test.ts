@@ -301,6 +301,45 @@ describe('the StepShift construct', () => {
     });
   });
 
+  it.each([
+    [
+      'Install',
+      [
+        'ecs:DescribeServices',
+        'ecs:UpdateService',
+        'ecs:RegisterTaskDefinition',
+        'ecs:DescribeTaskDefinition',
+        'iam:PassRole',
+      ],
+    ],
+    ['CheckSteady', ['ecs:DescribeServices']],
+    ['TestTraffic', ['elasticloadbalancing:DescribeListeners', 'elasticloadbalancing:ModifyListener']],
+    ['ScaleDownOld', ['ecs:UpdateService', 'events:PutEvents']],
+    [
+      'RollBack',
+      ['lambda:UpdateAlias', 'elasticloadbalancing:ModifyListener', 'ecs:UpdateService', 'events:PutEvents'],
+    ],
+    ['ShiftTraffic', ['lambda:UpdateAlias', 'elasticloadbalancing:ModifyListener']],
+    [
+      'Prepare',
+      [
+        'lambda:GetAlias',
+        'elasticloadbalancing:DescribeListeners',
+        'ecs:DescribeServices',
+        'cloudwatch:DescribeAlarms',
+        'events:PutEvents',
+      ],
+    ],
+  ])('gives the %s function what its code calls', (name, actions) => {
+    const functions = built.template.findResources('AWS::Lambda::Function');
+    const [, fn] = Object.entries(functions).find(([id]) => id.startsWith(`StepShift${name}Function`)) ?? [];
+    const roleId = (fn as Props).Properties.Role['Fn::GetAtt'][0];
+    const granted = resources('AWS::IAM::Policy')
+      .filter((p) => JSON.stringify(p.Properties.Roles).includes(roleId))
+      .flatMap((p) => p.Properties.PolicyDocument.Statement.flatMap((st: Props) => [st.Action].flat()));
+    for (const action of actions) expect(granted, `${name} ${action}`).toContain(action);
+  });
+
   it('has a dashboard of deployments started, succeeded and rolled back, and rollback latency', () => {
     const [dashboard] = resources('AWS::CloudWatch::Dashboard');
     const body = JSON.stringify(dashboard?.Properties.DashboardBody);
