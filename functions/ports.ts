@@ -4,7 +4,7 @@
  */
 
 import type { AlbRouting } from './core/alb.ts';
-import type { Deployment, Routing, Status, TimelineEntry } from './core/deployment.ts';
+import type { Deployment, LambdaRouting, Routing, Status, TimelineEntry } from './core/deployment.ts';
 import type { LambdaGroup } from './core/group-config.ts';
 
 /** Moves traffic of a group between its live revision and a new one. */
@@ -14,14 +14,12 @@ export interface TrafficRouter {
   /** Whether the revision exists and can receive traffic (a published version). */
   revisionExists(group: LambdaGroup, revision: string): Promise<boolean>;
   /**
-   * Sends `percent` of traffic to `revision` and the rest to `from.version`. Idempotent: it sets the
-   * absolute split, so a retry does no harm. At 100 the alias points at `revision` alone.
-   * `expected` is the routing the caller believes is live: the adapter passes it on where AWS can
-   * check it atomically (Lambda's RevisionId); the drift check itself is the task's.
+   * Sets exactly this alias routing — a step's split (`lambdaRoutingFor`) or the recorded original.
+   * Idempotent: it writes an absolute split, so a retry does no harm. Where AWS can make the write
+   * conditional on what was last read (Lambda's RevisionId), the adapter does; the drift check itself is
+   * the task's.
    */
-  shiftTo(group: LambdaGroup, from: Routing, revision: string, percent: number): Promise<Routing>;
-  /** Puts back exactly the routing recorded before the first shift. Idempotent. */
-  restore(group: LambdaGroup, snapshot: Routing): Promise<Routing>;
+  apply(group: LambdaGroup, routing: LambdaRouting): Promise<LambdaRouting>;
 }
 
 /** Where an ECS group's weights live: a listener's default actions, or a listener rule. */

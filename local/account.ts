@@ -7,12 +7,7 @@
  */
 
 import { type AlbRouting, albRuleBroken } from '../functions/core/alb.ts';
-import {
-  aliasRuleBroken,
-  describeRouting,
-  type LambdaRouting,
-  lambdaRoutingFor,
-} from '../functions/core/deployment.ts';
+import { aliasRuleBroken, describeRouting, type LambdaRouting } from '../functions/core/deployment.ts';
 import { StepShiftError, Transient } from '../functions/core/errors.ts';
 import type { LambdaGroup } from '../functions/core/group-config.ts';
 import type {
@@ -282,18 +277,9 @@ export class SimulatedAccount implements TrafficRouter, AlarmWatcher, HookRunner
     return this.fn(group.target.functionName).versions.has(revision);
   }
 
-  async shiftTo(
-    group: LambdaGroup,
-    from: LambdaRouting,
-    revision: string,
-    percent: number,
-  ): Promise<LambdaRouting> {
-    return this.restore(group, lambdaRoutingFor(from, revision, percent));
-  }
-
-  async restore(group: LambdaGroup, snapshot: LambdaRouting): Promise<LambdaRouting> {
-    return this.updateAlias(group.target.functionName, group.target.alias, snapshot.version, {
-      ...snapshot.additionalVersionWeights,
+  async apply(group: LambdaGroup, routing: LambdaRouting): Promise<LambdaRouting> {
+    return this.updateAlias(group.target.functionName, group.target.alias, routing.version, {
+      ...routing.additionalVersionWeights,
     });
   }
 

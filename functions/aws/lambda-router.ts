@@ -11,7 +11,7 @@ import {
   type LambdaClient,
   UpdateAliasCommand,
 } from '@aws-sdk/client-lambda';
-import { aliasRuleBroken, type LambdaRouting, lambdaRoutingFor } from '../core/deployment.ts';
+import { aliasRuleBroken, type LambdaRouting } from '../core/deployment.ts';
 import { RoutingDrift, StepShiftError } from '../core/errors.ts';
 import type { LambdaGroup } from '../core/group-config.ts';
 import type { TrafficRouter } from '../ports.ts';
@@ -53,20 +53,7 @@ export class LambdaAliasRouter implements TrafficRouter {
     }
   }
 
-  async shiftTo(
-    group: LambdaGroup,
-    from: LambdaRouting,
-    revision: string,
-    percent: number,
-  ): Promise<LambdaRouting> {
-    return this.write(group, lambdaRoutingFor(from, revision, percent));
-  }
-
-  async restore(group: LambdaGroup, snapshot: LambdaRouting): Promise<LambdaRouting> {
-    return this.write(group, snapshot);
-  }
-
-  private async write(group: LambdaGroup, target: LambdaRouting): Promise<LambdaRouting> {
+  async apply(group: LambdaGroup, target: LambdaRouting): Promise<LambdaRouting> {
     checkAwsRules(target);
     const { functionName, alias } = group.target;
     const key = `${functionName}:${alias}`;

@@ -35,7 +35,7 @@ export function routingOps(ctx: TaskContext, deployment: Deployment): RoutingOps
           throw new StepShiftError(`deployment ${deployment.id} has no recorded alias routing`);
         return lambdaRoutingFor(original, deployment.revision, percent);
       },
-      apply: (routing) => ctx.router.restore(group, routing as LambdaRouting),
+      apply: (routing) => ctx.router.apply(group, routing as LambdaRouting),
     };
   }
   const { loadBalancer } = ecsPorts(ctx);

@@ -10,6 +10,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { checkAwsRules, LambdaAliasRouter } from '../../functions/aws/lambda-router.ts';
+import { lambdaRoutingFor } from '../../functions/core/deployment.ts';
 import { RoutingDrift, Transient } from '../../functions/core/errors.ts';
 import type { LambdaGroup } from '../../functions/core/group-config.ts';
 
@@ -50,7 +51,7 @@ describe('the Lambda alias router', () => {
   it('shifts 10 % with one additional version weighted 0.1, conditional on the RevisionId it read', async () => {
     const router = new LambdaAliasRouter(new LambdaClient({}));
     await router.current(group);
-    await router.shiftTo(group, v4, '5', 10);
+    await router.apply(group, lambdaRoutingFor(v4, '5', 10));
     expect(lambda).toHaveReceivedCommandExactlyOnceWith(UpdateAliasCommand, {
       FunctionName: 'orders',
       Name: 'live',
@@ -63,7 +64,7 @@ describe('the Lambda alias router', () => {
   it('points the alias at the new version with no routing config at 100 %', async () => {
     const router = new LambdaAliasRouter(new LambdaClient({}));
     await router.current(group);
-    expect(await router.shiftTo(group, v4, '5', 100)).toEqual({
+    expect(await router.apply(group, lambdaRoutingFor(v4, '5', 100))).toEqual({
       kind: 'lambda',
       version: '5',
       additionalVersionWeights: {},
@@ -76,7 +77,7 @@ describe('the Lambda alias router', () => {
 
   it('keeps a fractional step to AWS’s weight precision', async () => {
     const router = new LambdaAliasRouter(new LambdaClient({}));
-    await router.shiftTo(group, v4, '5', 0.5);
+    await router.apply(group, lambdaRoutingFor(v4, '5', 0.5));
     expect(lambda).toHaveReceivedCommandWith(UpdateAliasCommand, {
       RoutingConfig: { AdditionalVersionWeights: { '5': 0.005 } },
     });
@@ -84,7 +85,7 @@ describe('the Lambda alias router', () => {
 
   it('restores the recorded original routing exactly, split included', async () => {
     const router = new LambdaAliasRouter(new LambdaClient({}));
-    await router.restore(group, { kind: 'lambda', version: '3', additionalVersionWeights: { '2': 0.25 } });
+    await router.apply(group, { kind: 'lambda', version: '3', additionalVersionWeights: { '2': 0.25 } });
     expect(lambda).toHaveReceivedCommandWith(UpdateAliasCommand, {
       FunctionVersion: '3',
       RoutingConfig: { AdditionalVersionWeights: { '2': 0.25 } },
@@ -94,8 +95,8 @@ describe('the Lambda alias router', () => {
 
   it('reads the alias first when it has no RevisionId yet, then uses the one the update returned', async () => {
     const router = new LambdaAliasRouter(new LambdaClient({}));
-    await router.shiftTo(group, v4, '5', 10);
-    await router.shiftTo(group, v4, '5', 20);
+    await router.apply(group, lambdaRoutingFor(v4, '5', 10));
+    await router.apply(group, lambdaRoutingFor(v4, '5', 20));
     expect(lambda).toHaveReceivedCommandTimes(GetAliasCommand, 1);
     expect(lambda).toHaveReceivedNthCommandWith(UpdateAliasCommand, 2, { RevisionId: 'rev-2' });
   });
@@ -105,7 +106,7 @@ describe('the Lambda alias router', () => {
       .on(UpdateAliasCommand)
       .rejects(new PreconditionFailedException({ message: 'revision mismatch', $metadata: {} }));
     const router = new LambdaAliasRouter(new LambdaClient({}));
-    await expect(router.shiftTo(group, v4, '5', 10)).rejects.toBeInstanceOf(RoutingDrift);
+    await expect(router.apply(group, lambdaRoutingFor(v4, '5', 10))).rejects.toBeInstanceOf(RoutingDrift);
   });
 
   it('turns throttling into Transient, which the workflow retries', async () => {
@@ -115,7 +116,7 @@ describe('the Lambda alias router', () => {
         new TooManyRequestsException({ message: 'Rate exceeded', $metadata: { httpStatusCode: 429 } }),
       );
     const router = new LambdaAliasRouter(new LambdaClient({}));
-    await expect(router.shiftTo(group, v4, '5', 10)).rejects.toBeInstanceOf(Transient);
+    await expect(router.apply(group, lambdaRoutingFor(v4, '5', 10))).rejects.toBeInstanceOf(Transient);
   });
 
   it('tells whether a version exists', async () => {
@@ -156,7 +157,7 @@ describe('the Lambda alias router', () => {
   ])('never sends a routing AWS would refuse: %s', async (_what, routing, message) => {
     expect(() => checkAwsRules(routing)).toThrow(message);
     const router = new LambdaAliasRouter(new LambdaClient({}));
-    await expect(router.restore(group, routing)).rejects.toThrow(message);
+    await expect(router.apply(group, routing)).rejects.toThrow(message);
     expect(lambda).not.toHaveReceivedCommand(UpdateAliasCommand);
   });
 });
