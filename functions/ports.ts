@@ -4,7 +4,8 @@
  */
 
 import type { AlbRouting } from './core/alb.ts';
-import type { Deployment, LambdaRouting, Routing, Status, TimelineEntry } from './core/deployment.ts';
+import type { LambdaRouting } from './core/alias.ts';
+import type { Deployment, Routing, Status, TimelineEntry } from './core/deployment.ts';
 import type { LambdaGroup } from './core/group-config.ts';
 
 /** Moves traffic of a group between its live revision and a new one. */

@@ -8,6 +8,7 @@ import { getDeployment, startDeployment } from '../functions/api/operations.ts';
 import { type Deployment, describeRouting } from '../functions/core/deployment.ts';
 import { formatDuration } from '../functions/core/duration.ts';
 import type { GroupConfig } from '../functions/core/group-config.ts';
+import { wordsOf } from '../functions/platforms/index.ts';
 import { startLocal } from './index.ts';
 import { BROKEN, HEALTHY, seedExampleAccount } from './seed.ts';
 import { serveLocalApi } from './server.ts';
@@ -82,7 +83,7 @@ export async function runLocal(options: DemoOptions): Promise<{ outcomes: Record
     const { deployment } = await startDeployment(local.ctx, { group, revision, description: title });
     starts.set(deployment.executionName, local.clock.now());
     print(
-      `  ${deployment.id}: ${deployment.kind === 'ecs' ? 'image' : 'version'} ${revision} → ${group} with ${deployment.configName}`,
+      `  ${deployment.id}: ${wordsOf(deployment.kind).revision} ${revision} → ${group} with ${deployment.configName}`,
     );
     await local.workflow.execution(deployment.executionName)?.done;
     const { deployment: end } = await getDeployment(local.ctx, deployment.id);

@@ -11,7 +11,7 @@
  */
 import { z } from 'zod';
 import { ValidationError } from '../core/errors.ts';
-import type { EcsGroup, LambdaGroup } from '../core/group-config.ts';
+import { triggersOfType } from '../core/group-config.ts';
 import { problemsFrom } from '../core/problems.ts';
 import type { ArtifactPublisher } from '../ports.ts';
 import { type ApiContext, startDeployment } from './operations.ts';
@@ -85,14 +85,9 @@ export async function handleEvent(ctx: IntakeContext, raw: unknown): Promise<Int
     if (!detail.success) return drop(`${kind}: ${summary(detail.error)}`);
     const { name: bucket } = detail.data.bucket;
     const { key: objectKey, 'version-id': objectVersion } = detail.data.object;
-    const group = Object.values(ctx.groups.groups).find(
-      (g): g is LambdaGroup =>
-        g.kind === 'lambda' &&
-        g.triggers.some(
-          (t) =>
-            t.type === 's3ObjectCreated' && t.bucket === bucket && objectKey.startsWith(t.keyPrefix ?? ''),
-        ),
-    );
+    const group = triggersOfType(ctx.groups, 's3ObjectCreated').find(
+      ({ trigger }) => trigger.bucket === bucket && objectKey.startsWith(trigger.keyPrefix ?? ''),
+    )?.group;
     if (!group) return drop(`${kind}: no lambda group has a trigger for s3://${bucket}/${objectKey}`);
     const existing = await ctx.store.get(fixed.id);
     if (existing) return { outcome: 'duplicate', deploymentId: existing.id };
@@ -107,13 +102,9 @@ export async function handleEvent(ctx: IntakeContext, raw: unknown): Promise<Int
     if (d['action-type'] !== 'PUSH' || d.result !== 'SUCCESS')
       return drop(`${kind}: ${d['action-type']} ${d.result} is not a successful push`);
     const tag = d['image-tag'];
-    const group = Object.values(ctx.groups.groups).find(
-      (g): g is EcsGroup =>
-        g.kind === 'ecs' &&
-        g.triggers.some(
-          (t) => t.type === 'ecrPush' && t.repository === d['repository-name'] && tagMatches(t.tags, tag),
-        ),
-    );
+    const group = triggersOfType(ctx.groups, 'ecrPush').find(
+      ({ trigger }) => trigger.repository === d['repository-name'] && tagMatches(trigger.tags, tag),
+    )?.group;
     if (!group) {
       return drop(
         `${kind}: no ecs group has a trigger for repository ${d['repository-name']}${tag ? ` and tag ${tag}` : ''}`,

@@ -10,11 +10,11 @@ import { Conflict, GroupBusy, NotFound, PreflightFailed, ValidationError } from 
 import type { DeploymentGroup } from '../core/group-config.ts';
 import { plan } from '../core/planner.ts';
 import { problemsFrom } from '../core/problems.ts';
+import { platformOf } from '../platforms/index.ts';
 import type { BakeSignals, WorkflowStarter } from '../ports.ts';
 import { isoNow, note, type TaskContext } from '../tasks/context.ts';
-import { ecsPreflight, preflight } from '../tasks/prepare.ts';
+import { preflight } from '../tasks/prepare.ts';
 import { rollback } from '../tasks/rollback.ts';
-import { routingOps } from '../tasks/routing.ts';
 
 export interface ApiContext extends TaskContext {
   workflow: WorkflowStarter;
@@ -140,32 +140,16 @@ export async function startDeployment(
   const holder = await ctx.store.lockHolder(group.name);
   if (holder)
     throw new GroupBusy(`group ${group.name} is busy: deployment ${holder} is in progress`, { holder });
-  if (group.kind === 'lambda') {
-    if (!/^\d+$/.test(request.revision)) {
-      throw new ValidationError('invalid deployment request', [
-        { path: 'revision', message: 'must be a published version number of the function, like "7"' },
-      ]);
-    }
-    if (!(await ctx.router.revisionExists(group, request.revision))) {
-      throw new ValidationError('invalid deployment request', [
-        {
-          path: 'revision',
-          message: `version ${request.revision} of ${group.target.functionName} does not exist`,
-        },
-      ]);
-    }
-    await preflight(ctx, group.name, await ctx.router.current(group), request.revision);
-  } else {
-    if (!/^[\w.:/@-]+$/.test(request.revision)) {
-      throw new ValidationError('invalid deployment request', [
-        {
-          path: 'revision',
-          message: 'must be a task definition (family:revision or its ARN) or an image reference',
-        },
-      ]);
-    }
-    // The same checks Prepare makes: a split listener, the task definition already live, an image with no container.
-    await ecsPreflight(ctx, group, { id: 'preflight', revision: request.revision } as Deployment);
+  const platform = platformOf(ctx, group);
+  const problem = platform.revisionProblem(request.revision);
+  if (problem)
+    throw new ValidationError('invalid deployment request', [{ path: 'revision', message: problem }]);
+  // The checks Prepare makes, before anything starts: a split routing, the revision already live or missing.
+  try {
+    await preflight(ctx, platform, group.name, { id: 'preflight', revision: request.revision });
+  } catch (e) {
+    if (e instanceof ValidationError) throw new ValidationError('invalid deployment request', e.problems);
+    throw e;
   }
 
   const id = fixed?.id ?? newId(ctx);
@@ -327,7 +311,7 @@ export async function rollbackDeployment(
   if (!group) throw new NotFound(`group ${deployment.group} is not declared`);
   const holder = await ctx.store.lock(group.name, id);
   if (holder !== id) throw new GroupBusy(`group ${group.name} is busy: deployment ${holder} is in progress`);
-  const live = await routingOps(ctx, deployment).current();
+  const live = await platformOf(ctx, group).current();
   if (!sameRouting(live, deployment.lastRouting)) {
     await ctx.store.unlock(group.name, id);
     throw new PreflightFailed(

@@ -11,7 +11,7 @@ import {
   type LambdaClient,
   UpdateAliasCommand,
 } from '@aws-sdk/client-lambda';
-import { aliasRuleBroken, type LambdaRouting } from '../core/deployment.ts';
+import { aliasRuleBroken, type LambdaRouting } from '../core/alias.ts';
 import { RoutingDrift, StepShiftError } from '../core/errors.ts';
 import type { LambdaGroup } from '../core/group-config.ts';
 import type { TrafficRouter } from '../ports.ts';

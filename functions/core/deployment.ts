@@ -2,6 +2,8 @@
  * The deployment: one run of a revision through a group's schedule, and the rules of its status.
  */
 import { type AlbRouting, albWholeOn, describeAlbRouting, sameAlbRouting } from './alb.ts';
+import { aliasWholeOn, describeAliasRouting, type LambdaRouting, sameAliasRouting } from './alias.ts';
+
 import type { Schedule } from './planner.ts';
 
 export const STATUSES = [
@@ -36,49 +38,40 @@ export function isTerminal(status: Status): boolean {
   return TERMINAL.includes(status);
 }
 
-/**
- * Where traffic goes, as the router reports it. For a Lambda alias: the alias's version and the
- * weights of additional versions (AWS allows one). Percent of traffic on a version is the weight × 100.
- */
-export interface LambdaRouting {
-  kind: 'lambda';
-  version: string;
-  /** version → weight in [0, 1]; empty when all traffic goes to `version`. */
-  additionalVersionWeights: Record<string, number>;
-}
 /** Where traffic goes: a Lambda alias's split, or the weights of an ALB forward action. */
 export type Routing = LambdaRouting | AlbRouting;
 
-export function sameRouting(a: Routing, b: Routing): boolean {
-  if (a.kind === 'ecs' || b.kind === 'ecs')
-    return a.kind === 'ecs' && b.kind === 'ecs' && sameAlbRouting(a, b);
-  const aw = Object.entries(a.additionalVersionWeights).filter(([, w]) => w > 0);
-  const bw = Object.entries(b.additionalVersionWeights).filter(([, w]) => w > 0);
-  return (
-    a.version === b.version &&
-    aw.length === bw.length &&
-    aw.every(([v, w]) => Math.abs((b.additionalVersionWeights[v] ?? 0) - w) < 1e-9)
-  );
+/**
+ * The pure rules of each kind of routing, in one table: the one place core looks a routing's kind up
+ * (the platforms own everything else a kind changes).
+ */
+const RULES: { [K in Routing['kind']]: RoutingRules<Extract<Routing, { kind: K }>> } = {
+  lambda: { same: sameAliasRouting, wholeOn: aliasWholeOn, describe: describeAliasRouting },
+  ecs: { same: sameAlbRouting, wholeOn: albWholeOn, describe: (r) => describeAlbRouting(r) },
+};
+
+interface RoutingRules<R extends Routing> {
+  same(a: R, b: R): boolean;
+  /** Where all traffic goes, if to one place. */
+  wholeOn(routing: R): string | undefined;
+  describe(routing: R): string;
 }
 
-/** True when all traffic goes to one version. */
+const rulesOf = <R extends Routing>(routing: R) => RULES[routing.kind] as unknown as RoutingRules<R>;
+
+/** Same split; routings of different kinds are never the same. */
+export function sameRouting(a: Routing, b: Routing): boolean {
+  return a.kind === b.kind && rulesOf(a).same(a, b);
+}
+
+/** True when all traffic goes to one version or target group. */
 export function isWhole(routing: Routing): boolean {
-  if (routing.kind === 'ecs') return albWholeOn(routing) !== undefined;
-  return Object.values(routing.additionalVersionWeights).every((w) => w === 0);
+  return rulesOf(routing).wholeOn(routing) !== undefined;
 }
 
 export function describeRouting(routing: Routing): string {
-  if (routing.kind === 'ecs') return describeAlbRouting(routing);
-  const extra = Object.entries(routing.additionalVersionWeights).filter(([, w]) => w > 0);
-  if (extra.length === 0) return `100 % on version ${routing.version}`;
-  const rest = 1 - extra.reduce((s, [, w]) => s + w, 0);
-  return [
-    `${round(rest * 100)} % on version ${routing.version}`,
-    ...extra.map(([v, w]) => `${round(w * 100)} % on version ${v}`),
-  ].join(', ');
+  return rulesOf(routing).describe(routing);
 }
-
-const round = (n: number) => Math.round(n * 1000) / 1000;
 
 export type TimelineKind = 'status' | 'shift' | 'hook' | 'alarm' | 'bake' | 'error' | 'info';
 
@@ -134,29 +127,6 @@ export interface Deployment {
   description?: string;
 }
 
-/**
- * The alias routing that puts `percent` of traffic on `revision` and the rest on the original version.
- * At 100 the alias points at `revision` alone, with no routing config, as CodeDeploy leaves it.
- *
- * @example lambdaRoutingFor({version: '4'}, '5', 10) → version 4, {5: 0.1}
- */
-export function lambdaRoutingFor(original: LambdaRouting, revision: string, percent: number): LambdaRouting {
-  if (percent >= 100) return { kind: 'lambda', version: revision, additionalVersionWeights: {} };
-  if (percent <= 0) return { kind: 'lambda', version: original.version, additionalVersionWeights: {} };
-  return {
-    kind: 'lambda',
-    version: original.version,
-    additionalVersionWeights: { [revision]: Math.round(percent * 1000) / 100_000 },
-  };
-}
-
-/** Percent of traffic the alias routing sends to `revision`. */
-export function percentOn(routing: LambdaRouting, revision: string): number {
-  const extra = Object.values(routing.additionalVersionWeights).reduce((s, w) => s + w, 0);
-  if (routing.version === revision) return Math.round((1 - extra) * 100_000) / 1000;
-  return Math.round((routing.additionalVersionWeights[revision] ?? 0) * 100_000) / 1000;
-}
-
 /** What an ECS deployment records at Prepare, so every later task and the rollback know the roles. */
 export interface EcsDeploymentState {
   activeService: string;
@@ -176,22 +146,4 @@ export interface EcsDeploymentState {
   /** The test listener's weights before, when there is one. */
   originalTestRouting?: AlbRouting;
   installStartedAt?: string;
-}
-
-/** AWS allows one additional version per alias. */
-export const MAX_ADDITIONAL_VERSIONS = 1;
-
-/** The rules UpdateAlias enforces. Returns the broken rule, or undefined. */
-export function aliasRuleBroken(routing: LambdaRouting): string | undefined {
-  const entries = Object.entries(routing.additionalVersionWeights);
-  if (entries.length > MAX_ADDITIONAL_VERSIONS) {
-    return `an alias routes to at most ${MAX_ADDITIONAL_VERSIONS} additional version`;
-  }
-  for (const [version, weight] of entries) {
-    if (!(weight >= 0 && weight <= 1)) return `weight ${weight} of version ${version} is outside [0, 1]`;
-    if (version === routing.version) {
-      return `version ${version} cannot be both the alias's version and its additional version`;
-    }
-  }
-  return undefined;
 }

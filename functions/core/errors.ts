@@ -84,3 +84,8 @@ export class StopRequested extends StepShiftError {
 export class Transient extends StepShiftError {
   override name = 'Transient';
 }
+
+/** The revision's tasks did not become steady (ECS): they failed to start, or not in time. */
+export class ServiceNotSteady extends StepShiftError {
+  override name = 'ServiceNotSteady';
+}

@@ -105,12 +105,10 @@ const ecrTrigger = z.strictObject({
 });
 const requestedTrigger = z.strictObject({ type: z.literal('deploymentRequested') });
 
-function triggerError(kind: ComputePlatform, types: string) {
+function triggerError(aGroup: string, types: string) {
   return {
     error: (issue: { code?: string }) =>
-      issue.code === 'invalid_union'
-        ? `type must be one of ${types} for a${kind === 'ecs' ? 'n' : ''} ${kind} group`
-        : undefined,
+      issue.code === 'invalid_union' ? `type must be one of ${types} for ${aGroup} group` : undefined,
   };
 }
 
@@ -118,14 +116,14 @@ const lambdaTriggersSchema = z.array(
   z.discriminatedUnion(
     'type',
     [s3Trigger, requestedTrigger],
-    triggerError('lambda', 's3ObjectCreated, deploymentRequested'),
+    triggerError('a lambda', 's3ObjectCreated, deploymentRequested'),
   ),
 );
 const ecsTriggersSchema = z.array(
   z.discriminatedUnion(
     'type',
     [ecrTrigger, requestedTrigger],
-    triggerError('ecs', 'ecrPush, deploymentRequested'),
+    triggerError('an ecs', 'ecrPush, deploymentRequested'),
   ),
 );
 
@@ -277,6 +275,30 @@ export type DeploymentGroup = LambdaGroup | EcsGroup;
 
 export interface GroupConfig {
   groups: Record<string, DeploymentGroup>;
+}
+
+type Trigger = DeploymentGroup['triggers'][number];
+type GroupOfKind<K extends DeploymentGroup['kind']> = Extract<DeploymentGroup, { kind: K }>;
+/** The groups whose schema allows a trigger of type `T`. */
+type GroupWith<T extends Trigger['type']> = {
+  [K in DeploymentGroup['kind']]: T extends GroupOfKind<K>['triggers'][number]['type']
+    ? GroupOfKind<K>
+    : never;
+}[DeploymentGroup['kind']];
+
+/**
+ * Each declared trigger of one type with its group, typed by the kinds whose schema allows that trigger
+ * (an `s3ObjectCreated` trigger belongs to a Lambda group, an `ecrPush` to an ECS group).
+ */
+export function triggersOfType<T extends Trigger['type']>(
+  config: GroupConfig,
+  type: T,
+): { group: GroupWith<T>; trigger: Extract<Trigger, { type: T }> }[] {
+  return Object.values(config.groups).flatMap((group) =>
+    (group.triggers as Trigger[])
+      .filter((t): t is Extract<Trigger, { type: T }> => t.type === type)
+      .map((trigger) => ({ group: group as GroupWith<T>, trigger })),
+  );
 }
 
 /**

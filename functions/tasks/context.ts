@@ -1,7 +1,8 @@
 import type { Deployment, Status, TimelineEntry } from '../core/deployment.ts';
 import { canTransition } from '../core/deployment.ts';
-import { NotFound, StepShiftError, StopRequested } from '../core/errors.ts';
-import type { DeploymentGroup, EcsGroup, GroupConfig, LambdaGroup } from '../core/group-config.ts';
+import { NotFound, StopRequested } from '../core/errors.ts';
+import type { DeploymentGroup, GroupConfig } from '../core/group-config.ts';
+import { type Journal, type Platform, platformOf } from '../platforms/index.ts';
 import type { LoadBalancer, Ports, ServiceScaler } from '../ports.ts';
 
 /** What every task runs with: the ports and the declared groups (ECS groups need the last two). */
@@ -23,23 +24,21 @@ export function groupOf(ctx: TaskContext, deployment: Pick<Deployment, 'group'>)
   return group;
 }
 
-export function ecsGroupOf(ctx: TaskContext, deployment: Pick<Deployment, 'group'>): EcsGroup {
+/** The platform of the deployment's group, and the group. */
+export function platformFor(
+  ctx: TaskContext,
+  deployment: Pick<Deployment, 'group'>,
+): { group: DeploymentGroup; platform: Platform } {
   const group = groupOf(ctx, deployment);
-  if (group.kind !== 'ecs') throw new StepShiftError(`group ${group.name} is not an ecs group`);
-  return group;
+  return { group, platform: platformOf(ctx, group) };
 }
 
-/** The ECS ports, which only ECS groups need. */
-export function ecsPorts(ctx: TaskContext): { loadBalancer: LoadBalancer; scaler: ServiceScaler } {
-  if (!ctx.loadBalancer || !ctx.scaler)
-    throw new StepShiftError('this stepshift has no ECS access configured');
-  return { loadBalancer: ctx.loadBalancer, scaler: ctx.scaler };
-}
-
-export function lambdaGroupOf(ctx: TaskContext, deployment: Pick<Deployment, 'group'>): LambdaGroup {
-  const group = groupOf(ctx, deployment);
-  if (group.kind !== 'lambda') throw new StepShiftError(`group ${group.name} is not a lambda group`);
-  return group;
+/** How a platform records what it did on this deployment: the store, and `info` on the timeline. */
+export function journalOf(ctx: TaskContext, deploymentId: string): Journal {
+  return {
+    save: (patch) => ctx.store.update(deploymentId, patch),
+    note: (message) => note(ctx, deploymentId, 'info', message),
+  };
 }
 
 export function isoNow(ctx: TaskContext): string {

@@ -1,8 +1,7 @@
 import type { Deployment, Status } from '../core/deployment.ts';
 import { describeRouting, sameRouting } from '../core/deployment.ts';
 import type { RollbackEvent } from '../core/group-config.ts';
-import { ecsGroupOf, ecsPorts, load, note, type TaskContext, transition } from './context.ts';
-import { routingOps } from './routing.ts';
+import { journalOf, load, note, platformFor, type TaskContext, transition } from './context.ts';
 
 /** The error a Catch hands over: `{Error, Cause}` as Step Functions shapes it. */
 export interface CaughtError {
@@ -50,10 +49,10 @@ export async function rollback(
     (event === 'DEPLOYMENT_STOP_ON_REQUEST'
       ? deployment.stopRequest?.rollback !== false
       : deployment.autoRollback.enabled && deployment.autoRollback.events.includes(event));
-  const ops = routingOps(ctx, deployment);
+  const { platform } = platformFor(ctx, deployment);
 
   if (!wanted) {
-    const live = await ops.current();
+    const live = await platform.current();
     const status = event === 'DEPLOYMENT_STOP_ON_REQUEST' ? 'STOPPED' : 'FAILED';
     const ended = await transition(ctx, deployment, status, { lastRouting: live }, cause);
     await note(ctx, deployment.id, 'info', `routing left as it is: ${describeRouting(live)}`, {
@@ -65,47 +64,17 @@ export async function rollback(
 
   const rolling = await transition(ctx, deployment, 'ROLLING_BACK', {}, cause);
   const original = deployment.originalRouting;
-  const live = await ops.current();
-  const restored = sameRouting(live, original) ? live : await ops.apply(original);
+  const live = await platform.current();
+  const restored = sameRouting(live, original) ? live : await platform.apply(original);
   await note(ctx, deployment.id, 'shift', `routing restored: ${describeRouting(restored)}`, {
     routing: restored,
   });
-  if (deployment.ecs) await putBackEcs(ctx, rolling);
+  await platform.restoreRest(rolling, journalOf(ctx, deployment.id));
   const ended = await transition(ctx, rolling, 'ROLLED_BACK', { lastRouting: restored, percent: 0 }, cause, {
     rollbackMs: Math.round(ctx.clock.now() - caughtAt),
   });
   await ctx.store.unlock(deployment.group, deployment.id);
   return done(ended);
-}
-
-/**
- * ECS, after production traffic is back: the test listener back to where it forwarded, and the service
- * that received the revision back to its task definition and count (zero tasks, normally).
- */
-async function putBackEcs(ctx: TaskContext, deployment: Deployment): Promise<void> {
-  const ecs = deployment.ecs;
-  if (!ecs) return;
-  const group = ecsGroupOf(ctx, deployment);
-  const { loadBalancer, scaler } = ecsPorts(ctx);
-  if (group.target.testListener && ecs.originalTestRouting) {
-    await loadBalancer.set({ listener: group.target.testListener }, ecs.originalTestRouting);
-    await note(
-      ctx,
-      deployment.id,
-      'info',
-      `test listener restored: ${describeRouting(ecs.originalTestRouting)}`,
-    );
-  }
-  await scaler.update(group.target.cluster, ecs.idleService, {
-    taskDefinition: ecs.idleOriginal.taskDefinition,
-    desiredCount: ecs.idleOriginal.desiredCount,
-  });
-  await note(
-    ctx,
-    deployment.id,
-    'info',
-    `${ecs.idleService} scaled back to ${ecs.idleOriginal.desiredCount} tasks`,
-  );
 }
 
 export function rollbackEvent(error: string): RollbackEvent {

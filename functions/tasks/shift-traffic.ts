@@ -1,7 +1,6 @@
 import { describeRouting, sameRouting } from '../core/deployment.ts';
 import { RoutingDrift, StepShiftError } from '../core/errors.ts';
-import { load, note, type TaskContext, throwIfStopRequested } from './context.ts';
-import { routingOps } from './routing.ts';
+import { load, note, platformFor, type TaskContext, throwIfStopRequested } from './context.ts';
 
 export interface ShiftOutput {
   stepIndex: number;
@@ -27,9 +26,9 @@ export async function shiftTraffic(
       `deployment ${deployment.id} cannot shift to step ${input.stepIndex} (${deployment.status})`,
     );
   }
-  const ops = routingOps(ctx, deployment);
-  const target = ops.target(step.percent);
-  const live = await ops.current();
+  const { platform } = platformFor(ctx, deployment);
+  const target = platform.target(deployment, step.percent);
+  const live = await platform.current();
   const expected = deployment.lastRouting ?? original;
   if (!sameRouting(live, expected) && !sameRouting(live, target)) {
     throw new RoutingDrift(
@@ -37,14 +36,13 @@ export async function shiftTraffic(
       { expected, live },
     );
   }
-  const routing = sameRouting(live, target) ? live : await ops.apply(target);
+  const routing = sameRouting(live, target) ? live : await platform.apply(target);
   await ctx.store.update(deployment.id, {
     percent: step.percent,
     stepIndex: input.stepIndex,
     lastRouting: routing,
   });
-  const on = deployment.ecs ? deployment.ecs.idleService : `version ${deployment.revision}`;
-  await note(ctx, deployment.id, 'shift', `${step.percent} % on ${on}`, {
+  await note(ctx, deployment.id, 'shift', `${step.percent} % on ${platform.receiver(deployment)}`, {
     step: input.stepIndex + 1,
     of: deployment.schedule.steps.length,
     percent: step.percent,

@@ -10,7 +10,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { checkAwsRules, LambdaAliasRouter } from '../../functions/aws/lambda-router.ts';
-import { lambdaRoutingFor } from '../../functions/core/deployment.ts';
+import { lambdaRoutingFor } from '../../functions/core/alias.ts';
 import { RoutingDrift, Transient } from '../../functions/core/errors.ts';
 import type { LambdaGroup } from '../../functions/core/group-config.ts';
 
