@@ -13,6 +13,8 @@ export interface LocalClock extends Clock {
   every(virtualMs: number, fn: () => void): () => void;
   /** Real milliseconds the local engine waits where it cannot use this clock (Retry intervals). */
   real(virtualMs: number): number;
+  /** Something stopped working: a clock that moves only when all is quiet looks again. */
+  poke?(): void;
 }
 
 /**

@@ -17,6 +17,10 @@ export interface LocalDynamo {
   client: DynamoDBDocumentClient;
   endpoint: string;
   table: string;
+  /** Requests sent and not yet answered: a test clock waits for none to be in flight before moving. */
+  inflight(): number;
+  /** Called each time the last request in flight is answered. */
+  onIdle: () => void;
   close(): Promise<void>;
 }
 
@@ -41,6 +45,20 @@ export async function startLocalDynamo(
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     maxAttempts: 1,
   });
+  let inflight = 0;
+  const local: Pick<LocalDynamo, 'onIdle'> = { onIdle: () => {} };
+  raw.middlewareStack.add(
+    (next) => async (args) => {
+      inflight += 1;
+      try {
+        return await next(args);
+      } finally {
+        inflight -= 1;
+        if (inflight === 0) local.onIdle();
+      }
+    },
+    { step: 'initialize', priority: 'high', name: 'stepshiftInflight' },
+  );
   const table = options.table ?? 'stepshift';
   try {
     await raw.send(
@@ -61,13 +79,14 @@ export async function startLocalDynamo(
     await new Promise((r) => setTimeout(r, 5));
   }
   const client = DynamoDBDocumentClient.from(raw, { marshallOptions: { removeUndefinedValues: true } });
-  return {
+  return Object.assign(local, {
     client,
     endpoint,
     table,
+    inflight: () => inflight,
     close: async () => {
       raw.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
-  };
+  });
 }

@@ -9,16 +9,14 @@
  *   hooks are due.
  */
 import './polyfill.ts';
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import type { StateMachine as StateMachineType } from 'aws-local-stepfunctions';
 import { StepShiftError } from '../functions/core/errors.ts';
 import type { HookEvent } from '../functions/core/group-config.ts';
-import { STATE, SUBSTITUTIONS } from '../functions/core/states.ts';
+import { STATE } from '../functions/core/states.ts';
 import type { WorkflowStarter } from '../functions/ports.ts';
 import { bake } from '../functions/tasks/bake.ts';
 import { checkAlarms } from '../functions/tasks/check-alarms.ts';
-import type { TaskContext } from '../functions/tasks/context.ts';
+import { load, platformFor, type TaskContext } from '../functions/tasks/context.ts';
 import { finalize, scaleDownOld } from '../functions/tasks/finalize.ts';
 import { checkSteady, install, STEADY_POLL_SECONDS, testTraffic } from '../functions/tasks/install.ts';
 import { prepare } from '../functions/tasks/prepare.ts';
@@ -26,46 +24,12 @@ import { rollback } from '../functions/tasks/rollback.ts';
 import { runHooks } from '../functions/tasks/run-hooks.ts';
 import { shiftTraffic } from '../functions/tasks/shift-traffic.ts';
 import type { LocalBakeSignals } from './bake-signals.ts';
-import type { VirtualClock } from './clock.ts';
+import type { LocalClock } from './clock.ts';
+import { LOCAL_ACCOUNT, LOCAL_REGION, LOCAL_WAITS, localDefinition } from './definition.ts';
 
 const { StateMachine } = (await import('aws-local-stepfunctions')) as {
   StateMachine: typeof StateMachineType;
 };
-
-/** Wait states that take no time locally: the task after each one waits on the virtual clock instead. */
-const LOCAL_WAITS = [
-  STATE.BeforeInstallWait,
-  STATE.AfterInstallWait,
-  STATE.AfterAllowTestTrafficWait,
-  STATE.BeforeAllowTrafficWait,
-  STATE.AfterAllowTrafficWait,
-  STATE.WaitForSteady,
-  STATE.TerminationWait,
-];
-
-export const DEFINITION_PATH = fileURLToPath(
-  new URL('../statemachines/deployment.asl.json', import.meta.url),
-);
-export const LOCAL_ACCOUNT = '000000000000';
-export const LOCAL_REGION = 'us-east-1';
-
-/** The definition with local substitutions: each task's ARN names a local function. */
-export function localDefinition(text = readFileSync(DEFINITION_PATH, 'utf8')): Record<string, unknown> {
-  let out = text;
-  for (const name of SUBSTITUTIONS) {
-    const fn = `stepshift-${name.replace(/FunctionArn$/, '')}`;
-    out = out.replaceAll(`\${${name}}`, `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:${fn}`);
-  }
-  const definition = JSON.parse(out) as { States: Record<string, Record<string, unknown>> };
-  // The engine reads TimeoutSecondsPath from the Parameters output where AWS reads the state input, and
-  // the local bake handler keeps the bake time itself: the state only gets a ceiling.
-  const bakeState = definition.States[STATE.Bake];
-  if (bakeState) {
-    delete bakeState.TimeoutSecondsPath;
-    bakeState.TimeoutSeconds = 2 * 24 * 3600 + 60;
-  }
-  return definition as Record<string, unknown>;
-}
 
 /** An error the engine matches by name in Retry and Catch, as AWS does with Lambda's errorType. */
 class NamedError extends Error {
@@ -107,10 +71,13 @@ export class LocalWorkflow implements WorkflowStarter {
   private readonly endListeners = new Set<EndListener>();
   private readonly inflight = new Set<Promise<unknown>>();
   private readonly shutdown = new AbortController();
+  /** Executions not yet ended (their end listeners included), and how many of them wait on the clock. */
+  private live = 0;
+  private waiting = 0;
 
   constructor(
     private readonly ctx: TaskContext,
-    private readonly clock: VirtualClock,
+    private readonly clock: LocalClock,
     private readonly signals: LocalBakeSignals,
     options: { validate?: boolean } = {},
   ) {
@@ -186,11 +153,30 @@ export class LocalWorkflow implements WorkflowStarter {
       .then(async () => {
         for (const listener of this.endListeners) await listener(record, input);
       });
+    this.live += 1;
+    record.done = record.done.finally(() => {
+      this.live -= 1;
+      this.clock.poke?.();
+    });
     this.executions.set(name, record);
     return { executionArn: arn };
   }
 
-  /** Stops every running execution (shutdown). Their deployments are rolled back at the next start. */
+  /** True while some execution is doing something other than waiting on the clock. */
+  busy(): boolean {
+    return this.live > this.waiting;
+  }
+
+  /** Waits on the clock on behalf of an execution, so that `busy()` knows it is only waiting. */
+  private async asleep<T>(wait: Promise<T>): Promise<T> {
+    this.waiting += 1;
+    try {
+      return await wait;
+    } finally {
+      this.waiting -= 1;
+    }
+  }
+
   /**
    * Shutdown: ends the local waits (bakes, hook polls) and aborts every running execution. Their
    * deployments are rolled back at the next start.
@@ -244,16 +230,14 @@ export class LocalWorkflow implements WorkflowStarter {
       [STATE.Install]: task((i) => install(ctx, i)),
       // WaitForSteady takes no time locally: the check first waits its 15 s on the virtual clock.
       [STATE.CheckSteady]: task(async (i) => {
-        await this.clock.sleep(STEADY_POLL_SECONDS * 1000, this.shutdown.signal);
+        await this.asleep(this.clock.sleep(STEADY_POLL_SECONDS * 1000, this.shutdown.signal));
         return checkSteady(ctx, i);
       }),
       [STATE.TestTraffic]: task((i) => testTraffic(ctx, i)),
       // Likewise TerminationWait: the scale-down first waits the group's termination wait.
       [STATE.ScaleDownOld]: task(async (i) => {
-        const d = await ctx.store.get(i.deploymentId);
-        const group = d ? ctx.groups.groups[d.group] : undefined;
-        const minutes = group?.kind === 'ecs' ? group.target.terminationWaitMinutes : 0;
-        await this.clock.sleep(minutes * 60_000, this.shutdown.signal);
+        const { platform } = platformFor(ctx, await load(ctx, i.deploymentId));
+        await this.asleep(this.clock.sleep(platform.terminationWaitSeconds() * 1000, this.shutdown.signal));
         return scaleDownOld(ctx, i);
       }),
     };
@@ -264,7 +248,7 @@ export class LocalWorkflow implements WorkflowStarter {
     const waiting = progress?.filter((p) => p.status === 'InProgress' && p.nextPollAt) ?? [];
     if (waiting.length === 0) return;
     const due = Math.min(...waiting.map((p) => Date.parse(p.nextPollAt ?? '')));
-    await this.clock.sleepUntil(due, this.shutdown.signal);
+    await this.asleep(this.clock.sleepUntil(due, this.shutdown.signal));
   }
 
   /** What AWS does for the callback bake: wait the bake time unless the token is used first. */
@@ -281,14 +265,16 @@ export class LocalWorkflow implements WorkflowStarter {
       });
     });
     try {
-      return await Promise.race([
-        signalled,
-        this.clock
-          .sleep(payload.bakeSeconds * 1000, AbortSignal.any([abort.signal, this.shutdown.signal]))
-          .then(() => {
-            throw new NamedError('States.Timeout', `bake of ${payload.bakeSeconds} s elapsed`);
-          }),
-      ]);
+      return await this.asleep(
+        Promise.race([
+          signalled,
+          this.clock
+            .sleep(payload.bakeSeconds * 1000, AbortSignal.any([abort.signal, this.shutdown.signal]))
+            .then(() => {
+              throw new NamedError('States.Timeout', `bake of ${payload.bakeSeconds} s elapsed`);
+            }),
+        ]),
+      );
     } finally {
       unregister();
       abort.abort(new StepShiftError('bake ended'));

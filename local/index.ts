@@ -12,15 +12,17 @@ import type { GroupConfig } from '../functions/core/group-config.ts';
 import { rollback } from '../functions/tasks/rollback.ts';
 import { type AccountSnapshot, SimulatedAccount } from './account.ts';
 import { LocalBakeSignals } from './bake-signals.ts';
-import { VirtualClock } from './clock.ts';
+import { type LocalClock, StepClock, VirtualClock } from './clock.ts';
 import { startLocalDynamo } from './dynamo.ts';
 import { LocalWorkflow } from './engine.ts';
 import { LocalEventBus } from './events.ts';
 
 export interface LocalOptions {
   groups: GroupConfig;
-  /** Virtual seconds per real second. */
+  /** Virtual seconds per real second (ignored when `clock` is given). */
   speed?: number;
+  /** The clock everything local waits on: a `VirtualClock` at `speed` unless given (tests give a `StepClock`). */
+  clock?: LocalClock;
   /** Where state survives restarts; absent: everything in memory. */
   dataDir?: string;
   /** Sets up the simulated account on first start (functions, hooks, alarms). Hooks and alarms are code: always. */
@@ -34,7 +36,7 @@ export interface LocalStepShift {
   ctx: ApiContext;
   account: SimulatedAccount;
   workflow: LocalWorkflow;
-  clock: VirtualClock;
+  clock: LocalClock;
   events: LocalEventBus;
   /** Deployments found in progress at start and rolled back. */
   recovered: string[];
@@ -42,7 +44,7 @@ export interface LocalStepShift {
 }
 
 export async function startLocal(options: LocalOptions): Promise<LocalStepShift> {
-  const clock = new VirtualClock(options.speed ?? 1);
+  const clock = options.clock ?? new VirtualClock(options.speed ?? 1);
   const releaseLock = options.dataDir ? takeDataLock(options.dataDir) : () => {};
   try {
     const dynamo = await startLocalDynamo(options.dataDir ? { path: join(options.dataDir, 'dynamodb') } : {});
@@ -63,11 +65,11 @@ export async function startLocal(options: LocalOptions): Promise<LocalStepShift>
     const store = new DynamoDeploymentStore(dynamo.client, dynamo.table, clock);
     const ctx: ApiContext = {
       groups: options.groups,
-      router: account,
-      loadBalancer: account.loadBalancer,
-      scaler: account,
-      alarms: account,
-      hooks: account,
+      router: account.lambda,
+      loadBalancer: account.elb,
+      scaler: account.ecs,
+      alarms: account.cloudwatch,
+      hooks: account.lambda,
       store,
       events,
       clock,
@@ -76,6 +78,11 @@ export async function startLocal(options: LocalOptions): Promise<LocalStepShift>
     };
     const workflow = new LocalWorkflow(ctx, clock, bakes);
     ctx.workflow = workflow;
+    if (clock instanceof StepClock) {
+      // The test clock moves only when no execution is working and no DynamoDB request is in flight.
+      clock.busy = () => workflow.busy() || dynamo.inflight() > 0;
+      dynamo.onIdle = () => clock.poke();
+    }
     account.onAlarm((name, state) => {
       alarmStateChanged(ctx, name, state).catch((e) => console.error(`alarm intake failed: ${String(e)}`));
     });

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import validator from 'asl-validator';
 import { describe, expect, it } from 'vitest';
 import { STATE, SUBSTITUTIONS } from '../../functions/core/states.ts';
-import { DEFINITION_PATH, localDefinition } from '../../local/engine.ts';
+import { DEFINITION_PATH, localDefinition } from '../../local/definition.ts';
 
 const text = readFileSync(DEFINITION_PATH, 'utf8');
 const definition = JSON.parse(text) as { StartAt: string; States: Record<string, Record<string, unknown>> };

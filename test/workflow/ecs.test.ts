@@ -8,7 +8,9 @@ import {
 import type { Deployment } from '../../functions/core/deployment.ts';
 import { parseGroupConfig } from '../../functions/core/group-config.ts';
 import type { HookFunction } from '../../local/account.ts';
+import { StepClock } from '../../local/clock.ts';
 import { type LocalStepShift, startLocal } from '../../local/index.ts';
+import { untilStored } from './harness.ts';
 
 const TG = (name: string) => `arn:aws:elasticloadbalancing:us-east-1:000000000000:targetgroup/${name}/1`;
 const BLUE = TG('web-blue');
@@ -20,6 +22,7 @@ const BROKEN = 'shop/web:2.1-errors';
 const NEVER_STARTS = 'shop/web:2.2-missing-secret';
 
 let local: LocalStepShift | undefined;
+let clock = new StepClock();
 afterEach(async () => {
   await local?.close();
   local = undefined;
@@ -55,9 +58,10 @@ async function ecs(
       },
     },
   });
+  clock = new StepClock();
   local = await startLocal({
     groups,
-    speed: 2000,
+    clock,
     traffic: false,
     seed: (a) => {
       a.defineImage('shop/web:1.0', { errorRate: 0.001, latencyMs: 30 });
@@ -88,18 +92,13 @@ async function run(l: LocalStepShift, revision: string): Promise<Deployment> {
 }
 
 async function finished(l: LocalStepShift, d: Deployment) {
-  await l.workflow.execution(d.executionName)?.done;
+  await clock.run(l.workflow.execution(d.executionName)?.done ?? Promise.resolve());
   const { deployment, timeline } = await getDeployment(l.ctx, d.id);
   return { deployment, timeline, messages: timeline.map((e) => `${e.kind}: ${e.message}`) };
 }
 
-async function until(l: LocalStepShift, d: Deployment, predicate: (x: Deployment) => boolean) {
-  for (let i = 0; i < 3000; i++) {
-    const x = await l.ctx.store.get(d.id);
-    if (x && predicate(x)) return x;
-    await new Promise((r) => setTimeout(r, 2));
-  }
-  throw new Error('timed out');
+function until(l: LocalStepShift, d: Deployment, predicate: (x: Deployment) => boolean) {
+  return untilStored(clock, l.ctx, d, predicate, 'the awaited state');
 }
 
 const prodModifications = (l: LocalStepShift) =>

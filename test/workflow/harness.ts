@@ -1,11 +1,14 @@
 /**
  * A story-shaped harness for workflow tests: a local stepshift (the real ASL file in the local engine,
- * dynalite, the simulated account) with groups declared inline, on a fast virtual clock.
+ * dynalite, the simulated account) with groups declared inline, on a `StepClock`: virtual time moves only
+ * while the test waits (`finished`, `until`) and only when everything waits on it, so no outcome and no
+ * virtual time depends on the machine's speed or load.
  */
 import { type ApiContext, getDeployment, startDeployment } from '../../functions/api/operations.ts';
 import type { Deployment, TimelineEntry } from '../../functions/core/deployment.ts';
 import { parseGroupConfig } from '../../functions/core/group-config.ts';
 import type { HookFunction, VersionProfile } from '../../local/account.ts';
+import { StepClock } from '../../local/clock.ts';
 import type { EngineEvent } from '../../local/engine.ts';
 import { type LocalStepShift, startLocal } from '../../local/index.ts';
 import { HEALTHY } from '../../local/seed.ts';
@@ -19,6 +22,7 @@ export interface Scenario {
   deploy(group: string, revision: string, extra?: Record<string, unknown>, key?: string): Promise<Deployment>;
   /** Waits for the deployment's execution to end; returns the record and timeline as stored. */
   finished(d: Deployment): Promise<{ deployment: Deployment; timeline: TimelineEntry[]; execution: string }>;
+  /** Lets time run until the stored deployment satisfies `predicate`; time stands still again after. */
   until(d: Deployment, predicate: (d: Deployment) => boolean, what: string): Promise<Deployment>;
   close(): Promise<void>;
 }
@@ -32,7 +36,7 @@ export interface GroupSpec {
 
 export async function scenario(
   groups: Record<string, GroupSpec>,
-  options: { speed?: number; hooks?: Record<string, HookFunction> } = {},
+  options: { hooks?: Record<string, HookFunction> } = {},
 ): Promise<Scenario> {
   const config = parseGroupConfig({
     groups: Object.fromEntries(
@@ -49,9 +53,10 @@ export async function scenario(
       ]),
     ),
   });
+  const clock = new StepClock();
   const local = await startLocal({
     groups: config,
-    speed: options.speed ?? 1000,
+    clock,
     traffic: false,
     seed: (account) => {
       for (const [name, g] of Object.entries(groups)) {
@@ -83,20 +88,35 @@ export async function scenario(
     finished: async (d) => {
       const execution = local.workflow.execution(d.executionName);
       if (!execution) throw new Error(`no execution ${d.executionName}`);
-      await execution.done;
+      await clock.run(execution.done);
       const { deployment, timeline } = await getDeployment(ctx, d.id);
       return { deployment, timeline, execution: execution.status };
     },
-    until: async (d, predicate, what) => {
-      for (let i = 0; i < 2000; i++) {
-        const current = await ctx.store.get(d.id);
-        if (current && predicate(current)) return current;
-        await new Promise((r) => setTimeout(r, 2));
-      }
-      throw new Error(`timed out waiting for ${what}`);
-    },
+    until: (d, predicate, what) => untilStored(clock, ctx, d, predicate, what),
     close: () => local.close(),
   };
 }
 
 export const messages = (timeline: TimelineEntry[]) => timeline.map((e) => `${e.kind}: ${e.message}`);
+
+/** Runs the clock until the stored deployment satisfies `predicate`, and returns it as it was then. */
+export async function untilStored(
+  clock: StepClock,
+  ctx: ApiContext,
+  d: Deployment,
+  predicate: (d: Deployment) => boolean,
+  what: string,
+): Promise<Deployment> {
+  let found: Deployment | undefined;
+  try {
+    await clock.run(async () => {
+      const current = await ctx.store.get(d.id);
+      if (current && predicate(current)) found = current;
+      return found !== undefined;
+    });
+  } catch (e) {
+    throw new Error(`never saw ${what}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  if (!found) throw new Error(`never saw ${what}`);
+  return found;
+}

@@ -60,8 +60,10 @@ describe('a Lambda deployment that succeeds', () => {
       .map((c) => (c.input as { weights: Record<string, number> }).weights);
     for (const w of weights) {
       expect(Object.keys(w).length).toBeLessThanOrEqual(1);
-      for (const value of Object.values(w))
-        expect(value).toBeGreaterThan(0), expect(value).toBeLessThanOrEqual(1);
+      for (const value of Object.values(w)) {
+        expect(value).toBeGreaterThan(0);
+        expect(value).toBeLessThanOrEqual(1);
+      }
     }
   });
 
@@ -190,10 +192,9 @@ describe('a Lambda deployment that fails', () => {
   });
 
   it('rolls back when synthetic traffic through a bad version trips its alarm', async () => {
-    s = await scenario(
-      { payments: { deploymentConfig: 'LambdaLinear10PercentEvery3Minutes', alarms: ['payments-errors'] } },
-      { speed: 300 },
-    );
+    s = await scenario({
+      payments: { deploymentConfig: 'LambdaLinear10PercentEvery3Minutes', alarms: ['payments-errors'] },
+    });
     s.local.account.startTraffic();
     const { deployment } = await s.finished(await s.deploy('payments', s.publish('payments', BROKEN)));
     expect(deployment.status).toBe('ROLLED_BACK');

@@ -1,0 +1,42 @@
+/**
+ * The workflow file as local mode runs it: statemachines/deployment.asl.json with local substitutions,
+ * and the few states whose timing the local engine cannot keep on the virtual clock itself.
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { STATE, SUBSTITUTIONS } from '../functions/core/states.ts';
+
+/** Wait states that take no time locally: the task after each one waits on the virtual clock instead. */
+export const LOCAL_WAITS = [
+  STATE.BeforeInstallWait,
+  STATE.AfterInstallWait,
+  STATE.AfterAllowTestTrafficWait,
+  STATE.BeforeAllowTrafficWait,
+  STATE.AfterAllowTrafficWait,
+  STATE.WaitForSteady,
+  STATE.TerminationWait,
+];
+
+export const DEFINITION_PATH = fileURLToPath(
+  new URL('../statemachines/deployment.asl.json', import.meta.url),
+);
+export const LOCAL_ACCOUNT = '000000000000';
+export const LOCAL_REGION = 'us-east-1';
+
+/** The definition with local substitutions: each task's ARN names a local function. */
+export function localDefinition(text = readFileSync(DEFINITION_PATH, 'utf8')): Record<string, unknown> {
+  let out = text;
+  for (const name of SUBSTITUTIONS) {
+    const fn = `stepshift-${name.replace(/FunctionArn$/, '')}`;
+    out = out.replaceAll(`\${${name}}`, `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:${fn}`);
+  }
+  const definition = JSON.parse(out) as { States: Record<string, Record<string, unknown>> };
+  // The engine reads TimeoutSecondsPath from the Parameters output where AWS reads the state input, and
+  // the local bake handler keeps the bake time itself: the state only gets a ceiling.
+  const bakeState = definition.States[STATE.Bake];
+  if (bakeState) {
+    delete bakeState.TimeoutSecondsPath;
+    bakeState.TimeoutSeconds = 2 * 24 * 3600 + 60;
+  }
+  return definition as Record<string, unknown>;
+}
