@@ -1,11 +1,13 @@
 /**
  * The cdk-nag AwsSolutions findings stepshift acknowledges, each by its exact finding id and with its
  * reason. cdk-nag 3 acknowledges findings one by one (no prefix matching), so the ids are derived from
- * the construct itself; any finding not listed here fails `cdk synth` and the infra tests.
+ * the construct itself; any finding not listed here fails `cdk synth` and the infra tests. The
+ * findings that a kind of group raises are acknowledged by its platform (./platforms/).
  */
 import { type CfnElement, Stack, Token, Validations } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { GroupConfig } from '../functions/core/group-config.ts';
+import { eachPlatform, PLATFORMS } from './platforms/index.ts';
 
 interface NagInputs {
   scope: Construct;
@@ -40,9 +42,16 @@ export function acknowledgeNagFindings({
     `AwsSolutions-IAM4[Policy::arn:${partition}:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]`,
     'The account-level role API Gateway needs to write its access and execution logs.',
   );
+  // One finding id covers every `Resource: *`, so its reason lists them all, the platforms' included.
+  const unscoped = [
+    'X-Ray PutTraceSegments/PutTelemetryRecords (tracing)',
+    'CloudWatch Logs delivery for the state machine',
+    'states:SendTaskSuccess/SendTaskFailure (the task token is the authorization)',
+    ...Object.values(PLATFORMS).flatMap((platform) => platform.unscopedActions),
+  ];
   ack(
     'AwsSolutions-IAM5[Resource::*]',
-    'Actions with no resource-level permission: X-Ray PutTraceSegments/PutTelemetryRecords (tracing), CloudWatch Logs delivery for the state machine, states:SendTaskSuccess/SendTaskFailure (the task token is the authorization), elasticloadbalancing:DescribeListeners/DescribeRules, and ecs:DescribeTaskDefinition/RegisterTaskDefinition/TagResource.',
+    `Actions with no resource-level permission: ${new Intl.ListFormat('en', { type: 'conjunction' }).format(unscoped)}.`,
   );
   ack(
     `AwsSolutions-IAM5[Resource::<${logical(tableElement)}.Arn>/index/*]`,
@@ -54,24 +63,9 @@ export function acknowledgeNagFindings({
       'The state machine invokes its own task function, by any version or alias of it.',
     );
   }
-  for (const group of Object.values(config.groups)) {
-    if (group.kind !== 'lambda') continue;
-    const name = group.target.functionName;
-    const arn = name.startsWith('arn:')
-      ? name
-      : `arn:${partition}:lambda:${region}:${account}:function:${name}`;
-    ack(
-      `AwsSolutions-IAM5[Resource::${arn}:*]`,
-      `Reading the versions of ${name}, the declared function of group ${group.name}: any published version may be the revision.`,
-    );
-    for (const trigger of group.triggers) {
-      if (trigger.type !== 's3ObjectCreated') continue;
-      ack(
-        `AwsSolutions-IAM5[Resource::arn:${partition}:s3:::${trigger.bucket}/${trigger.keyPrefix ?? ''}*]`,
-        `Reading the artifacts uploaded under the declared prefix of group ${group.name}.`,
-      );
-    }
-  }
+  eachPlatform(config, (platform, groups) =>
+    platform.acknowledge(groups, { acknowledge: ack, partition, region, account }),
+  );
   ack(
     'AwsSolutions-COG4',
     'The API uses IAM authorization (SigV4): operators and CI call it with their own credentials.',

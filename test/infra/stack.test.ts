@@ -2,67 +2,12 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, Stack, aws_sqs as sqs, Validations } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Match } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { parseGroupConfig } from '../../functions/core/group-config.ts';
 import { SUBSTITUTIONS } from '../../functions/core/states.ts';
-import { ASL_PATH, StepShift } from '../../infra/stepshift.ts';
-
-const raw = {
-  groups: {
-    orders: {
-      kind: 'lambda',
-      target: { functionName: 'orders', alias: 'live' },
-      deploymentConfig: 'LambdaCanary10Percent5Minutes',
-      hooks: {
-        BeforeAllowTraffic: ['orders-smoke'],
-        AfterAllowTraffic: [{ functionName: 'orders-contract', timeoutSeconds: 600 }],
-      },
-      alarms: ['orders-5xx', 'orders-latency'],
-      triggers: [
-        { type: 's3ObjectCreated', bucket: 'artifacts', keyPrefix: 'orders/' },
-        { type: 'deploymentRequested' },
-      ],
-    },
-    billing: {
-      kind: 'lambda',
-      target: { functionName: 'arn:aws:lambda:eu-west-1:210987654321:function:billing', alias: 'prod' },
-      deploymentConfig: 'LambdaAllAtOnce',
-      alarms: ['billing-errors'],
-    },
-    web: {
-      kind: 'ecs',
-      target: {
-        cluster: 'shop',
-        blueService: 'web-blue',
-        greenService: 'web-green',
-        blueTargetGroup: 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/blue/1',
-        greenTargetGroup: 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/green/2',
-        listener: 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/shop/3/4',
-        testListener: 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/shop/3/9',
-        container: 'web',
-        taskRoles: ['arn:aws:iam::123456789012:role/web-task'],
-      },
-      deploymentConfig: 'ECSAllAtOnce',
-      triggers: [{ type: 'ecrPush', repository: 'shop/web', tags: ['release-*', 'stable'] }],
-    },
-  },
-};
-
-function synth(logLevel?: 'ERROR' | 'ALL') {
-  const outdir = mkdtempSync(join(tmpdir(), 'stepshift-cdk-'));
-  const app = new App({ outdir });
-  const stack = new Stack(app, 'Test', { env: { account: '123456789012', region: 'eu-west-1' } });
-  const stepshift = new StepShift(stack, 'StepShift', {
-    config: parseGroupConfig(raw),
-    configText: JSON.stringify(raw),
-    ...(logLevel ? { logLevel } : {}),
-  });
-  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-  const assembly = app.synth();
-  return { app, stack, stepshift, template: Template.fromStack(stack), outdir, assembly };
-}
+import { ASL_PATH } from '../../infra/stepshift.ts';
+import { synth } from './synth.ts';
 
 let built: ReturnType<typeof synth>;
 beforeAll(() => {

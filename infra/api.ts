@@ -1,0 +1,89 @@
+/**
+ * The HTTP API: API Gateway with IAM auth (SigV4) on every route, request validation of the start
+ * body, throttling and access logs, all routes proxied to one function running the application API.
+ */
+import {
+  aws_apigateway as apigw,
+  Duration,
+  aws_logs as logs,
+  type aws_lambda_nodejs as nodejs,
+  RemovalPolicy,
+  type aws_stepfunctions as sfn,
+} from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import type { DeploymentGroup } from '../functions/core/group-config.ts';
+import { ENV } from '../functions/handlers/context.ts';
+import type { NewFunction } from './functions.ts';
+
+export interface ApiProps {
+  fn: NewFunction;
+  stateMachine: sfn.StateMachine;
+  /** The declared groups: the start body may name only these. */
+  groups: DeploymentGroup[];
+  /** Steady requests per second and burst (default 20 and 40). */
+  throttle?: { rateLimit: number; burstLimit: number } | undefined;
+}
+
+/** Creates the API function and the REST API in front of it, in `scope`. */
+export function createApi(
+  scope: Construct,
+  { fn, stateMachine, groups, throttle }: ApiProps,
+): { api: apigw.RestApi; handler: nodejs.NodejsFunction } {
+  const handler = fn('Api', 'api.ts', 'handler', Duration.seconds(29));
+  handler.addEnvironment(ENV.stateMachine, stateMachine.stateMachineArn);
+  stateMachine.grantStartExecution(handler);
+
+  const accessLogs = new logs.LogGroup(scope, 'ApiAccessLogs', {
+    retention: logs.RetentionDays.THREE_MONTHS,
+  });
+  const api = new apigw.RestApi(scope, 'Api', {
+    description: 'stepshift deployments API',
+    cloudWatchRole: true,
+    cloudWatchRoleRemovalPolicy: RemovalPolicy.DESTROY,
+    deployOptions: {
+      stageName: 'v1',
+      accessLogDestination: new apigw.LogGroupLogDestination(accessLogs),
+      accessLogFormat: apigw.AccessLogFormat.jsonWithStandardFields(),
+      throttlingRateLimit: throttle?.rateLimit ?? 20,
+      throttlingBurstLimit: throttle?.burstLimit ?? 40,
+      tracingEnabled: true,
+      loggingLevel: apigw.MethodLoggingLevel.ERROR,
+    },
+    defaultMethodOptions: { authorizationType: apigw.AuthorizationType.IAM },
+  });
+  const integration = new apigw.LambdaIntegration(handler);
+  const bodyValidator = api.addRequestValidator('BodyValidator', {
+    validateRequestBody: true,
+    validateRequestParameters: true,
+  });
+  const startModel = api.addModel('StartDeployment', {
+    contentType: 'application/json',
+    schema: {
+      type: apigw.JsonSchemaType.OBJECT,
+      required: ['group', 'revision'],
+      properties: {
+        group: { type: apigw.JsonSchemaType.STRING, enum: groups.map((g) => g.name) },
+        revision: { type: apigw.JsonSchemaType.STRING, minLength: 1, maxLength: 256 },
+        config: {},
+        alarms: {
+          type: apigw.JsonSchemaType.ARRAY,
+          items: { type: apigw.JsonSchemaType.STRING },
+          maxItems: 10,
+        },
+        description: { type: apigw.JsonSchemaType.STRING, maxLength: 512 },
+      },
+    },
+  });
+  const deployments = api.root.addResource('deployments');
+  deployments.addMethod('POST', integration, {
+    requestValidator: bodyValidator,
+    requestModels: { 'application/json': startModel },
+  });
+  deployments.addMethod('GET', integration);
+  const one = deployments.addResource('{id}');
+  one.addMethod('GET', integration);
+  for (const action of ['stop', 'promote', 'rollback'])
+    one.addResource(action).addMethod('POST', integration);
+  api.root.addResource('groups').addMethod('GET', integration);
+  return { api, handler };
+}

@@ -1,0 +1,73 @@
+/**
+ * The deployment workflow: the ASL file run by a Standard state machine, with one Lambda function per
+ * task substituted into it. The same file runs in local mode; only the substitutions differ.
+ */
+import { fileURLToPath } from 'node:url';
+import {
+  Duration,
+  aws_logs as logs,
+  type aws_lambda_nodejs as nodejs,
+  aws_stepfunctions as sfn,
+} from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import type { Substitution } from '../functions/core/states.ts';
+import type { NewFunction, TaskName } from './functions.ts';
+
+export const ASL_PATH = fileURLToPath(new URL('../statemachines/deployment.asl.json', import.meta.url));
+
+export interface Workflow {
+  stateMachine: sfn.StateMachine;
+  /** The task functions, in the order the ASL's substitutions list them. */
+  tasks: Record<TaskName, nodejs.NodejsFunction>;
+}
+
+/** Creates the task functions and the state machine that runs them, in `scope`. */
+export function createWorkflow(
+  scope: Construct,
+  { fn, logLevel }: { fn: NewFunction; logLevel: 'ERROR' | 'ALL' },
+): Workflow {
+  const tasks: Record<TaskName, nodejs.NodejsFunction> = {
+    Prepare: fn('Prepare', 'tasks.ts', 'prepareHandler'),
+    RunHooks: fn('RunHooks', 'tasks.ts', 'runHooksHandler', Duration.minutes(15)),
+    ShiftTraffic: fn('ShiftTraffic', 'tasks.ts', 'shiftTrafficHandler'),
+    CheckAlarms: fn('CheckAlarms', 'tasks.ts', 'checkAlarmsHandler'),
+    Bake: fn('Bake', 'tasks.ts', 'bakeHandler'),
+    Finalize: fn('Finalize', 'tasks.ts', 'finalizeHandler'),
+    RollBack: fn('RollBack', 'tasks.ts', 'rollbackHandler'),
+    Install: fn('Install', 'tasks.ts', 'installHandler'),
+    CheckSteady: fn('CheckSteady', 'tasks.ts', 'checkSteadyHandler'),
+    TestTraffic: fn('TestTraffic', 'tasks.ts', 'testTrafficHandler'),
+    ScaleDownOld: fn('ScaleDownOld', 'tasks.ts', 'scaleDownOldHandler'),
+  };
+
+  const logGroup = new logs.LogGroup(scope, 'StateMachineLogs', {
+    retention: logs.RetentionDays.THREE_MONTHS,
+  });
+  const substitutions: Record<Substitution, string> = {
+    PrepareFunctionArn: tasks.Prepare.functionArn,
+    RunHooksFunctionArn: tasks.RunHooks.functionArn,
+    ShiftTrafficFunctionArn: tasks.ShiftTraffic.functionArn,
+    CheckAlarmsFunctionArn: tasks.CheckAlarms.functionArn,
+    BakeFunctionArn: tasks.Bake.functionArn,
+    FinalizeFunctionArn: tasks.Finalize.functionArn,
+    RollBackFunctionArn: tasks.RollBack.functionArn,
+    InstallFunctionArn: tasks.Install.functionArn,
+    CheckSteadyFunctionArn: tasks.CheckSteady.functionArn,
+    TestTrafficFunctionArn: tasks.TestTraffic.functionArn,
+    ScaleDownOldFunctionArn: tasks.ScaleDownOld.functionArn,
+  };
+  const stateMachine = new sfn.StateMachine(scope, 'Deployment', {
+    definitionBody: sfn.DefinitionBody.fromFile(ASL_PATH),
+    definitionSubstitutions: substitutions,
+    stateMachineType: sfn.StateMachineType.STANDARD,
+    tracingEnabled: true,
+    logs: {
+      destination: logGroup,
+      level: logLevel === 'ALL' ? sfn.LogLevel.ALL : sfn.LogLevel.ERROR,
+      includeExecutionData: logLevel === 'ALL',
+    },
+  });
+  // Every function the definition names, and no other, may be invoked by the state machine.
+  for (const task of Object.values(tasks)) task.grantInvoke(stateMachine);
+  return { stateMachine, tasks };
+}
