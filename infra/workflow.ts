@@ -1,17 +1,20 @@
 /**
  * The deployment workflow: the ASL file run by a Standard state machine, with one Lambda function per
- * task substituted into it. The same file runs in local mode; only the substitutions differ.
+ * task and the stack's partition substituted into it. The same file runs in local mode; only the
+ * substitutions differ.
  */
 import { fileURLToPath } from 'node:url';
 import {
   Duration,
   aws_logs as logs,
+  Names,
   type aws_lambda_nodejs as nodejs,
+  Stack,
   aws_stepfunctions as sfn,
 } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import type { Substitution } from '../functions/core/states.ts';
-import type { NewFunction, TaskName } from './functions.ts';
+import { PARTITION_SUBSTITUTION, type Substitution } from '../functions/core/states.ts';
+import { LOG_RETENTION, type NewFunction, type TaskName } from './functions.ts';
 
 export const ASL_PATH = fileURLToPath(new URL('../statemachines/deployment.asl.json', import.meta.url));
 
@@ -40,10 +43,18 @@ export function createWorkflow(
     ScaleDownOld: fn('ScaleDownOld', 'tasks.ts', 'scaleDownOldHandler'),
   };
 
+  // Step Functions adds every log group it writes to to CloudWatch Logs' resource policy, which is
+  // limited to 5120 characters; names under /aws/vendedlogs/ are covered by one wildcard instead
+  // (https://docs.aws.amazon.com/step-functions/latest/dg/bp-cwl.html). The stack-unique name keeps two
+  // stacks, or two StepShift constructs, apart.
   const logGroup = new logs.LogGroup(scope, 'StateMachineLogs', {
-    retention: logs.RetentionDays.THREE_MONTHS,
+    logGroupName: `/aws/vendedlogs/states/${Names.uniqueResourceName(scope, { maxLength: 200, separator: '-' })}-Deployment`,
+    retention: LOG_RETENTION,
   });
-  const substitutions: Record<Substitution, string> = {
+  const substitutions: Record<Substitution | typeof PARTITION_SUBSTITUTION, string> = {
+    // The partition of the service-integration ARNs (`arn:${Partition}:states:::lambda:invoke…`): a
+    // stack deployed to aws-cn or aws-us-gov names its own.
+    [PARTITION_SUBSTITUTION]: Stack.of(scope).partition,
     PrepareFunctionArn: tasks.Prepare.functionArn,
     RunHooksFunctionArn: tasks.RunHooks.functionArn,
     ShiftTrafficFunctionArn: tasks.ShiftTraffic.functionArn,

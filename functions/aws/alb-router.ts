@@ -1,7 +1,8 @@
 /**
  * The ALB side of an ECS group: the weights of the forward action of a listener's default actions
  * (`ModifyListener`) or of a listener rule (`ModifyRule`). Only the forward action's target-group weights
- * change; every other action, their order, and the target-group stickiness stay exactly as they were.
+ * change; every other action, their order, and the target-group stickiness stay exactly as they were (an
+ * OIDC action's client secret by reference: see `keepingSecrets`).
  */
 import {
   type Action,
@@ -30,7 +31,7 @@ export class AlbRouter implements LoadBalancer {
     const actions = await this.actions(where);
     const forward = forwardAction(actions);
     const rewritten: Action[] = actions.map((a) => {
-      if (a !== forward) return a;
+      if (a !== forward) return keepingSecrets(a);
       const { TargetGroupArn: _single, ForwardConfig, ...rest } = a;
       return {
         ...rest,
@@ -73,6 +74,20 @@ export class AlbRouter implements LoadBalancer {
     if (!rule) throw new StepShiftError(`listener rule ${where.rule} not found`);
     return rule.Actions ?? [];
   }
+}
+
+/**
+ * An action as ModifyListener/ModifyRule must receive it back. DescribeListeners/DescribeRules never
+ * return an `authenticate-oidc` action's `ClientSecret`, and AWS requires the secret when an action is
+ * written unless `UseExistingClientSecret` is true: "This parameter is required if you are creating a
+ * rule. If you are modifying a rule, you can omit this parameter if you set UseExistingClientSecret to
+ * true." (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_AuthenticateOidcActionConfig.html)
+ * So the secret AWS already keeps is referred to, never lost. Cognito actions have no secret.
+ */
+function keepingSecrets(action: Action): Action {
+  const oidc = action.AuthenticateOidcConfig;
+  if (action.Type !== 'authenticate-oidc' || !oidc || oidc.ClientSecret !== undefined) return action;
+  return { ...action, AuthenticateOidcConfig: { ...oidc, UseExistingClientSecret: true } };
 }
 
 function forwardAction(actions: Action[]): Action {

@@ -87,7 +87,7 @@ export function aws(): AwsWiring {
         },
     bakes: new StepFunctionsBakeSignals(sfn),
     artifacts: new LambdaArtifactPublisher(lambda),
-    ...(stateMachineArn
+    ...(stateMachineArn && hasExecutionConsole(stateMachineArn)
       ? { executionUrl: (name: string) => executionConsoleUrl(region, stateMachineArn, name) }
       : {}),
   };
@@ -95,8 +95,39 @@ export function aws(): AwsWiring {
   return wiring;
 }
 
-/** Where an operator watches the execution: the Step Functions console. */
+/**
+ * The console's origin in each partition, by the partition an ARN names (`arn:<partition>:…`). Each
+ * partition has its own console host: the China Regions' domain is amazonaws.cn
+ * (https://docs.amazonaws.cn/en_us/aws/latest/userguide/general-info.html) and AWS GovCloud (US) signs in
+ * at console.amazonaws-us-gov.com
+ * (https://docs.aws.amazon.com/govcloud-us/latest/UserGuide/configure-account.html). A link into the
+ * wrong partition's console can never open the execution, so other partitions get no link at all.
+ */
+const CONSOLE_ORIGIN = new Map<string, (region: string) => string>([
+  ['aws', (region) => `https://${region}.console.aws.amazon.com`],
+  ['aws-cn', () => 'https://console.amazonaws.cn'],
+  ['aws-us-gov', () => 'https://console.amazonaws-us-gov.com'],
+]);
+
+const partitionOf = (arn: string): string => arn.split(':')[1] ?? '';
+
+/** Whether `executionConsoleUrl` knows the console of the state machine's partition. */
+export function hasExecutionConsole(stateMachineArn: string): boolean {
+  return CONSOLE_ORIGIN.has(partitionOf(stateMachineArn));
+}
+
+/**
+ * Where an operator watches the execution: the Step Functions console of the state machine's own
+ * partition, read from its ARN (cdk.json may target aws-cn or aws-us-gov).
+ *
+ * @example executionConsoleUrl('cn-north-1', 'arn:aws-cn:states:cn-north-1:1:stateMachine:m', 'd-1')
+ *   → https://console.amazonaws.cn/states/home?region=cn-north-1#/v2/executions/details/arn%3Aaws-cn%3A…
+ */
 export function executionConsoleUrl(region: string, stateMachineArn: string, executionName: string): string {
+  const partition = partitionOf(stateMachineArn);
+  const origin = CONSOLE_ORIGIN.get(partition);
+  if (!origin)
+    throw new Error(`no known Step Functions console for partition ${partition} (${stateMachineArn})`);
   const executionArn = `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${executionName}`;
-  return `https://${region}.console.aws.amazon.com/states/home?region=${region}#/v2/executions/details/${encodeURIComponent(executionArn)}`;
+  return `${origin(region)}/states/home?region=${region}#/v2/executions/details/${encodeURIComponent(executionArn)}`;
 }

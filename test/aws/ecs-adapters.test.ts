@@ -3,6 +3,9 @@ import {
   DescribeTaskDefinitionCommand,
   ECSClient,
   RegisterTaskDefinitionCommand,
+  RegisterTaskDefinitionRequest$,
+  type TaskDefinition,
+  TaskDefinition$,
   UpdateServiceCommand,
 } from '@aws-sdk/client-ecs';
 import {
@@ -15,8 +18,9 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { AlbRouter } from '../../functions/aws/alb-router.ts';
-import { EcsServices } from '../../functions/aws/ecs-services.ts';
+import { EcsServices, READ_ONLY_FIELDS, REGISTERED_FIELDS } from '../../functions/aws/ecs-services.ts';
 import { albPercentOn, albWeightsFor, sameAlbRouting } from '../../functions/core/alb.ts';
+import { StepShiftError } from '../../functions/core/errors.ts';
 
 const elb = mockClient(ElasticLoadBalancingV2Client);
 const ecs = mockClient(ECSClient);
@@ -25,6 +29,42 @@ const GREEN = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/g
 const LISTENER = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/shop/3/4';
 const RULE = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener-rule/app/shop/3/4/5';
 const stickiness = { Enabled: true, DurationSeconds: 300 };
+const TD = 'arn:aws:ecs:eu-west-1:123456789012:task-definition/web';
+const TASK_ROLE = 'arn:aws:iam::123456789012:role/web-task';
+const EXECUTION_ROLE = 'arn:aws:iam::123456789012:role/web-exec';
+/** A task definition as DescribeTaskDefinition returns it, with every field set: `Required` makes a new SDK field fail tsc here. */
+const EVERY_FIELD = {
+  taskDefinitionArn: `${TD}:7`,
+  family: 'web',
+  revision: 7,
+  status: 'ACTIVE',
+  taskRoleArn: TASK_ROLE,
+  executionRoleArn: EXECUTION_ROLE,
+  networkMode: 'awsvpc',
+  containerDefinitions: [
+    { name: 'web', image: 'repo/web:1', essential: true },
+    { name: 'envoy', image: 'envoy:1.30' },
+  ],
+  volumes: [{ name: 'scratch' }],
+  requiresAttributes: [{ name: 'com.amazonaws.ecs.capability.task-iam-role' }],
+  placementConstraints: [{ type: 'memberOf', expression: 'attribute:ecs.os-type == linux' }],
+  compatibilities: ['EC2', 'FARGATE'],
+  requiresCompatibilities: ['FARGATE'],
+  cpu: '256',
+  memory: '512',
+  pidMode: 'task',
+  ipcMode: 'none',
+  proxyConfiguration: { containerName: 'envoy', type: 'APPMESH' },
+  inferenceAccelerators: [{ deviceName: 'eia', deviceType: 'eia2.medium' }],
+  ephemeralStorage: { sizeInGiB: 30 },
+  runtimePlatform: { cpuArchitecture: 'ARM64', operatingSystemFamily: 'LINUX' },
+  enableFaultInjection: true,
+  registeredAt: new Date('2026-11-01T10:00:00Z'),
+  registeredBy: 'arn:aws:sts::123456789012:assumed-role/deployer/ci',
+  deregisteredAt: new Date('2026-11-02T10:00:00Z'),
+  deleteRequestedAt: new Date('2026-11-03T10:00:00Z'),
+} satisfies Required<TaskDefinition>;
+
 const authenticate = {
   Type: 'authenticate-oidc' as const,
   Order: 1,
@@ -35,6 +75,11 @@ const authenticate = {
     TokenEndpoint: 'https://idp/t',
     UserInfoEndpoint: 'https://idp/u',
   },
+};
+/** The same action as ModifyListener/ModifyRule must receive it: the secret AWS keeps, by reference. */
+const authenticateAsSent = {
+  ...authenticate,
+  AuthenticateOidcConfig: { ...authenticate.AuthenticateOidcConfig, UseExistingClientSecret: true },
 };
 const forward = (weights: [string, number][]) => ({
   Type: 'forward' as const,
@@ -89,7 +134,7 @@ describe('the ALB router', () => {
     expect(elb).toHaveReceivedCommandExactlyOnceWith(ModifyListenerCommand, {
       ListenerArn: LISTENER,
       DefaultActions: [
-        authenticate,
+        authenticateAsSent,
         forward([
           [BLUE, 900],
           [GREEN, 100],
@@ -122,6 +167,49 @@ describe('the ALB router', () => {
         forward([
           [BLUE, 0],
           [GREEN, 1],
+        ]),
+      ],
+    });
+  });
+
+  it('keeps an authenticate-oidc action’s client secret with UseExistingClientSecret when it rewrites a listener', async () => {
+    // Prepare: DescribeListeners returns the OIDC action without its ClientSecret (the beforeEach listener).
+    const router = new AlbRouter(new ElasticLoadBalancingV2Client({}));
+
+    // Act
+    await router.set({ listener: LISTENER }, albWeightsFor(BLUE, GREEN, 10));
+
+    // Assess: the exact input, so that an action sent back without its secret and without the flag fails.
+    expect(elb.commandCalls(ModifyListenerCommand)[0]?.args[0].input).toStrictEqual({
+      ListenerArn: LISTENER,
+      DefaultActions: [
+        authenticateAsSent,
+        forward([
+          [BLUE, 900],
+          [GREEN, 100],
+        ]),
+      ],
+    });
+  });
+
+  it('keeps an authenticate-oidc action’s client secret the same way when it rewrites a rule', async () => {
+    // Prepare
+    elb.on(DescribeRulesCommand).resolves({
+      Rules: [{ RuleArn: RULE, Actions: [authenticate, forward([[BLUE, 1]])] }],
+    });
+    const router = new AlbRouter(new ElasticLoadBalancingV2Client({}));
+
+    // Act
+    await router.set({ rule: RULE }, albWeightsFor(BLUE, GREEN, 50));
+
+    // Assess
+    expect(elb.commandCalls(ModifyRuleCommand)[0]?.args[0].input).toStrictEqual({
+      RuleArn: RULE,
+      Actions: [
+        authenticateAsSent,
+        forward([
+          [BLUE, 500],
+          [GREEN, 500],
         ]),
       ],
     });
@@ -257,6 +345,115 @@ describe('the ECS services adapter', () => {
       ],
       tags: [{ key: 'team', value: 'shop' }],
     });
+  });
+
+  it('copies every field RegisterTaskDefinition accepts and none that ECS sets itself', async () => {
+    // Prepare: a base that sets every field DescribeTaskDefinition can return.
+    ecs.on(DescribeTaskDefinitionCommand).resolves({ taskDefinition: EVERY_FIELD, tags: [] });
+    ecs.on(RegisterTaskDefinitionCommand).resolves({ taskDefinition: { taskDefinitionArn: `${TD}:8` } });
+
+    // Act
+    await new EcsServices(new ECSClient({})).registerImage(`${TD}:7`, 'web', 'repo/web@sha256:abc', [
+      TASK_ROLE,
+      EXECUTION_ROLE,
+    ]);
+
+    // Assess: the exact input, so that a dropped field or a copied read-only one fails.
+    expect(ecs.commandCalls(RegisterTaskDefinitionCommand)[0]?.args[0].input).toStrictEqual({
+      family: 'web',
+      taskRoleArn: TASK_ROLE,
+      executionRoleArn: EXECUTION_ROLE,
+      networkMode: 'awsvpc',
+      containerDefinitions: [
+        { name: 'web', image: 'repo/web@sha256:abc', essential: true },
+        { name: 'envoy', image: 'envoy:1.30' },
+      ],
+      volumes: [{ name: 'scratch' }],
+      placementConstraints: [{ type: 'memberOf', expression: 'attribute:ecs.os-type == linux' }],
+      requiresCompatibilities: ['FARGATE'],
+      cpu: '256',
+      memory: '512',
+      pidMode: 'task',
+      ipcMode: 'none',
+      proxyConfiguration: { containerName: 'envoy', type: 'APPMESH' },
+      inferenceAccelerators: [{ deviceName: 'eia', deviceType: 'eia2.medium' }],
+      ephemeralStorage: { sizeInGiB: 30 },
+      runtimePlatform: { cpuArchitecture: 'ARM64', operatingSystemFamily: 'LINUX' },
+      enableFaultInjection: true,
+    });
+  });
+
+  it('lists exactly the fields of the SDK’s RegisterTaskDefinition request, the rest of a task definition being read-only', () => {
+    // Prepare: the member names of the SDK's own request and response shapes.
+    const request = RegisterTaskDefinitionRequest$[4];
+    const described = TaskDefinition$[4];
+
+    // Act
+    const copied = [...REGISTERED_FIELDS, 'tags'];
+
+    // Assess: a field a newer SDK adds to either shape fails here until it is classified.
+    expect([...copied].sort()).toEqual([...request].sort());
+    expect([...REGISTERED_FIELDS, ...READ_ONLY_FIELDS].sort()).toEqual([...described].sort());
+  });
+
+  it('drops the tags whose key or value starts with the reserved aws: prefix, in any case', async () => {
+    // Prepare
+    ecs.on(DescribeTaskDefinitionCommand).resolves({
+      taskDefinition: { family: 'web', containerDefinitions: [{ name: 'web', image: 'repo/web:1' }] },
+      tags: [
+        { key: 'aws:cloudformation:stack-name', value: 'shop' },
+        { key: 'AWS:Owner', value: 'x' },
+        { key: 'team', value: 'shop' },
+        { key: 'origin', value: 'Aws:copied' },
+      ],
+    });
+    ecs.on(RegisterTaskDefinitionCommand).resolves({ taskDefinition: { taskDefinitionArn: `${TD}:8` } });
+
+    // Act
+    await new EcsServices(new ECSClient({})).registerImage('web:7', 'web', 'repo/web:2', []);
+
+    // Assess
+    expect(ecs.commandCalls(RegisterTaskDefinitionCommand)[0]?.args[0].input.tags).toStrictEqual([
+      { key: 'team', value: 'shop' },
+    ]);
+  });
+
+  it('refuses a base whose roles are not among the group’s taskRoles, before registering anything', async () => {
+    // Prepare
+    ecs.on(DescribeTaskDefinitionCommand).resolves({ taskDefinition: EVERY_FIELD });
+
+    // Act
+    const registering = new EcsServices(new ECSClient({})).registerImage(`${TD}:7`, 'web', 'repo/web:2', [
+      TASK_ROLE,
+    ]);
+
+    // Assess: the role and the field to declare it in are named; nothing was registered.
+    await expect(registering).rejects.toThrow(StepShiftError);
+    await expect(registering).rejects.toThrow(
+      `executionRoleArn ${EXECUTION_ROLE} is not among the group's target.taskRoles`,
+    );
+    expect(ecs).not.toHaveReceivedCommand(RegisterTaskDefinitionCommand);
+  });
+
+  it('accepts a role the base names by its short name when the declared ARN in its account has that name', async () => {
+    // Prepare
+    ecs.on(DescribeTaskDefinitionCommand).resolves({
+      taskDefinition: {
+        taskDefinitionArn: `${TD}:7`,
+        family: 'web',
+        executionRoleArn: 'exec',
+        containerDefinitions: [{ name: 'web', image: 'repo/web:1' }],
+      },
+    });
+    ecs.on(RegisterTaskDefinitionCommand).resolves({ taskDefinition: { taskDefinitionArn: `${TD}:8` } });
+
+    // Act
+    await new EcsServices(new ECSClient({})).registerImage(`${TD}:7`, 'web', 'repo/web:2', [
+      'arn:aws:iam::123456789012:role/service/exec',
+    ]);
+
+    // Assess
+    expect(ecs).toHaveReceivedCommandWith(RegisterTaskDefinitionCommand, { executionRoleArn: 'exec' });
   });
 
   it('refuses an image for a container the task definition does not have', async () => {
