@@ -1,10 +1,18 @@
 /**
- * Event intake: one EventBridge rule per declared trigger, all targeting the intake function, which
- * starts a deployment. Events that still fail after EventBridge's retries land in the dead-letter
- * queue rather than vanish, and so do the events the function drops.
+ * Event intake: one EventBridge rule per declared trigger (patterns from functions/core/event-rules.ts,
+ * the same ones local mode routes by), all targeting the intake function, which starts a deployment.
+ *
+ * Nothing it is given is lost. The `IntakeDeadLetters` queue receives, each with its reason:
+ * - the events the function drops (malformed, for no group, a busy group, an artifact Lambda rejects):
+ *   the function sends `{reason, event}` itself;
+ * - the events the function failed on (it threw: throttling, an outage), after Lambda's two retries:
+ *   the function's on-failure destination sends Lambda's invocation record;
+ * - the events EventBridge could not hand to Lambda at all, after its own retries: the rule target's
+ *   dead-letter queue — which alone would miss the two cases above, Lambda being invoked asynchronously.
  */
 import {
   Duration,
+  aws_lambda_destinations as destinations,
   aws_events as events,
   type aws_lambda_nodejs as nodejs,
   type aws_stepfunctions as sfn,
@@ -12,46 +20,11 @@ import {
   aws_events_targets as targets,
 } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import { EVENT_SOURCE } from '../functions/aws/eventbridge.ts';
+import { INTAKE_TIMEOUT_SECONDS } from '../functions/api/intake.ts';
+import { type EventPattern, type EventRule, triggerRules } from '../functions/core/event-rules.ts';
 import type { DeploymentGroup } from '../functions/core/group-config.ts';
 import { ENV } from '../functions/handlers/context.ts';
 import type { NewFunction } from './functions.ts';
-
-type Trigger = DeploymentGroup['triggers'][number];
-
-/** The event pattern of one trigger of `group`. */
-function patternOf(group: DeploymentGroup, trigger: Trigger): events.EventPattern {
-  switch (trigger.type) {
-    case 's3ObjectCreated':
-      return {
-        source: ['aws.s3'],
-        detailType: ['Object Created'],
-        detail: {
-          bucket: { name: [trigger.bucket] },
-          ...(trigger.keyPrefix ? { object: { key: [{ prefix: trigger.keyPrefix }] } } : {}),
-        },
-      };
-    case 'ecrPush':
-      return {
-        source: ['aws.ecr'],
-        detailType: ['ECR Image Action'],
-        detail: {
-          'action-type': ['PUSH'],
-          result: ['SUCCESS'],
-          'repository-name': [trigger.repository],
-          ...(trigger.tags
-            ? { 'image-tag': trigger.tags.map((t) => (t.endsWith('*') ? { prefix: t.slice(0, -1) } : t)) }
-            : {}),
-        },
-      };
-    case 'deploymentRequested':
-      return {
-        source: [EVENT_SOURCE],
-        detailType: ['Deployment Requested'],
-        detail: { group: [group.name] },
-      };
-  }
-}
 
 export interface IntakeProps {
   fn: NewFunction;
@@ -64,31 +37,63 @@ export function createIntake(
   scope: Construct,
   { fn, stateMachine, groups }: IntakeProps,
 ): { handler: nodejs.NodejsFunction; deadLetterQueue: sqs.Queue } {
-  const deadLetterQueue = new sqs.Queue(scope, 'IntakeDeadLetters', {
-    retentionPeriod: Duration.days(14),
-    enforceSSL: true,
-    encryption: sqs.QueueEncryption.SQS_MANAGED,
-  });
-  const handler = fn('Intake', 'events.ts', 'intakeHandler', Duration.minutes(2));
+  const deadLetterQueue = deadLetters(scope, 'IntakeDeadLetters');
+  const handler = fn('Intake', 'events.ts', 'intakeHandler', Duration.seconds(INTAKE_TIMEOUT_SECONDS));
   handler.addEnvironment(ENV.stateMachine, stateMachine.stateMachineArn);
   stateMachine.grantStartExecution(handler);
   handler.addEnvironment(ENV.deadLetterQueue, deadLetterQueue.queueUrl);
   deadLetterQueue.grantSendMessages(handler);
+  // An hour covers Lambda's two retries (1 and 2 minutes apart) and throttling; an S3 artifact's claim
+  // (ARTIFACT_CLAIM_SECONDS) has long expired by the last one.
+  failuresTo(handler, deadLetterQueue, Duration.hours(1));
 
   const target = new targets.LambdaFunction(handler, {
     deadLetterQueue,
     retryAttempts: 2,
     maxEventAge: Duration.hours(1),
   });
-  for (const group of groups) {
-    group.triggers.forEach((trigger, i) => {
-      // The id is the trigger's position: reordering a group's triggers replaces its rules (they hold no state).
-      new events.Rule(scope, `Trigger-${group.name}-${i}`, {
-        description: `stepshift: ${trigger.type} starts a deployment of ${group.name}`,
-        eventPattern: patternOf(group, trigger),
-        targets: [target],
-      });
+  // The id is the trigger's position: reordering a group's triggers replaces its rules (they hold no state).
+  createRules(scope, triggerRules(groups), target);
+  return { handler, deadLetterQueue };
+}
+
+/** Creates `rules` in `scope`, each under its id, all invoking `target`. */
+export function createRules(scope: Construct, rules: readonly EventRule[], target: events.IRuleTarget): void {
+  for (const rule of rules) {
+    new events.Rule(scope, rule.id, {
+      description: rule.description,
+      eventPattern: cdkEventPattern(rule.pattern),
+      targets: [target],
     });
   }
-  return { handler, deadLetterQueue };
+}
+
+/**
+ * A dead-letter queue: kept 14 days (the SQS maximum), encrypted at rest (SSE-SQS, which EventBridge and
+ * Lambda destinations can write without a key policy), and refusing requests without TLS.
+ */
+export function deadLetters(scope: Construct, id: string): sqs.Queue {
+  return new sqs.Queue(scope, id, {
+    retentionPeriod: Duration.days(14),
+    enforceSSL: true,
+    encryption: sqs.QueueEncryption.SQS_MANAGED,
+  });
+}
+
+/**
+ * Sends the events `handler` keeps failing on to `queue`: Lambda retries an asynchronous invocation that
+ * throws twice, then passes its invocation record (the event under `requestPayload`) to the on-failure
+ * destination — also for an event older than `maxEventAge`. Grants the function SendMessage on the queue.
+ */
+export function failuresTo(handler: nodejs.NodejsFunction, queue: sqs.IQueue, maxEventAge: Duration): void {
+  handler.configureAsyncInvoke({
+    onFailure: new destinations.SqsDestination(queue),
+    retryAttempts: 2,
+    maxEventAge,
+  });
+}
+
+/** A pattern of functions/core/event-rules.ts in CDK's shape, which spells `detail-type` `detailType`. */
+export function cdkEventPattern({ 'detail-type': detailType, ...rest }: EventPattern): events.EventPattern {
+  return { ...rest, ...(detailType === undefined ? {} : { detailType: detailType as string[] }) };
 }

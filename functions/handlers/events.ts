@@ -1,12 +1,16 @@
 /**
  * EventBridge targets: the intake of deployment triggers, the alarm state-change path, and the
- * watchdog for executions that ended outside the RollBack path.
+ * watchdog for executions that ended outside the RollBack path. The rules that invoke them are built in
+ * functions/core/event-rules.ts. EventBridge invokes each asynchronously: an invocation that throws is
+ * retried by Lambda twice, then its event goes to the function's on-failure destination, a dead-letter
+ * queue (infra/intake.ts, infra/alarm-path.ts) — so a throw means "try again later", never "lose it".
  */
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import { z } from 'zod';
 import { handleEvent, type IntakeContext, type IntakeOutcome } from '../api/intake.ts';
 import { type ApiContext, alarmStateChanged } from '../api/operations.ts';
+import { DETAIL_TYPES, ENDED_STATUSES } from '../core/event-rules.ts';
 import { rollback } from '../tasks/rollback.ts';
 import { aws } from './context.ts';
 
@@ -36,7 +40,7 @@ export function makeIntakeHandler(
 }
 
 const alarmEvent = z.object({
-  'detail-type': z.literal('CloudWatch Alarm State Change'),
+  'detail-type': z.literal(DETAIL_TYPES.alarmStateChange),
   detail: z.object({ alarmName: z.string().min(1), state: z.object({ value: z.string() }) }),
 });
 
@@ -57,7 +61,7 @@ export function makeAlarmHandler(get: () => ApiContext) {
 }
 
 const executionEvent = z.object({
-  'detail-type': z.literal('Step Functions Execution Status Change'),
+  'detail-type': z.literal(DETAIL_TYPES.executionStatusChange),
   detail: z.object({
     status: z.string(),
     name: z.string(),
@@ -77,7 +81,7 @@ export function makeExecutionEndedHandler(get: () => ApiContext) {
     const parsed = executionEvent.safeParse(event);
     if (!parsed.success) return { ignored: 'not an execution status change' };
     const { status, input, error, cause, name } = parsed.data.detail;
-    if (!['FAILED', 'TIMED_OUT', 'ABORTED'].includes(status)) return { ignored: status };
+    if (!(ENDED_STATUSES as readonly string[]).includes(status)) return { ignored: status };
     let deploymentId = name;
     try {
       const parsedInput = JSON.parse(input ?? '{}') as { deploymentId?: unknown };

@@ -100,6 +100,41 @@ describe('the DynamoDB deployment store', () => {
     expect(await store().idempotent('ci-1')).toBeUndefined();
   });
 
+  it('claims a key with a conditional put that an expired claim does not block', async () => {
+    // Prepare
+    ddb.on(PutCommand).resolves({});
+    // Act
+    const claimed = await store().claim('artifact-e1', 150);
+    // Assess
+    expect(claimed).toBe(true);
+    expect(ddb).toHaveReceivedCommandWith(PutCommand, {
+      TableName: 'stepshift',
+      Item: {
+        pk: 'CLAIM#artifact-e1',
+        sk: 'CLAIM',
+        claimedAt: '2026-11-24T10:00:00.000Z',
+        expiresAt: NOW / 1000 + 150,
+      },
+      ConditionExpression: 'attribute_not_exists(pk) OR #exp < :now',
+      ExpressionAttributeNames: { '#exp': 'expiresAt' },
+      ExpressionAttributeValues: { ':now': NOW / 1000 },
+    });
+  });
+
+  it('answers false to a claim another caller holds, and passes other failures on', async () => {
+    // Prepare
+    ddb
+      .on(PutCommand)
+      .rejectsOnce(failed())
+      .rejectsOnce(Object.assign(new Error('down'), { name: 'InternalServerError' }));
+    // Act
+    const second = await store().claim('artifact-e1', 150);
+    const broken = store().claim('artifact-e1', 150);
+    // Assess
+    expect(second).toBe(false);
+    await expect(broken).rejects.toBeInstanceOf(Transient);
+  });
+
   it('updates only from the expected statuses, and says what the status was', async () => {
     ddb.on(UpdateCommand).rejects(failed());
     ddb.on(GetCommand).resolves({ Item: { id: 'd-1', status: 'SUCCEEDED' } });

@@ -1,4 +1,10 @@
-import { PublishVersionCommand, UpdateFunctionCodeCommand } from '@aws-sdk/client-lambda';
+import {
+  GetFunctionConfigurationCommand,
+  InvalidParameterValueException,
+  PublishVersionCommand,
+  ResourceConflictException,
+  UpdateFunctionCodeCommand,
+} from '@aws-sdk/client-lambda';
 import { SendTaskFailureCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -305,6 +311,131 @@ describe('the intake handler', () => {
       expect((await env.ctx.store.list({ limit: 100 })).length).toBe(before);
     },
   );
+});
+
+describe('the intake handler, when Lambda or a redelivery gets in the way of an S3 artifact', () => {
+  const s3Event = (id: string, object: Record<string, unknown> = {}) => ({
+    ...s3ObjectCreated,
+    id,
+    detail: { ...s3ObjectCreated.detail, object: { ...s3ObjectCreated.detail.object, ...object } },
+  });
+  const dropped = (reason: RegExp) => ({ QueueUrl: DLQ, MessageBody: expect.stringMatching(reason) });
+
+  it('makes one UpdateFunctionCode for two concurrent deliveries of one S3 event, and retries the other', async () => {
+    // Prepare
+    await uniqueGroupFree();
+    const event = s3Event('5f0c2a4e-concurrent-1');
+    // Act
+    const [first, second] = await Promise.allSettled([intake()(structuredClone(event)), intake()(event)]);
+    const again = await intake()(structuredClone(event));
+    // Assess
+    expect(mocks.lambda).toHaveReceivedCommandTimes(UpdateFunctionCodeCommand, 1);
+    expect(mocks.lambda).toHaveReceivedCommandTimes(PublishVersionCommand, 1);
+    const outcomes = [first, second].map((r) => (r.status === 'fulfilled' ? r.value.outcome : 'retried'));
+    expect(outcomes).toContain('started');
+    expect(outcomes.filter((o) => o === 'started')).toHaveLength(1);
+    const retried = [first, second].find((r) => r.status === 'rejected');
+    if (retried) expect(String(retried.reason)).toMatch(/being handled by another delivery/);
+    expect(again).toEqual({ outcome: 'duplicate', deploymentId: 'e-5f0c2a4e-concurrent-1' });
+    expect(mocks.sfn).toHaveReceivedCommandTimes(StartExecutionCommand, 1);
+  });
+
+  it.each([
+    [
+      'a 0-byte folder marker',
+      { key: 'example/', size: 0 },
+      /s3:\/\/amzn-s3-demo-bucket1\/example\/ is not a deployment package: a folder marker/,
+    ],
+    [
+      'an empty object',
+      { key: 'example-empty.zip', size: 0 },
+      /example-empty.zip is not a deployment package: an empty object/,
+    ],
+  ])(
+    'sends %s to the dead letters with its reason, without calling Lambda',
+    async (_what, object, reason) => {
+      // Prepare
+      await uniqueGroupFree();
+      // Act
+      const outcome = await intake()(s3Event(`folder-${String(object.key)}`, object));
+      // Assess
+      expect(outcome).toEqual({ outcome: 'dropped', reason: expect.stringMatching(reason) });
+      expect(mocks.sqs).toHaveReceivedCommandWith(SendMessageCommand, dropped(reason));
+      expect(mocks.lambda).not.toHaveReceivedCommand(UpdateFunctionCodeCommand);
+      expect(mocks.sfn).not.toHaveReceivedCommand(StartExecutionCommand);
+    },
+  );
+
+  it('sends an artifact Lambda rejects (InvalidParameterValueException) to the dead letters with Lambda’s reason', async () => {
+    // Prepare
+    await uniqueGroupFree();
+    mocks.lambda.on(UpdateFunctionCodeCommand).rejects(
+      new InvalidParameterValueException({
+        message: 'Could not unzip uploaded file. Please check your file, then try to upload again.',
+        $metadata: { httpStatusCode: 400 },
+      }),
+    );
+    // Act
+    const outcome = await intake()(s3Event('not-a-zip-1', { key: 'example-notes.txt' }));
+    // Assess
+    const reason =
+      /Lambda rejected s3:\/\/amzn-s3-demo-bucket1\/example-notes.txt\?versionId=\S+ as the code of orders: InvalidParameterValueException: Could not unzip uploaded file/;
+    expect(outcome).toEqual({ outcome: 'dropped', reason: expect.stringMatching(reason) });
+    expect(mocks.sqs).toHaveReceivedCommandWith(SendMessageCommand, dropped(reason));
+    expect(mocks.lambda).not.toHaveReceivedCommand(PublishVersionCommand);
+    expect(mocks.sfn).not.toHaveReceivedCommand(StartExecutionCommand);
+  });
+
+  it('sends an artifact whose code update fails to the dead letters with the update’s reason', async () => {
+    // Prepare
+    await uniqueGroupFree();
+    mocks.lambda
+      .on(UpdateFunctionCodeCommand)
+      .resolves({ CodeSha256: 'sha-bad', LastUpdateStatus: 'InProgress' });
+    mocks.lambda.on(GetFunctionConfigurationCommand).resolves({
+      LastUpdateStatus: 'Failed',
+      LastUpdateStatusReasonCode: 'InvalidZipFileException',
+      LastUpdateStatusReason: 'Could not unzip uploaded file.',
+    });
+    // Act
+    const outcome = await intake()(s3Event('update-failed-1', { key: 'example-broken.zip' }));
+    // Assess
+    const reason =
+      /the code update of orders from s3:\/\/amzn-s3-demo-bucket1\/example-broken.zip\?versionId=\S+ failed: InvalidZipFileException: Could not unzip/;
+    expect(outcome).toEqual({ outcome: 'dropped', reason: expect.stringMatching(reason) });
+    expect(mocks.sqs).toHaveReceivedCommandWith(SendMessageCommand, dropped(reason));
+    expect(mocks.lambda).not.toHaveReceivedCommand(PublishVersionCommand);
+  });
+
+  it('throws on a transient Lambda failure, so that Lambda retries the event and then sends it to its on-failure destination', async () => {
+    // Prepare
+    await uniqueGroupFree();
+    mocks.lambda.on(UpdateFunctionCodeCommand).rejects(
+      new ResourceConflictException({
+        message: 'An update is in progress for resource',
+        $metadata: { httpStatusCode: 409 },
+      }),
+    );
+    // Act
+    const act = intake()(s3Event('conflict-1'));
+    // Assess
+    await expect(act).rejects.toThrow(/An update is in progress/);
+    expect(mocks.sqs).not.toHaveReceivedCommand(SendMessageCommand);
+  });
+
+  it('drops an untagged ECR push (a child manifest of a multi-arch image) even for a group without a tag filter', async () => {
+    // Prepare
+    await uniqueGroupFree();
+    const { 'image-tag': _tag, ...untagged } = ecrImagePush.detail;
+    // Act
+    const outcome = await intake()({ ...ecrImagePush, id: 'untagged-1', detail: untagged });
+    // Assess
+    expect(outcome).toEqual({
+      outcome: 'dropped',
+      reason: expect.stringMatching(/untagged push .* starts no deployment/),
+    });
+    expect(mocks.sfn).not.toHaveReceivedCommand(StartExecutionCommand);
+  });
 });
 
 describe('the alarm handler', () => {
