@@ -1,13 +1,25 @@
 /**
  * The HTTP API: API Gateway with IAM auth (SigV4) on every route, request validation of the start
- * body, throttling and access logs, all routes proxied to one function running the application API.
+ * bodies, throttling and access logs, all routes proxied to one function running the application API.
+ *
+ * `POST /groups/{group}/deployments` names the group in the path, so that an `execute-api:Invoke`
+ * policy can allow deploying one group and not another (README, "Per-group IAM"); `POST /deployments`
+ * (group in the body) stays for callers allowed every group.
+ *
+ * The stage logs (access log and ERROR execution log) through the API Gateway CloudWatch Logs role of
+ * the account, a per-Region account setting (`AWS::ApiGateway::Account`: "you should only have one
+ * AWS::ApiGateway::Account resource per region per account",
+ * https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-apigateway-account.html).
+ * This stack does not manage it (`cloudWatchRole: false`): a stack that did would overwrite the role
+ * another stack or the account's owner set, and with DESTROY would unset it for every API of the Region
+ * when deleted. The README's "Deploy to AWS" says how to set it once (the role API Gateway assumes to
+ * write logs: https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-logging.html).
  */
 import {
   aws_apigateway as apigw,
   Duration,
   aws_logs as logs,
   type aws_lambda_nodejs as nodejs,
-  RemovalPolicy,
   type aws_stepfunctions as sfn,
 } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
@@ -38,8 +50,8 @@ export function createApi(
   });
   const api = new apigw.RestApi(scope, 'Api', {
     description: 'stepshift deployments API',
-    cloudWatchRole: true,
-    cloudWatchRoleRemovalPolicy: RemovalPolicy.DESTROY,
+    // The account's API Gateway logging role is set once per Region, outside this stack (see above).
+    cloudWatchRole: false,
     deployOptions: {
       stageName: 'v1',
       accessLogDestination: new apigw.LogGroupLogDestination(accessLogs),
@@ -56,23 +68,34 @@ export function createApi(
     validateRequestBody: true,
     validateRequestParameters: true,
   });
+  const startProperties: Record<string, apigw.JsonSchema> = {
+    group: { type: apigw.JsonSchemaType.STRING, enum: groups.map((g) => g.name) },
+    revision: { type: apigw.JsonSchemaType.STRING, minLength: 1, maxLength: 256 },
+    config: {},
+    alarms: {
+      type: apigw.JsonSchemaType.ARRAY,
+      items: { type: apigw.JsonSchemaType.STRING },
+      maxItems: 10,
+    },
+    ignoreAlarms: {
+      type: apigw.JsonSchemaType.ARRAY,
+      items: { type: apigw.JsonSchemaType.STRING },
+      maxItems: 10,
+    },
+    description: { type: apigw.JsonSchemaType.STRING, maxLength: 512 },
+  };
   const startModel = api.addModel('StartDeployment', {
     contentType: 'application/json',
     schema: {
       type: apigw.JsonSchemaType.OBJECT,
       required: ['group', 'revision'],
-      properties: {
-        group: { type: apigw.JsonSchemaType.STRING, enum: groups.map((g) => g.name) },
-        revision: { type: apigw.JsonSchemaType.STRING, minLength: 1, maxLength: 256 },
-        config: {},
-        alarms: {
-          type: apigw.JsonSchemaType.ARRAY,
-          items: { type: apigw.JsonSchemaType.STRING },
-          maxItems: 10,
-        },
-        description: { type: apigw.JsonSchemaType.STRING, maxLength: 512 },
-      },
+      properties: startProperties,
     },
+  });
+  // The group comes from the path; a body may repeat it (the function refuses a different one, naming it).
+  const startInGroupModel = api.addModel('StartGroupDeployment', {
+    contentType: 'application/json',
+    schema: { type: apigw.JsonSchemaType.OBJECT, required: ['revision'], properties: startProperties },
   });
   const deployments = api.root.addResource('deployments');
   deployments.addMethod('POST', integration, {
@@ -84,6 +107,15 @@ export function createApi(
   one.addMethod('GET', integration);
   for (const action of ['stop', 'promote', 'rollback'])
     one.addResource(action).addMethod('POST', integration);
-  api.root.addResource('groups').addMethod('GET', integration);
+  const groupsResource = api.root.addResource('groups');
+  groupsResource.addMethod('GET', integration);
+  groupsResource
+    .addResource('{group}')
+    .addResource('deployments')
+    .addMethod('POST', integration, {
+      requestValidator: bodyValidator,
+      requestParameters: { 'method.request.path.group': true },
+      requestModels: { 'application/json': startInGroupModel },
+    });
   return { api, handler };
 }

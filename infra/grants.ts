@@ -1,13 +1,21 @@
 /**
- * Least privilege on what the config declares: the grants name exactly the declared hooks, alarms,
- * functions, services and listeners. What every group has (hooks, alarms) is granted here; what
+ * Least privilege on what the config declares: the grants name exactly the declared hooks, functions,
+ * services and listeners, and go to exactly the functions whose code makes the call (test/iam proves
+ * both against the calls the handlers make). What every group has (hooks, alarms) is granted here; what
  * differs by kind, by the platform of that kind (./platforms/).
  *
- * One grant uses `Resource: *` here because AWS offers no resource-level permission for it:
- * `states:SendTaskSuccess` / `states:SendTaskFailure` (a task token is the authorization) —
- * acknowledged to cdk-nag with that reason (./nag.ts).
+ * Two grants here use `Resource: *`, each acknowledged to cdk-nag with its reason (./nag.ts):
+ * - `states:SendTaskSuccess` / `states:SendTaskFailure`: AWS offers no resource-level permission (a
+ *   task token is the authorization);
+ * - `cloudwatch:DescribeAlarms`: "To retrieve information about composite alarms, your
+ *   cloudwatch:DescribeAlarms permission must have a * scope. You can't return information about
+ *   composite alarms if your cloudwatch:DescribeAlarms permission has a narrower scope."
+ *   (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/permissions-reference-cw.html).
+ *   A grant on the declared alarms' ARNs would make every composite alarm unreadable, and so fail
+ *   every deployment of a group that watches one. It reads alarm states only, and goes only to the
+ *   functions that read them.
  */
-import { ArnFormat, type Stack } from 'aws-cdk-lib';
+import type { Stack } from 'aws-cdk-lib';
 import type { GroupConfig } from '../functions/core/group-config.ts';
 import type { StepShiftFunctions } from './functions.ts';
 import { eachPlatform } from './platforms/index.ts';
@@ -24,15 +32,19 @@ export function grantDeclared(stack: Stack, config: GroupConfig, functions: Step
       ),
     ),
   ];
-  const alarmArns = [...new Set(groups.flatMap((g) => g.alarms))].map((a) =>
-    stack.formatArn({
-      service: 'cloudwatch',
-      resource: 'alarm',
-      resourceName: a,
-      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-    }),
-  );
-  const watchers = [f.Prepare, f.CheckAlarms, f.Bake];
+  // The functions that read alarm states: the checks of the workflow (after each shift and bake, before
+  // finalizing, before the old ECS service goes, while hooks run) and the refusal to start under a
+  // firing alarm (the API, and intake, which starts deployments the same way).
+  const alarmReaders = [
+    f.Prepare,
+    f.RunHooks,
+    f.CheckAlarms,
+    f.Bake,
+    f.Finalize,
+    f.ScaleDownOld,
+    f.Api,
+    f.Intake,
+  ];
   const publishers = [
     f.Prepare,
     f.RunHooks,
@@ -44,7 +56,8 @@ export function grantDeclared(stack: Stack, config: GroupConfig, functions: Step
     f.ExecutionEnded,
     f.ScaleDownOld,
   ];
-  allow(watchers, ['cloudwatch:DescribeAlarms'], alarmArns);
+  // Composite alarms are returned only to a grant on `*` (see above). No alarm declared, no reader.
+  if (groups.some((g) => g.alarms.length > 0)) allow(alarmReaders, ['cloudwatch:DescribeAlarms'], ['*']);
   allow([f.RunHooks], ['lambda:InvokeFunction'], hookArns);
   allow(
     publishers,
@@ -52,7 +65,9 @@ export function grantDeclared(stack: Stack, config: GroupConfig, functions: Step
     [stack.formatArn({ service: 'events', resource: 'event-bus', resourceName: 'default' })],
   );
   // AWS offers no resource-level permission for task-token calls: the token is the authorization.
-  allow([f.Bake, f.Api, f.AlarmIntake], ['states:SendTaskSuccess', 'states:SendTaskFailure'], ['*']);
+  // A bake ends itself only with success (a promote); a stop or an alarm ends it with failure.
+  allow([f.Bake, f.Api], ['states:SendTaskSuccess'], ['*']);
+  allow([f.Api, f.AlarmIntake], ['states:SendTaskFailure'], ['*']);
 
   eachPlatform(config, (platform, kindGroups) => platform.grant(kindGroups, { stack, functions }));
 }

@@ -38,20 +38,17 @@ export function acknowledgeNagFindings({
     `AwsSolutions-IAM4[Policy::arn:${partition}:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]`,
     'Log writing for the functions only: the AWS managed policy names none of our resources.',
   );
-  ack(
-    `AwsSolutions-IAM4[Policy::arn:${partition}:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]`,
-    'The account-level role API Gateway needs to write its access and execution logs.',
-  );
   // One finding id covers every `Resource: *`, so its reason lists them all, the platforms' included.
   const unscoped = [
     'X-Ray PutTraceSegments/PutTelemetryRecords (tracing)',
     'CloudWatch Logs delivery for the state machine',
     'states:SendTaskSuccess/SendTaskFailure (the task token is the authorization)',
+    'cloudwatch:DescribeAlarms (AWS returns composite alarms only to a grant on *: https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/permissions-reference-cw.html)',
     ...Object.values(PLATFORMS).flatMap((platform) => platform.unscopedActions),
   ];
   ack(
     'AwsSolutions-IAM5[Resource::*]',
-    `Actions with no resource-level permission: ${new Intl.ListFormat('en', { type: 'conjunction' }).format(unscoped)}.`,
+    `Actions granted on * because AWS offers no resource-level permission for them or honours them only on *: ${new Intl.ListFormat('en', { type: 'conjunction' }).format(unscoped)}.`,
   );
   ack(
     `AwsSolutions-IAM5[Resource::<${logical(tableElement)}.Arn>/index/*]`,
@@ -74,7 +71,10 @@ export function acknowledgeNagFindings({
     'AwsSolutions-APIG3',
     'The API is IAM-authorized and throttled; a WAF web ACL is left to the account that deploys it.',
   );
-  ack('AwsSolutions-SQS3', 'This queue is itself the dead-letter queue of the event intake.');
+  ack(
+    'AwsSolutions-SQS3',
+    'These queues are themselves the dead letters of the intake, the alarm intake and the execution watchdog.',
+  );
   if (logLevel === 'ERROR') {
     ack(
       'AwsSolutions-SF1',

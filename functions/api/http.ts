@@ -1,8 +1,8 @@
 /**
  * The application API as HTTP: routes, JSON bodies, and errors as `{error, message, details}` with
- * 400/404/409 — never a stack trace. Shared by the local server and (later) the API Gateway handler.
+ * 400/404/409 — never a stack trace. Shared by the local server and the API Gateway handler.
  */
-import { StepShiftError, ValidationError } from '../core/errors.ts';
+import { NotFound, StepShiftError, ValidationError } from '../core/errors.ts';
 import {
   type ApiContext,
   getDeployment,
@@ -37,6 +37,27 @@ function parseBody(body: string | undefined): unknown {
   }
 }
 
+/**
+ * The start request of `POST /groups/{group}/deployments`: the body with the group of the path. A body
+ * that names another group is refused rather than either one winning silently, since an IAM policy
+ * allowed the caller this path for this group only.
+ *
+ * @example withPathGroup({revision: '5'}, 'payments') → {revision: '5', group: 'payments'}
+ */
+export function withPathGroup(body: unknown, group: string): unknown {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return body;
+  const named = (body as { group?: unknown }).group;
+  if (named !== undefined && named !== group) {
+    throw new ValidationError('invalid deployment request', [
+      {
+        path: 'group',
+        message: `names ${JSON.stringify(named)} but the path deploys to "${group}": leave it out or make it "${group}"`,
+      },
+    ]);
+  }
+  return { ...body, group };
+}
+
 export async function route(ctx: ApiContext, req: HttpRequest): Promise<HttpResponse> {
   try {
     const parts = req.path.replace(/\/+$/, '').split('/').filter(Boolean).map(decodeURIComponent);
@@ -56,6 +77,15 @@ export async function route(ctx: ApiContext, req: HttpRequest): Promise<HttpResp
       if (action === 'stop') return { status: 202, body: await stopDeployment(ctx, id, parseBody(req.body)) };
       if (action === 'promote') return { status: 202, body: await promoteDeployment(ctx, id) };
       if (action === 'rollback') return { status: 200, body: await rollbackDeployment(ctx, id) };
+    }
+    // The group in the path, so that an execute-api:Invoke policy can allow one group and not another.
+    if (root === 'groups' && id && action === 'deployments' && parts.length === 3 && req.method === 'POST') {
+      if (!Object.hasOwn(ctx.groups.groups, id)) {
+        throw new NotFound(`no group named "${id}"; declared: ${Object.keys(ctx.groups.groups).join(', ')}`);
+      }
+      const key = req.headers['idempotency-key'];
+      const out = await startDeployment(ctx, withPathGroup(parseBody(req.body), id), key);
+      return { status: out.status, body: out.deployment };
     }
     if (root === 'groups' && parts.length === 1 && req.method === 'GET') {
       return {

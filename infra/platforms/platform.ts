@@ -32,8 +32,9 @@ export interface InfraPlatform<G extends DeploymentGroup> {
    */
   grant(groups: readonly G[], context: GrantContext): void;
   /**
-   * The actions `grant` allows on `Resource: *` because AWS offers no resource-level permission for
-   * them, as the one acknowledgement of cdk-nag's `IAM5[Resource::*]` lists them.
+   * The actions `grant` allows on `Resource: *` — AWS offers no resource-level permission for them, or
+   * their resource cannot be known before the call — as the one acknowledgement of cdk-nag's
+   * `IAM5[Resource::*]` lists them.
    */
   unscopedActions: readonly string[];
   /** Acknowledges the other cdk-nag findings `grant` raises for `groups`, each with its reason. */

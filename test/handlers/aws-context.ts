@@ -34,7 +34,7 @@ import { LambdaArtifactPublisher } from '../../functions/aws/lambda-artifacts.ts
 import { LambdaHookRunner } from '../../functions/aws/lambda-hooks.ts';
 import { LambdaAliasRouter } from '../../functions/aws/lambda-router.ts';
 import { StepFunctionsBakeSignals, StepFunctionsStarter } from '../../functions/aws/step-functions.ts';
-import { parseGroupConfig } from '../../functions/core/group-config.ts';
+import { type GroupConfig, parseGroupConfig } from '../../functions/core/group-config.ts';
 import { executionConsoleUrl } from '../../functions/handlers/context.ts';
 import { type LocalDynamo, startLocalDynamo } from '../../local/dynamo.ts';
 
@@ -73,6 +73,7 @@ export const groups = parseGroupConfig({
         greenTargetGroup: 'arn:aws:elasticloadbalancing:us-west-2:123456789012:targetgroup/green/2',
         listener: 'arn:aws:elasticloadbalancing:us-west-2:123456789012:listener/app/shop/3/4',
         container: 'web',
+        taskRoles: ['arn:aws:iam::123456789012:role/web-task'],
       },
       deploymentConfig: 'ECSAllAtOnce',
       triggers: [{ type: 'ecrPush', repository: 'my-repository-name' }],
@@ -128,7 +129,8 @@ export function resetMocks(): void {
   });
 }
 
-export async function awsContext(): Promise<{
+/** The handler context over the mocked clients, for `config` (by default the handler tests' `groups`). */
+export async function awsContext(config: GroupConfig = groups): Promise<{
   ctx: IntakeContext;
   sqs: SQSClient;
   deadLetterQueueUrl: string;
@@ -138,7 +140,7 @@ export async function awsContext(): Promise<{
   const lambda = new LambdaClient({ region: 'eu-west-1' });
   const sfn = new SFNClient({ region: 'eu-west-1' });
   const ctx: IntakeContext = {
-    groups,
+    groups: config,
     router: new LambdaAliasRouter(lambda),
     loadBalancer: new AlbRouter(new ElasticLoadBalancingV2Client({ region: 'eu-west-1' })),
     scaler: new EcsServices(new ECSClient({ region: 'eu-west-1' })),

@@ -54,14 +54,17 @@ export const raw = {
   },
 };
 
-/** Synthesizes the stack (bundling every function: about 5 s), with cdk-nag's AwsSolutions checks. */
-export function synth(logLevel?: 'ERROR' | 'ALL') {
+/**
+ * Synthesizes the stack (bundling every function: about 5 s), with cdk-nag's AwsSolutions checks, for
+ * `config` (the raw config file; by default the one above — test/iam passes its own).
+ */
+export function synth(logLevel?: 'ERROR' | 'ALL', config: unknown = raw) {
   const outdir = mkdtempSync(join(tmpdir(), 'stepshift-cdk-'));
   const app = new App({ outdir });
   const stack = new Stack(app, 'Test', { env: { account: '123456789012', region: 'eu-west-1' } });
   const stepshift = new StepShift(stack, 'StepShift', {
-    config: parseGroupConfig(raw),
-    configText: JSON.stringify(raw),
+    config: parseGroupConfig(config),
+    configText: JSON.stringify(config),
     ...(logLevel ? { logLevel } : {}),
   });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

@@ -1,0 +1,304 @@
+/**
+ * The deployments the IAM contract records: the real handlers (`functions/handlers/`) over the real AWS
+ * adapters, with mocked SDK clients answering as a small account would (./fake-account.ts), each run
+ * labelled with the stepshift function that runs that handler on AWS (infra/workflow.ts, infra/api.ts,
+ * infra/intake.ts, infra/alarm-path.ts). The state machine is not run: each story calls the handlers in
+ * the order the workflow would, so each function's calls are known exactly.
+ *
+ * Every function runs for a Lambda group and for an ECS group (the ECS-only tasks for ECS groups), by
+ * each path that reaches AWS: success, rollback by alarm, stop without rollback then
+ * `POST /deployments/{id}/rollback`, and the watchdog's rollback of an aborted execution.
+ */
+
+import { parseGroupConfig } from '../../functions/core/group-config.ts';
+import { makeApiHandler } from '../../functions/handlers/api.ts';
+import {
+  makeAlarmHandler,
+  makeExecutionEndedHandler,
+  makeIntakeHandler,
+} from '../../functions/handlers/events.ts';
+import { makeTaskHandlers } from '../../functions/handlers/tasks.ts';
+import type { TaskName } from '../../infra/functions.ts';
+import { awsContext } from '../handlers/aws-context.ts';
+import { alarmStateChange, deploymentRequested, ecrImagePush, s3ObjectCreated } from '../handlers/samples.ts';
+import { ACCOUNT, ARNS, COMPOSITE_ALARMS, contractConfig, METRIC_ALARMS, REGION } from './config.ts';
+import { type FakeAccount, fakeAccount } from './fake-account.ts';
+import { CallRecorder, type RunKind } from './recorder.ts';
+
+type TaskHandlers = ReturnType<typeof makeTaskHandlers>;
+
+/**
+ * The handler export each task function runs (`index.<key>Handler` in functions/handlers/tasks.ts).
+ * Checked against the synthesized functions' `Handler` by the contract test.
+ */
+export const TASK_HANDLERS = {
+  Prepare: 'prepare',
+  RunHooks: 'runHooks',
+  ShiftTraffic: 'shiftTraffic',
+  CheckAlarms: 'checkAlarms',
+  Bake: 'bake',
+  Finalize: 'finalize',
+  RollBack: 'rollback',
+  Install: 'install',
+  CheckSteady: 'checkSteady',
+  TestTraffic: 'testTraffic',
+  ScaleDownOld: 'scaleDownOld',
+} as const satisfies Record<TaskName, keyof TaskHandlers>;
+
+/** The handler export of the other functions, in the file the construct bundles for each. */
+export const OTHER_HANDLERS = {
+  Api: 'api.handler',
+  Intake: 'events.intakeHandler',
+  AlarmIntake: 'events.alarmHandler',
+  ExecutionEnded: 'events.executionEndedHandler',
+} as const;
+
+export interface Scenario {
+  recorder: CallRecorder;
+  account: FakeAccount;
+  /** The deployments' ends, by story. */
+  outcomes: Record<string, string | undefined>;
+  close(): Promise<void>;
+}
+
+export async function runScenario(): Promise<Scenario> {
+  const env = await awsContext(parseGroupConfig(contractConfig));
+  const recorder = new CallRecorder();
+  recorder.watchDynamo(env.dynamo.client);
+  const account = fakeAccount({
+    aliases: { 'orders:live': { versions: ['1', '2', '3', '4', '5'], live: '4' } },
+    forwards: {
+      [ARNS.webListener]: ARNS.webBlue,
+      [ARNS.webTestListener]: ARNS.webBlue,
+      [ARNS.checkoutRule]: ARNS.checkoutBlue,
+    },
+    services: {
+      'shop/web-blue': { taskDefinition: ARNS.taskDefinition('web', 7), desiredCount: 2 },
+      'shop/web-green': { taskDefinition: ARNS.taskDefinition('web', 6), desiredCount: 0 },
+      'payments/checkout-blue': { taskDefinition: ARNS.taskDefinition('checkout', 2), desiredCount: 3 },
+      'payments/checkout-green': { taskDefinition: ARNS.taskDefinition('checkout', 1), desiredCount: 0 },
+    },
+    taskDefinitions: {
+      [ARNS.taskDefinition('web', 7)]: {
+        container: 'web',
+        taskRoleArn: ARNS.webTaskRole,
+        executionRoleArn: ARNS.webExecutionRole,
+      },
+    },
+    metricAlarms: METRIC_ALARMS,
+    compositeAlarms: COMPOSITE_ALARMS,
+  });
+
+  const tasks = makeTaskHandlers(() => env.ctx);
+  const api = makeApiHandler(() => env.ctx);
+  const intake = makeIntakeHandler(() => env);
+  const alarm = makeAlarmHandler(() => env.ctx);
+  const ended = makeExecutionEndedHandler(() => env.ctx);
+  const outcomes: Record<string, string | undefined> = {};
+
+  const task = (fn: TaskName, kind: RunKind, input: Record<string, unknown>) =>
+    recorder.as(fn, kind, () => (tasks[TASK_HANDLERS[fn]] as (event: unknown) => Promise<unknown>)(input));
+  /** An API request that must answer `status`; returns the body. */
+  const request = async (kind: RunKind, method: string, path: string, status: number, body?: unknown) => {
+    const [route = path, query] = path.split('?');
+    const res = await recorder.as('Api', kind, () =>
+      api({
+        httpMethod: method,
+        path: route,
+        queryStringParameters: Object.fromEntries(new URLSearchParams(query ?? '')),
+        headers: { 'content-type': 'application/json' },
+        body: body === undefined ? null : JSON.stringify(body),
+      }),
+    );
+    if (res.statusCode !== status) throw new Error(`${method} ${path}: ${res.statusCode} ${res.body}`);
+    return JSON.parse(res.body) as { id: string; deployment?: { status: string } };
+  };
+  const started = async (kind: RunKind, event: unknown): Promise<string> => {
+    const out = await recorder.as('Intake', kind, () => intake(event));
+    if (out.outcome !== 'started') throw new Error(`intake: ${JSON.stringify(out)}`);
+    return out.deploymentId;
+  };
+  const status = async (id: string) => (await env.ctx.store.get(id))?.status;
+  const shiftAndBake = async (kind: RunKind, id: string, stepIndex: number, taskToken: string) => {
+    await task('ShiftTraffic', kind, { deploymentId: id, stepIndex });
+    await task('CheckAlarms', kind, { deploymentId: id });
+    await task('Bake', kind, { deploymentId: id, stepIndex, bakeSeconds: 300, taskToken });
+  };
+  const install = async (kind: RunKind, id: string) => {
+    await task('RunHooks', kind, { deploymentId: id, lifecycleEvent: 'BeforeInstall' });
+    await task('Install', kind, { deploymentId: id });
+    await task('CheckSteady', kind, { deploymentId: id });
+    await task('RunHooks', kind, { deploymentId: id, lifecycleEvent: 'AfterInstall' });
+    await task('TestTraffic', kind, { deploymentId: id });
+    await task('RunHooks', kind, { deploymentId: id, lifecycleEvent: 'AfterAllowTestTraffic' });
+  };
+  /** Stopped without rollback mid-bake, then rolled back by `POST /deployments/{id}/rollback`. */
+  const stopThenRollBackFromApi = async (kind: RunKind, id: string, story: string) => {
+    await request(kind, 'POST', `/deployments/${id}/stop`, 202, { rollback: false });
+    await task('RollBack', kind, {
+      deploymentId: id,
+      error: { Error: 'StopRequested', Cause: 'stop requested (without rollback)' },
+    });
+    outcomes[`${story}Stopped`] = await status(id);
+    await request(kind, 'POST', `/deployments/${id}/rollback`, 200);
+    outcomes[`${story}RolledBackFromApi`] = await status(id);
+  };
+  const aborted = (id: string) => ({
+    version: '0',
+    id: `watchdog-${id}`,
+    'detail-type': 'Step Functions Execution Status Change',
+    source: 'aws.states',
+    account: ACCOUNT,
+    region: REGION,
+    resources: [],
+    detail: { status: 'ABORTED', name: id, input: JSON.stringify({ deploymentId: id }) },
+  });
+  const alarmEntered = (alarmName: string) => ({
+    ...structuredClone(alarmStateChange),
+    detail: { ...structuredClone(alarmStateChange.detail), alarmName },
+  });
+
+  // A: Lambda, from the per-group route, hooks and promote, to SUCCEEDED.
+  const a = (await request('lambda', 'POST', '/groups/orders/deployments', 201, { revision: '5' })).id;
+  await task('Prepare', 'lambda', { deploymentId: a });
+  await task('RunHooks', 'lambda', { deploymentId: a, lifecycleEvent: 'BeforeAllowTraffic' });
+  await shiftAndBake('lambda', a, 0, 'token-a');
+  await request('lambda', 'POST', `/deployments/${a}/promote`, 202);
+  await task('CheckAlarms', 'lambda', { deploymentId: a });
+  await task('ShiftTraffic', 'lambda', { deploymentId: a, stepIndex: 1 });
+  await task('RunHooks', 'lambda', { deploymentId: a, lifecycleEvent: 'AfterAllowTraffic' });
+  await task('Finalize', 'lambda', { deploymentId: a });
+  outcomes.lambdaSucceeded = await status(a);
+  await request('lambda', 'GET', `/deployments/${a}`, 200);
+  await request('lambda', 'GET', '/deployments?group=orders', 200);
+  await request('none', 'GET', '/groups', 200);
+
+  // B: Lambda, an S3 artifact through Intake, rolled back by its alarm; and an event Intake drops.
+  const b = await started('lambda', {
+    ...s3ObjectCreated,
+    id: 'a3c1ad3e-6f3a-4c1e-9b0e-6b7c3f1d2e01',
+    account: ACCOUNT,
+    region: REGION,
+    detail: {
+      ...s3ObjectCreated.detail,
+      bucket: { name: 'artifacts' },
+      object: { ...s3ObjectCreated.detail.object, key: 'orders/build-6.zip' },
+    },
+  });
+  await recorder.as('Intake', 'none', () => intake({ hello: 'world' }));
+  await task('Prepare', 'lambda', { deploymentId: b });
+  await shiftAndBake('lambda', b, 0, 'token-b');
+  account.setAlarm('orders-errors', 'ALARM');
+  await recorder.as('AlarmIntake', 'lambda', () => alarm(alarmEntered('orders-errors')));
+  await task('RollBack', 'lambda', {
+    deploymentId: b,
+    error: { Error: 'AlarmFired', Cause: 'alarm orders-errors entered ALARM' },
+  });
+  account.setAlarm('orders-errors', 'OK');
+  outcomes.lambdaRolledBackByAlarm = await status(b);
+
+  // C: Lambda, stopped without rollback, then rolled back from the API.
+  const c = (await request('lambda', 'POST', '/deployments', 201, { group: 'orders', revision: '4' })).id;
+  await task('Prepare', 'lambda', { deploymentId: c });
+  await shiftAndBake('lambda', c, 0, 'token-c');
+  await stopThenRollBackFromApi('lambda', c, 'lambda');
+
+  // D: Lambda, an execution aborted mid-shift, rolled back by the watchdog.
+  const d = (await request('lambda', 'POST', '/groups/orders/deployments', 201, { revision: '4' })).id;
+  await task('Prepare', 'lambda', { deploymentId: d });
+  await task('ShiftTraffic', 'lambda', { deploymentId: d, stepIndex: 0 });
+  await recorder.as('ExecutionEnded', 'lambda', () => ended(aborted(d)));
+  outcomes.lambdaRolledBackByWatchdog = await status(d);
+
+  // E: ECS behind a listener, an image pushed to ECR through Intake, to SUCCEEDED.
+  const e = await started('ecs', {
+    ...ecrImagePush,
+    id: '5b0f1c8e-2d4a-4e6b-8c1d-3f5a7b9c0d12',
+    account: ACCOUNT,
+    region: REGION,
+    detail: { ...ecrImagePush.detail, 'repository-name': 'shop/web', 'image-tag': 'v2' },
+  });
+  await task('Prepare', 'ecs', { deploymentId: e });
+  await install('ecs', e);
+  await task('RunHooks', 'ecs', { deploymentId: e, lifecycleEvent: 'BeforeAllowTraffic' });
+  await shiftAndBake('ecs', e, 0, 'token-e');
+  await request('ecs', 'POST', `/deployments/${e}/promote`, 202);
+  await task('CheckAlarms', 'ecs', { deploymentId: e });
+  await task('ShiftTraffic', 'ecs', { deploymentId: e, stepIndex: 1 });
+  await task('RunHooks', 'ecs', { deploymentId: e, lifecycleEvent: 'AfterAllowTraffic' });
+  await task('Finalize', 'ecs', { deploymentId: e });
+  await task('Bake', 'ecs', {
+    deploymentId: e,
+    stepIndex: -1,
+    bakeSeconds: 300,
+    purpose: 'TerminationWait',
+    taskToken: 'token-e-wait',
+  });
+  await task('ScaleDownOld', 'ecs', { deploymentId: e });
+  outcomes.ecsImageSucceeded = await status(e);
+
+  // F: ECS behind a listener, by task definition, stopped without rollback, then rolled back from the API.
+  const f = (
+    await request('ecs', 'POST', '/groups/web/deployments', 201, { revision: ARNS.taskDefinition('web', 7) })
+  ).id;
+  await task('Prepare', 'ecs', { deploymentId: f });
+  await install('ecs', f);
+  await shiftAndBake('ecs', f, 0, 'token-f');
+  await stopThenRollBackFromApi('ecs', f, 'ecsListener');
+
+  // G: ECS behind a listener, rolled back by its alarm; then aborted mid-shift, rolled back by the watchdog.
+  const g = (
+    await request('ecs', 'POST', '/deployments', 201, {
+      group: 'web',
+      revision: ARNS.taskDefinition('web', 7),
+    })
+  ).id;
+  await task('Prepare', 'ecs', { deploymentId: g });
+  await install('ecs', g);
+  await shiftAndBake('ecs', g, 0, 'token-g');
+  account.setAlarm('web-5xx', 'ALARM');
+  await recorder.as('AlarmIntake', 'ecs', () => alarm(alarmEntered('web-5xx')));
+  await task('RollBack', 'ecs', {
+    deploymentId: g,
+    error: { Error: 'AlarmFired', Cause: 'alarm web-5xx entered ALARM' },
+  });
+  account.setAlarm('web-5xx', 'OK');
+  outcomes.ecsRolledBackByAlarm = await status(g);
+  const g2 = (
+    await request('ecs', 'POST', '/groups/web/deployments', 201, { revision: ARNS.taskDefinition('web', 7) })
+  ).id;
+  await task('Prepare', 'ecs', { deploymentId: g2 });
+  await install('ecs', g2);
+  await task('ShiftTraffic', 'ecs', { deploymentId: g2, stepIndex: 0 });
+  await recorder.as('ExecutionEnded', 'ecs', () => ended(aborted(g2)));
+  outcomes.ecsListenerRolledBackByWatchdog = await status(g2);
+
+  // H: ECS behind a listener rule: stopped then rolled back from the API, aborted then rolled back by
+  // the watchdog, and to SUCCEEDED.
+  const checkout3 = ARNS.taskDefinition('checkout', 3);
+  const h1 = (await request('ecs', 'POST', '/groups/checkout/deployments', 201, { revision: checkout3 })).id;
+  await task('Prepare', 'ecs', { deploymentId: h1 });
+  await install('ecs', h1);
+  await shiftAndBake('ecs', h1, 0, 'token-h1');
+  await stopThenRollBackFromApi('ecs', h1, 'ecsRule');
+  const h2 = await started(
+    'ecs',
+    deploymentRequested('0c8e2f4a-6b1d-4c3e-9f5a-7d2b4e6f8a10', { group: 'checkout', revision: checkout3 }),
+  );
+  await task('Prepare', 'ecs', { deploymentId: h2 });
+  await install('ecs', h2);
+  await task('ShiftTraffic', 'ecs', { deploymentId: h2, stepIndex: 0 });
+  await recorder.as('ExecutionEnded', 'ecs', () => ended(aborted(h2)));
+  outcomes.ecsRuleRolledBackByWatchdog = await status(h2);
+  const h3 = (await request('ecs', 'POST', '/deployments', 201, { group: 'checkout', revision: checkout3 }))
+    .id;
+  await task('Prepare', 'ecs', { deploymentId: h3 });
+  await install('ecs', h3);
+  await task('ShiftTraffic', 'ecs', { deploymentId: h3, stepIndex: 0 });
+  await task('ShiftTraffic', 'ecs', { deploymentId: h3, stepIndex: 1 });
+  await task('Finalize', 'ecs', { deploymentId: h3 });
+  await task('ScaleDownOld', 'ecs', { deploymentId: h3 });
+  outcomes.ecsRuleSucceeded = await status(h3);
+
+  return { recorder, account, outcomes, close: () => env.dynamo.close() };
+}
