@@ -195,14 +195,25 @@ export function buildProgram(io: Io = consoleIo): Command {
       .argument('<group>', 'the deployment group')
       .argument('<revision>', 'the revision (a published Lambda version)')
       .option('--config <config>', 'a deployment config the group allows (name or JSON)')
-      .option('--idempotency-key <key>', 'makes a retry return the same deployment'),
+      .option('--idempotency-key <key>', 'makes a retry return the same deployment')
+      .option(
+        '--ignore-alarm <name>',
+        'do not watch this alarm while it is in ALARM (deploying the fix); repeat for several',
+        (name: string, all: string[]) => [...all, name],
+        [] as string[],
+      ),
   ).action(
     async (
       group: string,
       revision: string,
-      opts: { url: string; config?: string; idempotencyKey?: string },
+      opts: { url: string; config?: string; idempotencyKey?: string; ignoreAlarm: string[] },
     ) => {
-      const body = { group, revision, ...(opts.config ? { config: parseConfigArgument(opts.config) } : {}) };
+      const body = {
+        group,
+        revision,
+        ...(opts.config ? { config: parseConfigArgument(opts.config) } : {}),
+        ...(opts.ignoreAlarm.length > 0 ? { ignoreAlarms: opts.ignoreAlarm } : {}),
+      };
       const d = await request(opts.url, 'POST', '/deployments', body, opts.idempotencyKey);
       io.out(`${d.id}: ${d.status} — version ${d.revision} to ${d.group} with ${d.configName}`);
     },

@@ -52,8 +52,17 @@ export interface ServiceScaler {
     service: string,
     change: { taskDefinition?: string; desiredCount: number },
   ): Promise<void>;
-  /** Registers `base` again with one container's image replaced; returns the new revision. */
-  registerImage(base: string, container: string, image: string): Promise<string>;
+  /**
+   * Registers `base` again with one container's image replaced; returns the new revision. With
+   * `allowedRoles`, a base whose task or execution role is not among them is refused before anything is
+   * registered (registering passes those roles: iam:PassRole is granted on the declared ones only).
+   */
+  registerImage(
+    base: string,
+    container: string,
+    image: string,
+    allowedRoles?: readonly string[],
+  ): Promise<string>;
 }
 
 /** What an alarm reads, as a union: "could not read the alarm" is not "alarm OK". */
@@ -101,6 +110,14 @@ export interface DeploymentStore {
   /** The deployment made for an idempotency key, unless the record expired. */
   idempotent(key: string): Promise<{ deploymentId: string; requestHash: string } | undefined>;
   /**
+   * Claims `key` for `ttlSeconds` (a conditional write): of any number of concurrent callers exactly one
+   * gets true, the others false until the claim expires. An expired claim counts as absent although TTL
+   * has not deleted it (TTL deletes eventually on AWS, never on dynalite). A claim is never released: its
+   * expiry frees it, so a claimant that dies midway blocks the others for at most `ttlSeconds`. Intake
+   * claims an S3 event before UpdateFunctionCode, so that two deliveries of it make one code update.
+   */
+  claim(key: string, ttlSeconds: number): Promise<boolean>;
+  /**
    * Applies `patch`. With `expectStatus`, only while the status is one of them (conditional write):
    * otherwise throws Conflict.
    */
@@ -110,8 +127,14 @@ export interface DeploymentStore {
   appendTimeline(id: string, entry: TimelineEntry): Promise<void>;
   timeline(id: string): Promise<TimelineEntry[]>;
   list(options?: { group?: string; limit?: number }): Promise<Deployment[]>;
-  /** Takes the group lock for `deploymentId`; idempotent for the same holder. Returns the holder. */
-  lock(group: string, deploymentId: string): Promise<string>;
+  /**
+   * Takes the group lock for `deploymentId` (a conditional write, stamped with the time); idempotent for
+   * the same holder. With `replacing`, takes it over from that holder only — the caller decided that
+   * holder's lock is stale. Returns the holder.
+   */
+  lock(group: string, deploymentId: string, options?: { replacing?: string }): Promise<string>;
+  /** Who holds the group lock, and since when. */
+  lockRecord(group: string): Promise<{ deploymentId: string; since: string } | undefined>;
   /** Releases the lock only if `deploymentId` holds it. */
   unlock(group: string, deploymentId: string): Promise<void>;
   lockHolder(group: string): Promise<string | undefined>;

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { STATE, SUBSTITUTIONS } from '../functions/core/states.ts';
+import { PARTITION_SUBSTITUTION, STATE, SUBSTITUTIONS } from '../functions/core/states.ts';
 
 /** Wait states that take no time locally: the task after each one waits on the virtual clock instead. */
 export const LOCAL_WAITS = [
@@ -14,7 +14,6 @@ export const LOCAL_WAITS = [
   STATE.BeforeAllowTrafficWait,
   STATE.AfterAllowTrafficWait,
   STATE.WaitForSteady,
-  STATE.TerminationWait,
 ];
 
 export const DEFINITION_PATH = fileURLToPath(
@@ -30,13 +29,15 @@ export function localDefinition(text = readFileSync(DEFINITION_PATH, 'utf8')): R
     const fn = `stepshift-${name.replace(/FunctionArn$/, '')}`;
     out = out.replaceAll(`\${${name}}`, `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:${fn}`);
   }
+  out = out.replaceAll(`\${${PARTITION_SUBSTITUTION}}`, 'aws');
   const definition = JSON.parse(out) as { States: Record<string, Record<string, unknown>> };
   // The engine reads TimeoutSecondsPath from the Parameters output where AWS reads the state input, and
-  // the local bake handler keeps the bake time itself: the state only gets a ceiling.
-  const bakeState = definition.States[STATE.Bake];
-  if (bakeState) {
-    delete bakeState.TimeoutSecondsPath;
-    bakeState.TimeoutSeconds = 2 * 24 * 3600 + 60;
+  // the local bake handler keeps the bake time itself: the callback states only get a ceiling.
+  for (const name of [STATE.Bake, STATE.TerminationWait]) {
+    const state = definition.States[name];
+    if (!state) continue;
+    delete state.TimeoutSecondsPath;
+    state.TimeoutSeconds = 2 * 24 * 3600 + 60;
   }
   return definition as Record<string, unknown>;
 }

@@ -16,7 +16,7 @@ import { STATE } from '../functions/core/states.ts';
 import type { WorkflowStarter } from '../functions/ports.ts';
 import { bake } from '../functions/tasks/bake.ts';
 import { checkAlarms } from '../functions/tasks/check-alarms.ts';
-import { load, platformFor, type TaskContext } from '../functions/tasks/context.ts';
+import type { TaskContext } from '../functions/tasks/context.ts';
 import { finalize, scaleDownOld } from '../functions/tasks/finalize.ts';
 import { checkSteady, install, STEADY_POLL_SECONDS, testTraffic } from '../functions/tasks/install.ts';
 import { prepare } from '../functions/tasks/prepare.ts';
@@ -234,12 +234,8 @@ export class LocalWorkflow implements WorkflowStarter {
         return checkSteady(ctx, i);
       }),
       [STATE.TestTraffic]: task((i) => testTraffic(ctx, i)),
-      // Likewise TerminationWait: the scale-down first waits the group's termination wait.
-      [STATE.ScaleDownOld]: task(async (i) => {
-        const { platform } = platformFor(ctx, await load(ctx, i.deploymentId));
-        await this.asleep(this.clock.sleep(platform.terminationWaitSeconds() * 1000, this.shutdown.signal));
-        return scaleDownOld(ctx, i);
-      }),
+      [STATE.TerminationWait]: task((i) => this.localBake(i as unknown as { Payload: BakePayload }, token)),
+      [STATE.ScaleDownOld]: task((i) => scaleDownOld(ctx, i)),
     };
   }
 
@@ -286,4 +282,5 @@ interface BakePayload {
   deploymentId: string;
   stepIndex: number;
   bakeSeconds: number;
+  purpose?: 'TerminationWait';
 }

@@ -7,6 +7,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, write
 import { join } from 'node:path';
 import { type ApiContext, alarmStateChanged } from '../functions/api/operations.ts';
 import { DynamoDeploymentStore } from '../functions/aws/dynamo-store.ts';
+import { isTerminal } from '../functions/core/deployment.ts';
 import { StepShiftError } from '../functions/core/errors.ts';
 import type { GroupConfig } from '../functions/core/group-config.ts';
 import { rollback } from '../functions/tasks/rollback.ts';
@@ -76,6 +77,7 @@ export async function startLocal(options: LocalOptions): Promise<LocalStepShift>
       bakes,
       workflow: undefined as never,
     };
+    let closed = false;
     const workflow = new LocalWorkflow(ctx, clock, bakes);
     ctx.workflow = workflow;
     if (clock instanceof StepClock) {
@@ -84,12 +86,14 @@ export async function startLocal(options: LocalOptions): Promise<LocalStepShift>
       dynamo.onIdle = () => clock.poke();
     }
     account.onAlarm((name, state) => {
-      alarmStateChanged(ctx, name, state).catch((e) => console.error(`alarm intake failed: ${String(e)}`));
+      if (closed) return;
+      alarmStateChanged(ctx, name, state).catch((e) => {
+        if (!closed) console.error(`alarm intake failed: ${String(e)}`);
+      });
     });
 
     // An execution that ended outside the RollBack path (a runtime error of the engine, a timeout of the
     // whole execution) must not leave its deployment half-shifted and its group locked.
-    let closed = false;
     workflow.onEnd(async (execution, input) => {
       // The RollBack path ends in a Fail state too; rollback() returns at once for those.
       if (execution.status !== 'FAILED' || closed) return;
@@ -103,12 +107,15 @@ export async function startLocal(options: LocalOptions): Promise<LocalStepShift>
       }).catch((e) => console.error(`watchdog rollback of ${input.deploymentId} failed: ${String(e)}`));
     });
 
-    // A deployment interrupted by a restart is rolled back to its recorded routing, never left half-shifted.
+    // A deployment interrupted by a restart is rolled back to its recorded routing, never left half-shifted;
+    // a lock whose deployment ended, or was never recorded, is freed: nothing else is running now.
     const recovered: string[] = [];
-    for (const { deploymentId } of await store.locks()) {
+    for (const { group, deploymentId } of await store.locks()) {
       const d = await store.get(deploymentId);
-      if (!d || (d.status !== 'IN_PROGRESS' && d.status !== 'ROLLING_BACK' && d.status !== 'CREATED'))
+      if (!d || isTerminal(d.status)) {
+        await store.unlock(group, deploymentId);
         continue;
+      }
       await rollback(ctx, {
         deploymentId,
         force: true,

@@ -6,13 +6,22 @@ import { createHash, randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { deploymentConfigInputSchema, type ResolvedConfig, resolveParsed } from '../core/configs.ts';
 import { type Deployment, isTerminal, sameRouting, type TimelineEntry } from '../core/deployment.ts';
-import { Conflict, GroupBusy, NotFound, PreflightFailed, ValidationError } from '../core/errors.ts';
-import type { DeploymentGroup } from '../core/group-config.ts';
+import {
+  Conflict,
+  GroupBusy,
+  NotFound,
+  PreflightFailed,
+  StepShiftError,
+  ValidationError,
+} from '../core/errors.ts';
+import { type DeploymentGroup, worstCaseOf } from '../core/group-config.ts';
+import { worstCaseProblem } from '../core/limits.ts';
 import { plan } from '../core/planner.ts';
 import { problemsFrom } from '../core/problems.ts';
 import { platformOf } from '../platforms/index.ts';
 import type { BakeSignals, WorkflowStarter } from '../ports.ts';
-import { isoNow, note, type TaskContext } from '../tasks/context.ts';
+import { isoNow, note, type TaskContext, transition } from '../tasks/context.ts';
+import { acquireLock } from '../tasks/lock.ts';
 import { preflight } from '../tasks/prepare.ts';
 import { rollback } from '../tasks/rollback.ts';
 
@@ -33,8 +42,16 @@ export const startRequestSchema = z.strictObject({
     .min(1)
     .max(256),
   config: deploymentConfigInputSchema.optional(),
-  /** Alarms watched in addition to the group's: an override can add alarms, never remove them. */
+  /**
+   * Alarms watched in addition to the group's: an override can add alarms, never remove them. Only
+   * alarms declared in the config: stepshift's IAM grant and alarm rule cover those alone.
+   */
   alarms: z.array(z.string().min(1).max(255)).max(10).optional(),
+  /**
+   * Watched alarms this deployment does not watch while they are in ALARM — for the deployment that
+   * fixes what fired them. Each is watched again as soon as it is OK.
+   */
+  ignoreAlarms: z.array(z.string().min(1).max(255)).max(10).optional(),
   description: z.string().max(512).optional(),
 });
 export type StartRequest = z.infer<typeof startRequestSchema>;
@@ -79,6 +96,12 @@ function chooseConfig(group: DeploymentGroup, input: StartRequest['config']): Re
   } catch (e) {
     if (e instanceof ValidationError) throw new ValidationError('invalid deployment request', e.problems);
     throw e;
+  }
+  const problem = worstCaseProblem(worstCaseOf(group, resolved));
+  if (problem) {
+    throw new ValidationError('invalid deployment request', [
+      { path: 'config', message: `${resolved.name} ${problem}` },
+    ]);
   }
   const allowed = group.allowedConfigs;
   const same = (a: ResolvedConfig) => JSON.stringify(a.config) === JSON.stringify(resolved.config);
@@ -137,62 +160,153 @@ export async function startDeployment(
 
   const group = groupFor(ctx, request.group);
   const config = chooseConfig(group, request.config);
-  const holder = await ctx.store.lockHolder(group.name);
-  if (holder)
-    throw new GroupBusy(`group ${group.name} is busy: deployment ${holder} is in progress`, { holder });
+  const { alarms, ignored } = watchedAlarms(ctx, group, request);
   const platform = platformOf(ctx, group);
   const problem = platform.revisionProblem(request.revision);
   if (problem)
     throw new ValidationError('invalid deployment request', [{ path: 'revision', message: problem }]);
-  // The checks Prepare makes, before anything starts: a split routing, the revision already live or missing.
-  try {
-    await preflight(ctx, platform, group.name, { id: 'preflight', revision: request.revision });
-  } catch (e) {
-    if (e instanceof ValidationError) throw new ValidationError('invalid deployment request', e.problems);
-    throw e;
-  }
 
   const id = fixed?.id ?? newId(ctx);
-  const now = isoNow(ctx);
-  const deployment: Deployment = {
-    id,
-    group: group.name,
-    kind: group.kind,
-    revision: request.revision,
-    configName: config.name,
-    schedule: plan(config.config),
-    alarms: [...new Set([...group.alarms, ...(request.alarms ?? [])])],
-    autoRollback: group.autoRollback,
-    status: 'CREATED',
-    percent: 0,
-    stepIndex: -1,
-    executionName: id,
-    createdAt: now,
-    updatedAt: now,
-    ...(request.description ? { description: request.description } : {}),
-    ...(fixed ? { trigger: fixed.trigger } : {}),
-  };
-  const { deployment: made, created } = await ctx.store.create(
-    deployment,
-    idempotencyKey ? { key: idempotencyKey, requestHash, ttlSeconds: IDEMPOTENCY_TTL_SECONDS } : undefined,
-  );
+  // The lock is taken here, before anything is written: of simultaneous starts on one group exactly
+  // one gets it, and the others are answered 409 (Prepare then finds the lock its own).
+  const holder = await acquireLock(ctx, group.name, id);
+  if (holder) {
+    const earlier = idempotencyKey ? await ctx.store.idempotent(idempotencyKey) : undefined;
+    const same = earlier?.requestHash === requestHash ? await ctx.store.get(earlier.deploymentId) : undefined;
+    if (same) return { status: 200, deployment: view(ctx, await ensureStarted(ctx, same)) };
+    throw new GroupBusy(`group ${group.name} is busy: deployment ${holder} is in progress`, { holder });
+  }
+  let made: Deployment;
+  let created: boolean;
+  try {
+    await refuseFiringAlarms(ctx, alarms, ignored);
+    // The checks Prepare makes, before anything starts: a split routing, the revision already live or missing.
+    try {
+      await preflight(ctx, platform, group.name, { id, revision: request.revision });
+    } catch (e) {
+      if (e instanceof ValidationError) throw new ValidationError('invalid deployment request', e.problems);
+      throw e;
+    }
+    const now = isoNow(ctx);
+    const deployment: Deployment = {
+      id,
+      group: group.name,
+      kind: group.kind,
+      revision: request.revision,
+      configName: config.name,
+      schedule: plan(config.config),
+      alarms,
+      ...(ignored.length > 0 ? { ignoredAlarms: ignored } : {}),
+      autoRollback: group.autoRollback,
+      status: 'CREATED',
+      percent: 0,
+      stepIndex: -1,
+      executionName: id,
+      createdAt: now,
+      updatedAt: now,
+      ...(request.description ? { description: request.description } : {}),
+      ...(fixed ? { trigger: fixed.trigger } : {}),
+    };
+    ({ deployment: made, created } = await ctx.store.create(
+      deployment,
+      idempotencyKey ? { key: idempotencyKey, requestHash, ttlSeconds: IDEMPOTENCY_TTL_SECONDS } : undefined,
+    ));
+  } catch (e) {
+    // Nothing was recorded under this id: the lock is ours alone to give back. (A redelivered event
+    // shares its id with the deployment the first delivery made: that one keeps the lock.)
+    if (!(await ctx.store.get(id))) await ctx.store.unlock(group.name, id);
+    throw e;
+  }
+  if (!created && made.id !== id) await ctx.store.unlock(group.name, id);
   if (created) {
     await note(
       ctx,
       made.id,
       'status',
-      `created: version ${made.revision} to ${made.group} with ${made.configName}`,
+      `created: ${platform.words.revision} ${made.revision} to ${made.group} with ${made.configName}`,
     );
+    for (const alarm of ignored) {
+      await note(ctx, made.id, 'alarm', `${alarm} is not watched while in ALARM: ignoreAlarms asked so`, {
+        alarm,
+      });
+    }
     await ctx.events.stateChanged({
       deploymentId: made.id,
       group: made.group,
       revision: made.revision,
       status: 'CREATED',
       previousStatus: undefined,
-      at: now,
+      at: made.createdAt,
     });
   }
-  return { status: created ? 201 : 200, deployment: view(ctx, await ensureStarted(ctx, made)) };
+  return { status: created ? 201 : 200, deployment: view(ctx, await startOrFail(ctx, made)) };
+}
+
+/**
+ * The alarms a deployment watches — the group's and the request's — less those it was asked to ignore.
+ * Request alarms must be declared in the config; ignored alarms must be among the watched ones.
+ */
+function watchedAlarms(
+  ctx: ApiContext,
+  group: DeploymentGroup,
+  request: StartRequest,
+): { alarms: string[]; ignored: string[] } {
+  const declared = new Set(Object.values(ctx.groups.groups).flatMap((g) => g.alarms));
+  const all = [...new Set([...group.alarms, ...(request.alarms ?? [])])];
+  const problems = [
+    ...(request.alarms ?? []).flatMap((name, i) =>
+      declared.has(name)
+        ? []
+        : [
+            {
+              path: `alarms[${i}]`,
+              message: `${name} is not declared in the config: only declared alarms are covered by stepshift's IAM grant and alarm rule; add it to a group's alarms`,
+            },
+          ],
+    ),
+    ...(request.ignoreAlarms ?? []).flatMap((name, i) =>
+      all.includes(name)
+        ? []
+        : [
+            {
+              path: `ignoreAlarms[${i}]`,
+              message: `${name} is not watched by this deployment (watched: ${all.join(', ') || 'none'})`,
+            },
+          ],
+    ),
+  ];
+  if (problems.length > 0) throw new ValidationError('invalid deployment request', problems);
+  const ignored = [...new Set(request.ignoreAlarms ?? [])];
+  return { alarms: all.filter((a) => !ignored.includes(a)), ignored };
+}
+
+/**
+ * An alarm already in ALARM would roll the deployment back at its first check, leaving the revision that
+ * fired it live — even when this deployment is the fix. Refused with the way out: `ignoreAlarms`.
+ */
+async function refuseFiringAlarms(ctx: ApiContext, alarms: string[], ignored: string[]): Promise<void> {
+  if (alarms.length === 0) return;
+  const states = await ctx.alarms.states(alarms);
+  const firing = alarms.filter((a) => states[a] === 'ALARM');
+  if (firing.length === 0) return;
+  const list = firing.map((a) => JSON.stringify(a)).join(', ');
+  throw new Conflict(
+    `alarm ${firing.join(', ')} ${firing.length > 1 ? 'are' : 'is'} in ALARM: the deployment would be rolled back at once. If it deploys the fix, start it with "ignoreAlarms": [${list}] (CLI: ${firing.map((a) => `--ignore-alarm ${a}`).join(' ')})${ignored.length ? `; already ignored: ${ignored.join(', ')}` : ''}`,
+    { alarms: firing },
+  );
+}
+
+/** Starts the execution; a start that fails for good ends the deployment FAILED, so its lock is freed. */
+async function startOrFail(ctx: ApiContext, deployment: Deployment): Promise<Deployment> {
+  try {
+    return await ensureStarted(ctx, deployment);
+  } catch (e) {
+    if (e instanceof StepShiftError && e.name === 'Transient') throw e;
+    const reason = `the workflow could not be started: ${e instanceof Error ? e.message : String(e)}`;
+    await transition(ctx, deployment, 'FAILED', {}, reason).catch(() => undefined);
+    await ctx.store.unlock(deployment.group, deployment.id);
+    throw e;
+  }
 }
 
 /**
@@ -309,8 +423,8 @@ export async function rollbackDeployment(
   }
   const group = ctx.groups.groups[deployment.group];
   if (!group) throw new NotFound(`group ${deployment.group} is not declared`);
-  const holder = await ctx.store.lock(group.name, id);
-  if (holder !== id) throw new GroupBusy(`group ${group.name} is busy: deployment ${holder} is in progress`);
+  const holder = await acquireLock(ctx, group.name, id);
+  if (holder) throw new GroupBusy(`group ${group.name} is busy: deployment ${holder} is in progress`);
   const live = await platformOf(ctx, group).current();
   if (!sameRouting(live, deployment.lastRouting)) {
     await ctx.store.unlock(group.name, id);
@@ -327,18 +441,33 @@ export async function rollbackDeployment(
 }
 
 /**
- * An alarm changed state (the CloudWatch "Alarm State Change" event, or the simulated account): every
- * deployment in progress that watches it and is baking is failed at once through its task token.
+ * An alarm changed state (the CloudWatch "Alarm State Change" event, or the simulated account). Every
+ * deployment in progress that watches it is marked: a bake in progress is failed at once
+ * through its task token, and any other task (a hook poll, Finalize, the end of the ECS termination wait)
+ * rolls back at its next boundary — CodeDeploy watches alarms until the deployment ends, and so do we.
+ * Returns how many bakes it ended.
  */
 export async function alarmStateChanged(ctx: ApiContext, alarmName: string, state: string): Promise<number> {
   if (state !== 'ALARM') return 0;
   let ended = 0;
   for (const { deploymentId } of await ctx.store.locks()) {
     const d = await ctx.store.get(deploymentId);
+    // A deployment not yet prepared is judged by Prepare's own look at the alarms.
     if (d?.status !== 'IN_PROGRESS' || !d.alarms.includes(alarmName)) continue;
     await note(ctx, d.id, 'alarm', `${alarmName} entered ALARM at ${d.percent} %`, { alarm: alarmName });
-    if (d.bakeToken) {
-      await ctx.bakes.fail(d.bakeToken, 'AlarmFired', `alarm ${alarmName} entered ALARM`);
+    let marked: Deployment | undefined;
+    try {
+      marked = d.alarmFired
+        ? d
+        : await ctx.store.update(d.id, { alarmFired: { alarm: alarmName, at: isoNow(ctx) } }, [
+            'IN_PROGRESS',
+          ]);
+    } catch (e) {
+      if (e instanceof Conflict) continue; // it ended meanwhile
+      throw e;
+    }
+    if (marked.bakeToken) {
+      await ctx.bakes.fail(marked.bakeToken, 'AlarmFired', `alarm ${alarmName} entered ALARM`);
       ended += 1;
     }
   }

@@ -8,6 +8,7 @@
  * | hook progress | `DEP#<id>` | `HOOKS#<event>` |
  * | group lock | `LOCK` | `<group>` |
  * | idempotency record | `IDEMP#<key>` | `IDEMP` (`expiresAt`: TTL) |
+ * | claim | `CLAIM#<key>` | `CLAIM` (`expiresAt`: TTL) |
  *
  * No transactions (dynalite has none, and none are needed): writes are ordered and conditional so that a
  * retry at any point does no harm. An expired idempotency record is treated as absent here, since TTL
@@ -126,6 +127,32 @@ export class DynamoDeploymentStore implements DeploymentStore {
     return { deploymentId: String(item.deploymentId), requestHash: String(item.requestHash) };
   }
 
+  async claim(key: string, ttlSeconds: number): Promise<boolean> {
+    const nowS = Math.floor(this.clock.now() / 1000);
+    try {
+      await call('PutItem', () =>
+        this.client.send(
+          new PutCommand({
+            TableName: this.table,
+            Item: {
+              pk: `CLAIM#${key}`,
+              sk: 'CLAIM',
+              claimedAt: new Date(this.clock.now()).toISOString(),
+              [TTL_ATTRIBUTE]: nowS + ttlSeconds,
+            },
+            ConditionExpression: 'attribute_not_exists(pk) OR #exp < :now',
+            ExpressionAttributeNames: { '#exp': TTL_ATTRIBUTE },
+            ExpressionAttributeValues: { ':now': nowS },
+          }),
+        ),
+      );
+      return true;
+    } catch (e) {
+      if (!isConditionFailure(e)) throw e;
+      return false;
+    }
+  }
+
   async update(
     id: string,
     patch: Partial<Deployment>,
@@ -217,7 +244,7 @@ export class DynamoDeploymentStore implements DeploymentStore {
     return (out.Items ?? []).map(toDeployment);
   }
 
-  async lock(group: string, deploymentId: string): Promise<string> {
+  async lock(group: string, deploymentId: string, options: { replacing?: string } = {}): Promise<string> {
     try {
       await call('PutItem', () =>
         this.client.send(
@@ -229,8 +256,13 @@ export class DynamoDeploymentStore implements DeploymentStore {
               holder: deploymentId,
               since: new Date(this.clock.now()).toISOString(),
             },
-            ConditionExpression: 'attribute_not_exists(pk) OR holder = :id',
-            ExpressionAttributeValues: { ':id': deploymentId },
+            ConditionExpression: options.replacing
+              ? 'attribute_not_exists(pk) OR holder = :id OR holder = :replacing'
+              : 'attribute_not_exists(pk) OR holder = :id',
+            ExpressionAttributeValues: {
+              ':id': deploymentId,
+              ...(options.replacing ? { ':replacing': options.replacing } : {}),
+            },
           }),
         ),
       );
@@ -239,6 +271,11 @@ export class DynamoDeploymentStore implements DeploymentStore {
       if (!isConditionFailure(e)) throw e;
       return (await this.lockHolder(group)) ?? (await this.lock(group, deploymentId));
     }
+  }
+
+  async lockRecord(group: string): Promise<{ deploymentId: string; since: string } | undefined> {
+    const item = await this.getItem('LOCK', group);
+    return item ? { deploymentId: String(item.holder), since: String(item.since) } : undefined;
   }
 
   async unlock(group: string, deploymentId: string): Promise<void> {

@@ -97,6 +97,10 @@ export interface Deployment {
   configName: string;
   schedule: Schedule;
   alarms: string[];
+  /** Alarms not watched because they were in ALARM at the start and the request said to ignore them; each is watched again once OK. */
+  ignoredAlarms?: string[];
+  /** The first watched alarm seen entering ALARM, outside a bake: the next task rolls back. */
+  alarmFired?: { alarm: string; at: string };
   autoRollback: { enabled: boolean; events: string[] };
   status: Status;
   /** Percent of traffic on the new revision, as last set. */

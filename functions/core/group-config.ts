@@ -3,6 +3,7 @@
  * to deploy to each. The CDK stack reads the same file, so IAM grants reach exactly what is declared
  * here, and the API deploys only to groups declared here.
  */
+import { visit } from 'jsonc-parser';
 import { z } from 'zod';
 import {
   type ComputePlatform,
@@ -11,7 +12,9 @@ import {
   type ResolvedConfig,
   resolveParsed,
 } from './configs.ts';
-import { ValidationError } from './errors.ts';
+import { type Problem, ValidationError } from './errors.ts';
+import { type WorstCase, worstCase, worstCaseProblem } from './limits.ts';
+import { plan } from './planner.ts';
 import { problemsFrom, typeRule } from './problems.ts';
 
 export const LAMBDA_HOOK_EVENTS = ['BeforeAllowTraffic', 'AfterAllowTraffic'] as const;
@@ -214,6 +217,23 @@ export const ecsGroupSchema = z.strictObject({
           message: 'must differ from blueService',
         });
       }
+      if (t.testListener !== undefined && t.testListener === t.listener) {
+        ctx.issues.push({
+          code: 'custom',
+          input: t,
+          path: ['testListener'],
+          message: 'must differ from listener: test traffic on the production listener is production traffic',
+        });
+      }
+      if (t.container !== undefined && t.taskRoles === undefined) {
+        ctx.issues.push({
+          code: 'custom',
+          input: t,
+          path: ['taskRoles'],
+          message:
+            "is required with container: registering an image's task definition passes its roles (iam:PassRole); list the task definition's taskRoleArn and executionRoleArn, or [] if it has none",
+        });
+      }
       if (t.blueTargetGroup === t.greenTargetGroup) {
         ctx.issues.push({
           code: 'custom',
@@ -342,7 +362,82 @@ export function parseGroupConfig(raw: unknown, source = 'group config'): GroupCo
         ? { ...base, kind: 'lambda', target: group.target, triggers: group.triggers }
         : { ...base, kind: 'ecs', target: group.target, triggers: group.triggers };
   }
+  const problems = [...sharedTargets(groups), ...Object.values(groups).flatMap(unfinishable)];
+  if (problems.length > 0) throw new ValidationError(`${source} is invalid`, problems);
   return { groups };
+}
+
+/** What each kind routes traffic through: no two groups may share one (their rollbacks would undo each other). */
+const ROUTES: {
+  [K in DeploymentGroup['kind']]: (g: Extract<DeploymentGroup, { kind: K }>) => [string, string][];
+} = {
+  lambda: (g) => [['alias', `alias ${functionNameOf(g.target.functionName)}:${g.target.alias}`]],
+  ecs: (g) =>
+    (['listener', 'listenerRule', 'testListener'] as const).flatMap((field): [string, string][] => {
+      const arn = g.target[field];
+      return arn ? [[field, `listener ${arn}`]] : [];
+    }),
+};
+
+/** `arn:aws:lambda:…:function:orders` and `orders` name one function. */
+const functionNameOf = (name: string) => name.split(':function:').pop()?.split(':')[0] ?? name;
+
+function sharedTargets(groups: Record<string, DeploymentGroup>): Problem[] {
+  const seen = new Map<string, string>();
+  const problems: Problem[] = [];
+  for (const group of Object.values(groups)) {
+    const routes = (ROUTES[group.kind] as (g: DeploymentGroup) => [string, string][])(group);
+    for (const [field, route] of routes) {
+      const other = seen.get(route);
+      if (other !== undefined && other !== group.name) {
+        problems.push({
+          path: `groups.${group.name}.target.${field}`,
+          message: `group ${other} already routes through ${route}: two groups on one ${route.split(' ')[0]} would overwrite each other's routing and rollbacks`,
+        });
+      }
+      seen.set(route, other ?? group.name);
+    }
+  }
+  return problems;
+}
+
+const HOOK_EVENTS: Record<DeploymentGroup['kind'], readonly HookEvent[]> = {
+  lambda: LAMBDA_HOOK_EVENTS,
+  ecs: ECS_HOOK_EVENTS,
+};
+
+/** The group's worst case with `config`: every hook at its timeout, every bake, every wait. */
+export function worstCaseOf(group: DeploymentGroup, config: ResolvedConfig): WorstCase {
+  const hookTimeouts: Record<string, number> = {};
+  for (const [event, specs] of Object.entries(group.hooks)) {
+    if (specs && specs.length > 0) hookTimeouts[event] = Math.max(...specs.map((h) => h.timeoutSeconds));
+  }
+  const target = group.target as Partial<{ steadyTimeoutMinutes: number; terminationWaitMinutes: number }>;
+  return worstCase({
+    schedule: plan(config.config),
+    hookTimeouts,
+    hookEvents: HOOK_EVENTS[group.kind],
+    ...(target.steadyTimeoutMinutes !== undefined
+      ? {
+          blueGreen: {
+            steadyTimeoutSeconds: target.steadyTimeoutMinutes * 60,
+            terminationWaitSeconds: (target.terminationWaitMinutes ?? 0) * 60,
+          },
+        }
+      : {}),
+  });
+}
+
+/** A config the workflow could not finish in time or within its history, named by its field. */
+function unfinishable(group: DeploymentGroup): Problem[] {
+  const configs: [string, ResolvedConfig][] = [
+    ['deploymentConfig', group.deploymentConfig],
+    ...(group.allowedConfigs ?? []).map((c, i): [string, ResolvedConfig] => [`allowedConfigs[${i}]`, c]),
+  ];
+  return configs.flatMap(([field, config]) => {
+    const problem = worstCaseProblem(worstCaseOf(group, config));
+    return problem ? [{ path: `groups.${group.name}.${field}`, message: `${config.name} ${problem}` }] : [];
+  });
 }
 
 /**
@@ -358,7 +453,38 @@ export function parseGroupConfigText(text: string, source = 'group config'): Gro
       { path: '', message: withLineColumn(text, message) },
     ]);
   }
+  const duplicates = duplicateKeys(text);
+  if (duplicates.length > 0) throw new ValidationError(`${source} is invalid`, duplicates);
   return parseGroupConfig(raw, source);
+}
+
+/**
+ * JSON.parse keeps the last of two equal keys without a word: two groups of one name would be merged
+ * silently. Every key given twice in one object is reported, with both lines.
+ */
+function duplicateKeys(text: string): Problem[] {
+  const problems: Problem[] = [];
+  const objects: Map<string, number>[] = [];
+  visit(text, {
+    onObjectBegin: () => {
+      objects.push(new Map());
+    },
+    onObjectEnd: () => {
+      objects.pop();
+    },
+    onObjectProperty: (property, _offset, _length, line, _character, pathSupplier) => {
+      const keys = objects[objects.length - 1];
+      const first = keys?.get(property);
+      if (first !== undefined) {
+        problems.push({
+          path: [...pathSupplier(), property].map(String).join('.'),
+          message: `is given twice (lines ${first + 1} and ${line + 1}): JSON would keep only the last`,
+        });
+      }
+      keys?.set(property, first ?? line);
+    },
+  });
+  return problems;
 }
 
 function withLineColumn(text: string, message: string): string {

@@ -61,3 +61,9 @@ export const SUBSTITUTIONS = [
   'ScaleDownOldFunctionArn',
 ] as const;
 export type Substitution = (typeof SUBSTITUTIONS)[number];
+
+/**
+ * The one substitution that is not a function: the partition (`aws`, `aws-cn`, `aws-us-gov`) of the
+ * service-integration ARNs (`arn:${Partition}:states:::lambda:invoke.waitForTaskToken`).
+ */
+export const PARTITION_SUBSTITUTION = 'Partition';

@@ -55,7 +55,7 @@ export function albDimension(arn: string): string {
   return `${type}/${name}/${id}`;
 }
 
-export const ecsWords: PlatformWords = { router: 'the listener', unit: 'target group', revision: 'image' };
+export const ecsWords: PlatformWords = { router: 'the listener', unit: 'target group', revision: 'revision' };
 
 export const ecsPlatform: PlatformFactory<EcsGroup> = (ports, group) => {
   const t = group.target;
@@ -81,7 +81,12 @@ export const ecsPlatform: PlatformFactory<EcsGroup> = (ports, group) => {
       if (!taskDefinition) {
         if (!ecs.image || !t.container)
           throw new StepShiftError('nothing to install: no task definition and no image');
-        taskDefinition = await scaler.registerImage(ecs.activeTaskDefinition, t.container, ecs.image);
+        taskDefinition = await scaler.registerImage(
+          ecs.activeTaskDefinition,
+          t.container,
+          ecs.image,
+          t.taskRoles ?? [],
+        );
         // Recorded at once, so a retry of Install does not register a second revision.
         await journal.save({ ecs: { ...ecs, taskDefinition } });
         await journal.note(`registered ${taskDefinition} with image ${ecs.image}`);

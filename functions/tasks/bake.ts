@@ -1,11 +1,13 @@
 import { assertNoAlarm } from './check-alarms.ts';
-import { load, note, type TaskContext, throwIfStopRequested } from './context.ts';
+import { load, note, type TaskContext, throwIfInterrupted } from './context.ts';
 
 export interface BakeInput {
   deploymentId: string;
   stepIndex: number;
   bakeSeconds: number;
   taskToken: string;
+  /** The ECS termination wait is a bake at 100 %, so an alarm ends it at once too. */
+  purpose?: 'TerminationWait';
 }
 
 /**
@@ -16,17 +18,27 @@ export interface BakeInput {
  */
 export async function bake(ctx: TaskContext, input: BakeInput): Promise<{ outcome: 'wait' | 'skip' }> {
   const deployment = await load(ctx, input.deploymentId);
-  throwIfStopRequested(deployment);
-  if (deployment.promoted) {
-    await note(ctx, deployment.id, 'bake', `bake at ${deployment.percent} % skipped: promoted`);
-    return { outcome: 'skip' };
-  }
+  throwIfInterrupted(deployment);
+  const what = input.purpose === 'TerminationWait' ? 'termination wait' : `bake at ${deployment.percent} %`;
+  const skipped = async () => {
+    await note(ctx, deployment.id, 'bake', `${what} skipped: promoted`);
+    return { outcome: 'skip' as const };
+  };
+  if (deployment.promoted) return skipped();
   await ctx.store.update(deployment.id, { bakeToken: input.taskToken });
-  await note(ctx, deployment.id, 'bake', `baking ${input.bakeSeconds} s at ${deployment.percent} %`, {
-    seconds: input.bakeSeconds,
-  });
+  await note(
+    ctx,
+    deployment.id,
+    'bake',
+    input.purpose === 'TerminationWait'
+      ? `termination wait: the old service keeps its tasks ${input.bakeSeconds} s`
+      : `baking ${input.bakeSeconds} s at ${deployment.percent} %`,
+    { seconds: input.bakeSeconds },
+  );
+  // A promote, stop or alarm that came while the token was being stored found no token to use.
   const latest = await load(ctx, input.deploymentId);
-  throwIfStopRequested(latest);
+  throwIfInterrupted(latest);
   await assertNoAlarm(ctx, latest);
+  if (latest.promoted) return skipped();
   return { outcome: 'wait' };
 }

@@ -1,6 +1,6 @@
 import type { Deployment, Status, TimelineEntry } from '../core/deployment.ts';
 import { canTransition } from '../core/deployment.ts';
-import { NotFound, StopRequested } from '../core/errors.ts';
+import { AlarmFired, NotFound, StopRequested } from '../core/errors.ts';
 import type { DeploymentGroup, GroupConfig } from '../core/group-config.ts';
 import { type Journal, type Platform, platformOf } from '../platforms/index.ts';
 import type { LoadBalancer, Ports, ServiceScaler } from '../ports.ts';
@@ -101,13 +101,21 @@ export async function transition(
 
 const isEnd = (s: Status) => s === 'SUCCEEDED' || s === 'ROLLED_BACK' || s === 'FAILED' || s === 'STOPPED';
 
-/** A stop request ends the deployment at the next task boundary, not only during a bake. */
-export function throwIfStopRequested(deployment: Deployment): void {
+/**
+ * A stop request, or a watched alarm seen entering ALARM outside a bake (during hooks, the termination
+ * wait), ends the deployment at the next task boundary.
+ */
+export function throwIfInterrupted(deployment: Deployment): void {
   if (deployment.stopRequest) {
     throw new StopRequested(
       `stop requested${deployment.stopRequest.reason ? `: ${deployment.stopRequest.reason}` : ''} (${
         deployment.stopRequest.rollback ? 'with' : 'without'
       } rollback)`,
     );
+  }
+  if (deployment.alarmFired) {
+    throw new AlarmFired(`alarm ${deployment.alarmFired.alarm} entered ALARM`, {
+      alarms: [deployment.alarmFired.alarm],
+    });
   }
 }

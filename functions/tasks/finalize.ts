@@ -1,12 +1,13 @@
-import { describeRouting, sameRouting } from '../core/deployment.ts';
+import { type Deployment, describeRouting, sameRouting } from '../core/deployment.ts';
 import { RoutingDrift, StepShiftError } from '../core/errors.ts';
+import { assertNoAlarm } from './check-alarms.ts';
 import {
   journalOf,
   load,
   note,
   platformFor,
   type TaskContext,
-  throwIfStopRequested,
+  throwIfInterrupted,
   transition,
 } from './context.ts';
 import { blueGreenOf } from './install.ts';
@@ -21,8 +22,9 @@ export async function finalize(
   input: { deploymentId: string },
 ): Promise<{ status: string }> {
   const deployment = await load(ctx, input.deploymentId);
-  if (deployment.status === 'SUCCEEDED') return { status: deployment.status };
-  throwIfStopRequested(deployment);
+  if (deployment.status === 'SUCCEEDED') return ended(ctx, deployment);
+  throwIfInterrupted(deployment);
+  await assertNoAlarm(ctx, deployment);
   if (!deployment.originalRouting || deployment.status !== 'IN_PROGRESS') {
     throw new StepShiftError(`deployment ${deployment.id} cannot be finalized (${deployment.status})`);
   }
@@ -54,8 +56,10 @@ export async function scaleDownOld(
   input: { deploymentId: string },
 ): Promise<{ status: string }> {
   const deployment = await load(ctx, input.deploymentId);
-  if (deployment.status === 'SUCCEEDED') return { status: deployment.status };
-  throwIfStopRequested(deployment);
+  if (deployment.status === 'SUCCEEDED') return ended(ctx, deployment);
+  throwIfInterrupted(deployment);
+  // The last look before the old side goes: an alarm during the termination wait still rolls back.
+  await assertNoAlarm(ctx, deployment);
   if (!deployment.ecs || deployment.status !== 'IN_PROGRESS') {
     throw new StepShiftError(
       `deployment ${deployment.id} has no old service to scale down (${deployment.status})`,
@@ -65,4 +69,10 @@ export async function scaleDownOld(
   await transition(ctx, deployment, 'SUCCEEDED', { percent: 100 });
   await ctx.store.unlock(deployment.group, deployment.id);
   return { status: 'SUCCEEDED' };
+}
+
+/** A retry after SUCCEEDED was written: the unlock may not have been, so it is made (idempotent) again. */
+async function ended(ctx: TaskContext, deployment: Deployment): Promise<{ status: string }> {
+  await ctx.store.unlock(deployment.group, deployment.id);
+  return { status: deployment.status };
 }

@@ -6,12 +6,11 @@
 import type { Deployment } from '../core/deployment.ts';
 import { StepShiftError } from '../core/errors.ts';
 import type { BlueGreen } from '../platforms/index.ts';
-import { journalOf, load, platformFor, type TaskContext, throwIfStopRequested } from './context.ts';
+import { journalOf, load, platformFor, type TaskContext, throwIfInterrupted } from './context.ts';
 
 export { ServiceNotSteady } from '../core/errors.ts';
 
-/** How often the workflow asks whether the new service is steady. */
-export const STEADY_POLL_SECONDS = 15;
+export { STEADY_POLL_SECONDS } from '../core/limits.ts';
 
 /** The blue/green steps of the deployment's platform; a group without them has no install phase. */
 export function blueGreenOf(ctx: TaskContext, deployment: Deployment): BlueGreen {
@@ -24,7 +23,7 @@ export function blueGreenOf(ctx: TaskContext, deployment: Deployment): BlueGreen
 
 async function loaded(ctx: TaskContext, deploymentId: string) {
   const deployment = await load(ctx, deploymentId);
-  throwIfStopRequested(deployment);
+  throwIfInterrupted(deployment);
   return { deployment, steps: blueGreenOf(ctx, deployment), journal: journalOf(ctx, deployment.id) };
 }
 

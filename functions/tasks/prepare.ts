@@ -2,7 +2,8 @@ import { type Deployment, describeRouting, isWhole, type Routing } from '../core
 import { Conflict, GroupBusy, PreflightFailed } from '../core/errors.ts';
 import type { Platform, Preflight } from '../platforms/index.ts';
 import { assertNoAlarm } from './check-alarms.ts';
-import { load, note, platformFor, type TaskContext, throwIfStopRequested, transition } from './context.ts';
+import { load, note, platformFor, type TaskContext, throwIfInterrupted, transition } from './context.ts';
+import { acquireLock } from './lock.ts';
 
 export interface PrepareOutput {
   kind: Deployment['kind'];
@@ -28,10 +29,10 @@ export async function prepare(ctx: TaskContext, input: { deploymentId: string })
   if (deployment.status !== 'CREATED') {
     throw new Conflict(`deployment ${deployment.id} is ${deployment.status}, it cannot be prepared`);
   }
-  throwIfStopRequested(deployment);
+  throwIfInterrupted(deployment);
 
-  const holder = await ctx.store.lock(group.name, deployment.id);
-  if (holder !== deployment.id) {
+  const holder = await acquireLock(ctx, group.name, deployment.id);
+  if (holder) {
     throw new GroupBusy(`group ${group.name} is busy: deployment ${holder} is in progress`, { holder });
   }
 

@@ -30,9 +30,15 @@ export async function rollback(
   const error = input.error?.Error ?? 'Unknown';
   const cause = causeOf(input.error?.Cause) || error;
   const done = (d: Deployment): RollbackOutput => ({ status: d.status, error, cause: d.reason ?? cause });
-  if (deployment.status === 'ROLLED_BACK' || deployment.status === 'SUCCEEDED') return done(deployment);
-  if ((deployment.status === 'FAILED' || deployment.status === 'STOPPED') && !input.force)
+  if (
+    deployment.status === 'ROLLED_BACK' ||
+    deployment.status === 'SUCCEEDED' ||
+    ((deployment.status === 'FAILED' || deployment.status === 'STOPPED') && !input.force)
+  ) {
+    // Already ended: a retry, or an end written before a crash. The unlock may not have been.
+    await ctx.store.unlock(deployment.group, deployment.id);
     return done(deployment);
+  }
 
   await note(ctx, deployment.id, 'error', `${error}: ${cause}`, { error });
   if (!deployment.originalRouting) {
@@ -44,20 +50,30 @@ export async function rollback(
   }
 
   const event = rollbackEvent(error);
+  // After drift someone else owns the routing now (another group on the same alias, an operator):
+  // restoring ours would overwrite their change. The routing is left as found, and said so.
+  const drifted = error === 'RoutingDrift' && !input.force;
   const wanted =
-    input.force ||
-    (event === 'DEPLOYMENT_STOP_ON_REQUEST'
-      ? deployment.stopRequest?.rollback !== false
-      : deployment.autoRollback.enabled && deployment.autoRollback.events.includes(event));
+    !drifted &&
+    (input.force ||
+      (event === 'DEPLOYMENT_STOP_ON_REQUEST'
+        ? deployment.stopRequest?.rollback !== false
+        : deployment.autoRollback.enabled && deployment.autoRollback.events.includes(event)));
   const { platform } = platformFor(ctx, deployment);
 
   if (!wanted) {
     const live = await platform.current();
     const status = event === 'DEPLOYMENT_STOP_ON_REQUEST' ? 'STOPPED' : 'FAILED';
     const ended = await transition(ctx, deployment, status, { lastRouting: live }, cause);
-    await note(ctx, deployment.id, 'info', `routing left as it is: ${describeRouting(live)}`, {
-      routing: live,
-    });
+    await note(
+      ctx,
+      deployment.id,
+      'info',
+      drifted
+        ? `routing left as found: ${describeRouting(live)} — it changed outside stepshift, and restoring the recorded routing would overwrite that change`
+        : `routing left as it is: ${describeRouting(live)}`,
+      { routing: live },
+    );
     await ctx.store.unlock(deployment.group, deployment.id);
     return done(ended);
   }

@@ -1,7 +1,9 @@
 import { HookFailed } from '../core/errors.ts';
 import type { HookEvent } from '../core/group-config.ts';
+import { minHookPollSeconds } from '../core/limits.ts';
 import type { HookProgress, HookResult } from '../ports.ts';
-import { groupOf, isoNow, load, note, type TaskContext, throwIfStopRequested } from './context.ts';
+import { assertNoAlarm } from './check-alarms.ts';
+import { groupOf, isoNow, load, note, type TaskContext, throwIfInterrupted } from './context.ts';
 
 export interface RunHooksOutput {
   /** All hooks of the event succeeded (or there are none). */
@@ -25,7 +27,9 @@ export async function runHooks(
   input: { deploymentId: string; lifecycleEvent: HookEvent },
 ): Promise<RunHooksOutput> {
   const deployment = await load(ctx, input.deploymentId);
-  throwIfStopRequested(deployment);
+  throwIfInterrupted(deployment);
+  // Once traffic has moved (AfterAllowTraffic), the alarms are watched through the hooks too.
+  if (deployment.percent > 0) await assertNoAlarm(ctx, deployment);
   const event = input.lifecycleEvent;
   const specs = groupOf(ctx, deployment).hooks[event] ?? [];
   if (specs.length === 0) return { done: true, waitSeconds: 0 };
@@ -118,7 +122,13 @@ export async function runHooks(
   const waiting = progress.filter((p) => p.status !== 'Succeeded');
   if (waiting.length === 0) return { done: true, waitSeconds: 0 };
   const next = Math.min(...waiting.map((p) => (p.nextPollAt ? Date.parse(p.nextPollAt) : now)));
-  return { done: false, waitSeconds: Math.max(MIN_CALLBACK_DELAY_SECONDS, Math.ceil((next - now) / 1000)) };
+  // However often the hooks ask to be called back, polls of one event stay MAX_HOOK_POLLS at most, so
+  // no hook can use up the execution's history.
+  const spacing = minHookPollSeconds(Math.max(...specs.map((s) => s.timeoutSeconds)));
+  return {
+    done: false,
+    waitSeconds: Math.max(MIN_CALLBACK_DELAY_SECONDS, spacing, Math.ceil((next - now) / 1000)),
+  };
 }
 
 const clamp = (n: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, Number.isFinite(n) ? n : lo));

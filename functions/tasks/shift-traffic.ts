@@ -1,6 +1,6 @@
 import { describeRouting, sameRouting } from '../core/deployment.ts';
 import { RoutingDrift, StepShiftError } from '../core/errors.ts';
-import { load, note, platformFor, type TaskContext, throwIfStopRequested } from './context.ts';
+import { load, note, platformFor, type TaskContext, throwIfInterrupted } from './context.ts';
 
 export interface ShiftOutput {
   stepIndex: number;
@@ -18,7 +18,7 @@ export async function shiftTraffic(
   input: { deploymentId: string; stepIndex: number },
 ): Promise<ShiftOutput> {
   const deployment = await load(ctx, input.deploymentId);
-  throwIfStopRequested(deployment);
+  throwIfInterrupted(deployment);
   const step = deployment.schedule.steps[input.stepIndex];
   const original = deployment.originalRouting;
   if (!step || !original || deployment.status !== 'IN_PROGRESS') {

@@ -57,6 +57,27 @@ describe('the CLI against local mode', () => {
     expect(status.out).toContain('stop requested (with rollback)');
   });
 
+  it('deploys the fix past a firing alarm only with --ignore-alarm, which the error names', async () => {
+    local.account.setAlarmState('orders-api-5xx', 'ALARM');
+    const v2 = local.account.publishVersion('orders-api', HEALTHY);
+    const refused = await run('deploy', 'orders-api', v2);
+    expect(refused.code).toBe(1);
+    expect(refused.err).toContain('409 Conflict: alarm orders-api-5xx is in ALARM');
+    expect(refused.err).toContain('--ignore-alarm orders-api-5xx');
+    const deployed = await run('deploy', 'orders-api', v2, '--ignore-alarm', 'orders-api-5xx');
+    expect(deployed.code).toBe(0);
+    const id = /^(d-\S+): CREATED/.exec(deployed.out)?.[1] ?? '';
+    const { deployment } = (await (await fetch(`${url}/deployments/${id}`)).json()) as {
+      deployment: Record<string, unknown>;
+    };
+    expect(deployment).toMatchObject({
+      ignoredAlarms: ['orders-api-5xx'],
+      alarms: ['orders-api-p99-latency'],
+    });
+    expect((await run('stop', id)).code).toBe(0);
+    await local.workflow.execution(id)?.done;
+  });
+
   it('prints the API’s error and exits 1', async () => {
     const { code, err } = await run('deploy', 'nope', '2');
     expect(code).toBe(1);

@@ -5,10 +5,12 @@ import { describe, expect, it } from 'vitest';
 import { loadGroupConfigFile } from '../../bin/cli.ts';
 import { route } from '../../functions/api/http.ts';
 import { startDeployment } from '../../functions/api/operations.ts';
+import { StepClock } from '../../local/clock.ts';
 import { runLocal } from '../../local/demo.ts';
 import { startLocal } from '../../local/index.ts';
 import { HEALTHY, seedExampleAccount } from '../../local/seed.ts';
 import { serveLocalApi } from '../../local/server.ts';
+import { untilStored } from '../workflow/harness.ts';
 
 const groups = () => loadGroupConfigFile('stepshift.config.json');
 
@@ -43,12 +45,11 @@ describe('local state', () => {
     const config = groups();
     const seed = (account: Parameters<typeof seedExampleAccount>[0], first: boolean) =>
       seedExampleAccount(account, { withFunctions: first });
-    const first = await startLocal({ groups: config, speed: 1000, dataDir, seed, traffic: false });
+    const clock = new StepClock();
+    const first = await startLocal({ groups: config, clock, dataDir, seed, traffic: false });
     const v2 = first.account.publishVersion('payments', HEALTHY);
     const { deployment } = await startDeployment(first.ctx, { group: 'payments', revision: v2 });
-    for (let i = 0; i < 1000 && (await first.ctx.store.get(deployment.id))?.percent !== 10; i++) {
-      await new Promise((r) => setTimeout(r, 2));
-    }
+    await untilStored(clock, first.ctx, deployment, (d) => d.percent === 10, 'the first shift');
     expect(first.account.aliasRouting('payments', 'live').additionalVersionWeights).toEqual({ [v2]: 0.1 });
     await first.close();
 
@@ -66,6 +67,40 @@ describe('local state', () => {
         reason: 'local mode stopped while the deployment was in progress',
       });
       expect(await second.ctx.store.lockHolder('payments')).toBeUndefined();
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('frees at restart every lock whose deployment ended or was never recorded', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'stepshift-locks-'));
+    const config = groups();
+    const seed = (account: Parameters<typeof seedExampleAccount>[0], first: boolean) =>
+      seedExampleAccount(account, { withFunctions: first });
+    const clock = new StepClock();
+    const first = await startLocal({ groups: config, clock, dataDir, seed, traffic: false });
+    const v2 = first.account.publishVersion('payments', HEALTHY);
+    const { deployment } = await startDeployment(first.ctx, {
+      group: 'payments',
+      revision: v2,
+      config: 'CodeDeployDefault.LambdaAllAtOnce',
+    });
+    await clock.run(first.workflow.execution(deployment.executionName)?.done ?? Promise.resolve());
+    // As a kill -9 can leave them: the ended deployment's lock, and a start that never got recorded.
+    await first.ctx.store.lock('payments', deployment.id);
+    await first.ctx.store.lock('orders-api', 'd-never-recorded');
+    await first.close();
+
+    const second = await startLocal({
+      groups: config,
+      clock: new StepClock(),
+      dataDir,
+      seed,
+      traffic: false,
+    });
+    try {
+      expect(await second.ctx.store.locks()).toEqual([]);
+      expect(second.recovered).toEqual([]);
     } finally {
       await second.close();
     }

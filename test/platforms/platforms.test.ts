@@ -34,6 +34,7 @@ const { groups } = parseGroupConfig({
         listener: LISTENER,
         testListener: TEST_LISTENER,
         container: 'web',
+        taskRoles: [],
         terminationWaitMinutes: 7,
       },
       deploymentConfig: 'ECSAllAtOnce',

@@ -49,6 +49,7 @@ async function ecs(
           listener: LISTENER,
           testListener: TEST_LISTENER,
           container: 'web',
+          taskRoles: [],
           terminationWaitMinutes: 5,
           steadyTimeoutMinutes: options.steadyTimeoutMinutes ?? 10,
         },
@@ -227,18 +228,37 @@ describe('an ECS deployment that fails', () => {
     expect(prodModifications(l)).toEqual([]);
   });
 
-  it('rolls back on drift: weights changed by hand between two steps', async () => {
+  it('ends FAILED on drift and leaves the weights as found: weights changed by hand between two steps', async () => {
     const l = await ecs('ECSLinear10PercentEvery3Minutes');
     const d = await run(l, GOOD);
     await until(l, d, (x) => x.bakeToken !== undefined && x.percent === 10);
     l.account.setListenerWeights(LISTENER, { [BLUE]: 500, [GREEN]: 500 });
     const { deployment, messages } = await finished(l, d);
-    expect(deployment.status).toBe('ROLLED_BACK');
+    expect(deployment.status).toBe('FAILED');
     expect(deployment.reason).toMatch(
       /^the routing changed outside stepshift: expected 90 % on web-blue, 10 % on web-green, found 50 % on web-blue, 50 % on web-green/,
     );
+    expect(l.account.listenerWeights(LISTENER)).toEqual({ [BLUE]: 500, [GREEN]: 500 });
+    expect(messages).toContain(
+      'info: routing left as found: 50 % on web-blue, 50 % on web-green — it changed outside stepshift, and restoring the recorded routing would overwrite that change',
+    );
+    expect(messages.some((m) => m.startsWith('shift: routing restored'))).toBe(false);
+    expect(await l.ctx.store.lockHolder('web')).toBeUndefined();
+  });
+
+  it('rolls back when an alarm fires during the termination wait, with the old service still running', async () => {
+    const l = await ecs('ECSAllAtOnce');
+    const d = await run(l, GOOD);
+    await until(l, d, (x) => x.percent === 100 && x.bakeToken !== undefined);
+    l.account.setAlarmState('web-5xx', 'ALARM');
+    const { deployment, messages } = await finished(l, d);
+    expect(deployment.status).toBe('ROLLED_BACK');
+    expect(deployment.reason).toBe('alarm web-5xx entered ALARM');
     expect(l.account.listenerWeights(LISTENER)).toEqual({ [BLUE]: 1 });
-    expect(messages).toContain('shift: routing restored: 100 % on web-blue');
+    expect(l.account.service('shop', 'web-blue').desiredCount).toBe(4);
+    expect(l.account.service('shop', 'web-green').desiredCount).toBe(0);
+    expect(messages).toContain('bake: termination wait: the old service keeps its tasks 300 s');
+    expect(messages).not.toContain('info: web-blue scaled to 0 after the termination wait');
   });
 
   it('restores everything when stopped with rollback', async () => {

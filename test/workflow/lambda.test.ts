@@ -202,11 +202,14 @@ describe('a Lambda deployment that fails', () => {
     expect(s.local.account.aliasRouting('payments', 'live')).toEqual(routing('1'));
   });
 
-  it('moves no traffic when an alarm is already in ALARM before the first shift', async () => {
+  it('moves no traffic when an alarm enters ALARM between the start request and the first shift', async () => {
     s = await scenario({
       payments: { deploymentConfig: 'LambdaCanary10Percent5Minutes', alarms: ['payments-errors'] },
     });
-    s.local.account.setAlarmState('payments-errors', 'ALARM');
+    // The API refuses a start while the alarm is in ALARM; here it fires just after the API said yes.
+    s.local.events.subscribe((c) => {
+      if (c.status === 'CREATED') s?.local.account.setAlarmState('payments-errors', 'ALARM');
+    });
     const { deployment, timeline } = await s.finished(await s.deploy('payments', s.publish('payments')));
     expect(s.local.account.calls.filter((c) => c.operation === 'UpdateAlias')).toEqual([]);
     expect(deployment).toMatchObject({
