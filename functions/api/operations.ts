@@ -18,7 +18,7 @@ import { type DeploymentGroup, worstCaseOf } from '../core/group-config.ts';
 import { worstCaseProblem } from '../core/limits.ts';
 import { plan } from '../core/planner.ts';
 import { problemsFrom } from '../core/problems.ts';
-import { platformOf } from '../platforms/index.ts';
+import { type Platform, platformOf } from '../platforms/index.ts';
 import type { BakeSignals, WorkflowStarter } from '../ports.ts';
 import { isoNow, note, type TaskContext, transition } from '../tasks/context.ts';
 import { acquireLock } from '../tasks/lock.ts';
@@ -425,19 +425,39 @@ export async function rollbackDeployment(
   if (!group) throw new NotFound(`group ${deployment.group} is not declared`);
   const holder = await acquireLock(ctx, group.name, id);
   if (holder) throw new GroupBusy(`group ${group.name} is busy: deployment ${holder} is in progress`);
-  const live = await platformOf(ctx, group).current();
-  if (!sameRouting(live, deployment.lastRouting)) {
+  const platform = platformOf(ctx, group);
+  try {
+    const live = await platform.current();
+    if (!sameRouting(live, deployment.lastRouting)) {
+      throw new PreflightFailed(
+        `the routing changed since deployment ${id} ended; restoring its original routing would overwrite that change`,
+      );
+    }
+    await rollback(ctx, {
+      deploymentId: id,
+      force: true,
+      error: { Error: 'RollbackRequested', Cause: 'rollback requested' },
+    });
+  } catch (e) {
+    await endFailedRollback(ctx, id, platform, e);
+    throw e;
+  } finally {
     await ctx.store.unlock(group.name, id);
-    throw new PreflightFailed(
-      `the routing changed since deployment ${id} ended; restoring its original routing would overwrite that change`,
-    );
   }
-  await rollback(ctx, {
-    deploymentId: id,
-    force: true,
-    error: { Error: 'RollbackRequested', Cause: 'rollback requested' },
-  });
   return { deployment: view(ctx, (await ctx.store.get(id)) ?? deployment) };
+}
+
+/**
+ * A rollback the API ran failed (AccessDenied, an outage): the deployment must not stay ROLLING_BACK with
+ * its group locked for good. It ends FAILED with the routing as it now is, recorded, so the rollback can
+ * be asked for again once the cause is fixed.
+ */
+async function endFailedRollback(ctx: ApiContext, id: string, platform: Platform, error: unknown) {
+  const now = await ctx.store.get(id);
+  if (now?.status !== 'ROLLING_BACK') return;
+  const live = await platform.current().catch(() => now.lastRouting);
+  const reason = `rollback failed: ${error instanceof Error ? error.message : String(error)}`;
+  await transition(ctx, now, 'FAILED', live ? { lastRouting: live } : {}, reason);
 }
 
 /**

@@ -4,7 +4,7 @@
  * an alarm that would bounce the fix, and a routing someone else changed.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { startDeployment } from '../../functions/api/operations.ts';
+import { rollbackDeployment, startDeployment, stopDeployment } from '../../functions/api/operations.ts';
 import { GroupBusy } from '../../functions/core/errors.ts';
 import type { DeploymentStore } from '../../functions/ports.ts';
 import { bake } from '../../functions/tasks/bake.ts';
@@ -63,6 +63,27 @@ describe('one active deployment per group', () => {
     await clock.run(clock.sleep(61_000));
     const next = await s.deploy('orders', s.publish('orders'));
     expect((await s.finished(next)).deployment.status).toBe('SUCCEEDED');
+  });
+});
+
+describe('a rollback asked for through the API that fails', () => {
+  it('ends FAILED with the routing recorded and the group free, so it can be asked for again', async () => {
+    s = await scenario({ orders: { deploymentConfig: 'LambdaLinear10PercentEvery10Minutes' } });
+    const v2 = s.publish('orders');
+    const d = await s.deploy('orders', v2);
+    await s.until(d, (x) => x.bakeToken !== undefined && x.percent === 10, 'the first bake');
+    await stopDeployment(s.ctx, d.id, { rollback: false });
+    await s.finished(d);
+    s.local.account.throttle('UpdateAlias', 1);
+    await expect(rollbackDeployment(s.ctx, d.id)).rejects.toThrow('TooManyRequestsException');
+    expect(await s.ctx.store.get(d.id)).toMatchObject({
+      status: 'FAILED',
+      reason: 'rollback failed: TooManyRequestsException: Rate exceeded (UpdateAlias)',
+      lastRouting: routing('1', { [v2]: 0.1 }),
+    });
+    expect(await s.ctx.store.lockHolder('orders')).toBeUndefined();
+    expect((await rollbackDeployment(s.ctx, d.id)).deployment.status).toBe('ROLLED_BACK');
+    expect(s.local.account.aliasRouting('orders', 'live')).toEqual(routing('1'));
   });
 });
 
