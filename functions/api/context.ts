@@ -1,0 +1,45 @@
+/**
+ * What every API operation runs with, and the helpers they share: the view of a deployment an API
+ * caller sees, request parsing that names every problem, and the group a request names.
+ */
+import type { z } from 'zod';
+import type { Deployment } from '../core/deployment.ts';
+import { ValidationError } from '../core/errors.ts';
+import type { DeploymentGroup } from '../core/group-config.ts';
+import { problemsFrom } from '../core/problems.ts';
+import type { BakeSignals, WorkflowStarter } from '../ports.ts';
+import type { TaskContext } from '../tasks/context.ts';
+
+export interface ApiContext extends TaskContext {
+  workflow: WorkflowStarter;
+  bakes: BakeSignals;
+  /** Link to the execution in a console (the Step Functions console on AWS). */
+  executionUrl?: (executionName: string) => string;
+}
+
+export interface DeploymentView extends Deployment {
+  executionUrl?: string;
+}
+
+export function view(ctx: ApiContext, d: Deployment): DeploymentView {
+  return ctx.executionUrl ? { ...d, executionUrl: ctx.executionUrl(d.executionName) } : d;
+}
+
+export function parse<T>(schema: z.ZodType<T>, body: unknown, what: string): T {
+  const parsed = schema.safeParse(body ?? {});
+  if (!parsed.success) throw new ValidationError(what, problemsFrom(parsed.error));
+  return parsed.data;
+}
+
+export function groupFor(ctx: ApiContext, name: string): DeploymentGroup {
+  const group = ctx.groups.groups[name];
+  if (!group) {
+    throw new ValidationError('invalid deployment request', [
+      {
+        path: 'group',
+        message: `no group named "${name}"; declared: ${Object.keys(ctx.groups.groups).join(', ')}`,
+      },
+    ]);
+  }
+  return group;
+}
