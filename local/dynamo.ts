@@ -24,6 +24,24 @@ export interface LocalDynamo {
   close(): Promise<void>;
 }
 
+/**
+ * The SDK client for a local DynamoDB endpoint, with the SDK's standard retries (3 attempts, jittered
+ * backoff) as on AWS: dynalite on loopback still resets a socket now and then, and one reset must not
+ * become a failed request — or, in a task, a failed deployment.
+ */
+export function localDynamoClient(endpoint: string): DynamoDBClient {
+  return new DynamoDBClient({
+    endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    retryMode: 'standard',
+    maxAttempts: 3,
+  });
+}
+
+/** How long `close` lets requests in flight finish before it cuts them off. */
+const CLOSE_GRACE_MS = 2000;
+
 export async function startLocalDynamo(
   options: { path?: string; table?: string } = {},
 ): Promise<LocalDynamo> {
@@ -39,12 +57,7 @@ export async function startLocalDynamo(
   });
   const { port } = server.address() as AddressInfo;
   const endpoint = `http://127.0.0.1:${port}`;
-  const raw = new DynamoDBClient({
-    endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    maxAttempts: 1,
-  });
+  const raw = localDynamoClient(endpoint);
   let inflight = 0;
   const local: Pick<LocalDynamo, 'onIdle'> = { onIdle: () => {} };
   raw.middlewareStack.add(
@@ -84,7 +97,11 @@ export async function startLocalDynamo(
     endpoint,
     table,
     inflight: () => inflight,
+    // Requests in flight are answered first (within a grace period): a caller still awaiting one — a
+    // progress line, an alarm intake — gets its answer rather than a reset it would have to handle.
     close: async () => {
+      const deadline = Date.now() + CLOSE_GRACE_MS;
+      while (inflight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
       raw.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },

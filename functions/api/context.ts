@@ -31,8 +31,12 @@ export function parse<T>(schema: z.ZodType<T>, body: unknown, what: string): T {
   return parsed.data;
 }
 
+/**
+ * The declared group of that name. `Object.hasOwn`, not a plain lookup: `constructor`, `__proto__` or
+ * `toString` would otherwise find Object.prototype's members and fail later as a 500.
+ */
 export function groupFor(ctx: ApiContext, name: string): DeploymentGroup {
-  const group = ctx.groups.groups[name];
+  const group = Object.hasOwn(ctx.groups.groups, name) ? ctx.groups.groups[name] : undefined;
   if (!group) {
     throw new ValidationError('invalid deployment request', [
       {

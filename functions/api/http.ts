@@ -1,6 +1,7 @@
 /**
  * The application API as HTTP: routes, JSON bodies, and errors as `{error, message, details}` with
- * 400/404/409 — never a stack trace. Shared by the local server and the API Gateway handler.
+ * 400/404/405/409/503 — never a stack trace. Shared by the local server and the API Gateway handler, so
+ * both answer a wrong method, a bad escape or an unknown group alike.
  */
 import { NotFound, StepShiftError, ValidationError } from '../core/errors.ts';
 import {
@@ -23,10 +24,13 @@ export interface HttpRequest {
 
 export interface HttpResponse {
   status: number;
+  /** Headers beyond content-type: `allow` on a 405, `retry-after` on a 503. */
+  headers?: Record<string, string>;
   body: unknown;
 }
 
-function parseBody(body: string | undefined): unknown {
+/** A JSON request body (empty: `{}`); anything else is a 400 naming the parse error. */
+export function parseBody(body: string | undefined): unknown {
   if (body === undefined || body.trim() === '') return {};
   try {
     return JSON.parse(body);
@@ -58,50 +62,153 @@ export function withPathGroup(body: unknown, group: string): unknown {
   return { ...body, group };
 }
 
+type Handler = (ctx: ApiContext, req: HttpRequest, params: string[]) => Promise<HttpResponse>;
+
+/** Longest deployment id or idempotency key looked up: past it, DynamoDB would refuse the key itself. */
+const MAX_KEY_LENGTH = 256;
+
+function idempotencyKey(req: HttpRequest): string | undefined {
+  const key = req.headers['idempotency-key'];
+  if (key !== undefined && (key.length === 0 || key.length > MAX_KEY_LENGTH)) {
+    throw new ValidationError('invalid request', [
+      { path: 'Idempotency-Key', message: `must be 1 to ${MAX_KEY_LENGTH} characters` },
+    ]);
+  }
+  return key;
+}
+
+/** A deployment id no deployment can have is not looked up: it is simply not there. */
+function deploymentId(id: string): string {
+  if (id.length > MAX_KEY_LENGTH) throw new NotFound(`no deployment ${id.slice(0, 40)}…`);
+  return id;
+}
+
+const start: Handler = async (ctx, req) => {
+  const out = await startDeployment(ctx, parseBody(req.body), idempotencyKey(req));
+  return { status: out.status, body: out.deployment };
+};
+
+// The group in the path, so that an execute-api:Invoke policy can allow one group and not another.
+const startInGroup: Handler = async (ctx, req, [group = '']) => {
+  if (!Object.hasOwn(ctx.groups.groups, group)) {
+    throw new NotFound(`no group named "${group}"; declared: ${Object.keys(ctx.groups.groups).join(', ')}`);
+  }
+  const out = await startDeployment(ctx, withPathGroup(parseBody(req.body), group), idempotencyKey(req));
+  return { status: out.status, body: out.deployment };
+};
+
+const listGroups: Handler = async (ctx) => ({
+  status: 200,
+  body: {
+    groups: Object.values(ctx.groups.groups).map((g) => ({
+      name: g.name,
+      kind: g.kind,
+      deploymentConfig: g.deploymentConfig.name,
+      alarms: g.alarms,
+      ...(g.description ? { description: g.description } : {}),
+    })),
+  },
+});
+
+/**
+ * Every route, by path shape (`:id` is one path segment, decoded). A path that matches a shape but not
+ * its method is answered 405 with the methods it has, so a caller learns it has the path right.
+ */
+const ROUTES: { shape: string[]; methods: Partial<Record<string, Handler>> }[] = [
+  {
+    shape: ['deployments'],
+    methods: {
+      GET: async (ctx, req) => ({ status: 200, body: await listDeployments(ctx, req.query) }),
+      POST: start,
+    },
+  },
+  {
+    shape: ['deployments', ':id'],
+    methods: {
+      GET: async (ctx, _, [id = '']) => ({ status: 200, body: await getDeployment(ctx, deploymentId(id)) }),
+    },
+  },
+  {
+    shape: ['deployments', ':id', 'stop'],
+    methods: {
+      POST: async (ctx, req, [id = '']) => ({
+        status: 202,
+        body: await stopDeployment(ctx, deploymentId(id), parseBody(req.body)),
+      }),
+    },
+  },
+  {
+    shape: ['deployments', ':id', 'promote'],
+    methods: {
+      POST: async (ctx, _, [id = '']) => ({
+        status: 202,
+        body: await promoteDeployment(ctx, deploymentId(id)),
+      }),
+    },
+  },
+  {
+    shape: ['deployments', ':id', 'rollback'],
+    methods: {
+      POST: async (ctx, _, [id = '']) => ({
+        status: 200,
+        body: await rollbackDeployment(ctx, deploymentId(id)),
+      }),
+    },
+  },
+  { shape: ['groups'], methods: { GET: listGroups } },
+  { shape: ['groups', ':group', 'deployments'], methods: { POST: startInGroup } },
+];
+
+/**
+ * The path's segments, each percent-decoded. A segment that does not decode (`%E0%A4%A`, `%ZZ`) is the
+ * caller's mistake: 400, not a URIError turned 500.
+ *
+ * @example segments('/groups/orders%2Dapi/deployments/') → ['groups', 'orders-api', 'deployments']
+ */
+function segments(path: string): string[] {
+  return path
+    .split('/')
+    .filter(Boolean)
+    .map((raw) => {
+      try {
+        return decodeURIComponent(raw);
+      } catch {
+        throw new ValidationError('invalid path', [
+          { path: 'path', message: `"${raw.slice(0, 80)}" is not valid percent-encoded UTF-8` },
+        ]);
+      }
+    });
+}
+
 export async function route(ctx: ApiContext, req: HttpRequest): Promise<HttpResponse> {
   try {
-    const parts = req.path.replace(/\/+$/, '').split('/').filter(Boolean).map(decodeURIComponent);
-    const [root, id, action] = parts;
-    if (root === 'deployments' && parts.length === 1) {
-      if (req.method === 'POST') {
-        const key = req.headers['idempotency-key'];
-        const out = await startDeployment(ctx, parseBody(req.body), key);
-        return { status: out.status, body: out.deployment };
+    const parts = segments(req.path);
+    for (const { shape, methods } of ROUTES) {
+      if (shape.length !== parts.length || !shape.every((s, i) => s.startsWith(':') || s === parts[i]))
+        continue;
+      const handler = Object.hasOwn(methods, req.method) ? methods[req.method] : undefined;
+      if (!handler) {
+        const allow = Object.keys(methods).join(', ');
+        return {
+          status: 405,
+          headers: { allow },
+          body: {
+            error: 'MethodNotAllowed',
+            message: `${req.method} is not served on ${req.path}; allowed: ${allow}`,
+            details: { allow: Object.keys(methods) },
+          },
+        };
       }
-      if (req.method === 'GET') return { status: 200, body: await listDeployments(ctx, req.query) };
+      return await handler(
+        ctx,
+        req,
+        parts.filter((_, i) => shape[i]?.startsWith(':')),
+      );
     }
-    if (root === 'deployments' && id && parts.length === 2 && req.method === 'GET') {
-      return { status: 200, body: await getDeployment(ctx, id) };
-    }
-    if (root === 'deployments' && id && parts.length === 3 && req.method === 'POST') {
-      if (action === 'stop') return { status: 202, body: await stopDeployment(ctx, id, parseBody(req.body)) };
-      if (action === 'promote') return { status: 202, body: await promoteDeployment(ctx, id) };
-      if (action === 'rollback') return { status: 200, body: await rollbackDeployment(ctx, id) };
-    }
-    // The group in the path, so that an execute-api:Invoke policy can allow one group and not another.
-    if (root === 'groups' && id && action === 'deployments' && parts.length === 3 && req.method === 'POST') {
-      if (!Object.hasOwn(ctx.groups.groups, id)) {
-        throw new NotFound(`no group named "${id}"; declared: ${Object.keys(ctx.groups.groups).join(', ')}`);
-      }
-      const key = req.headers['idempotency-key'];
-      const out = await startDeployment(ctx, withPathGroup(parseBody(req.body), id), key);
-      return { status: out.status, body: out.deployment };
-    }
-    if (root === 'groups' && parts.length === 1 && req.method === 'GET') {
-      return {
-        status: 200,
-        body: {
-          groups: Object.values(ctx.groups.groups).map((g) => ({
-            name: g.name,
-            kind: g.kind,
-            deploymentConfig: g.deploymentConfig.name,
-            alarms: g.alarms,
-            ...(g.description ? { description: g.description } : {}),
-          })),
-        },
-      };
-    }
-    return { status: 404, body: { error: 'NotFound', message: `no route ${req.method} ${req.path}` } };
+    return {
+      status: 404,
+      body: { error: 'NotFound', message: `no route ${req.method} ${req.path.slice(0, 200)}`, details: {} },
+    };
   } catch (e) {
     const response = errorResponse(e);
     if (response.status === 500) console.error(e);
@@ -109,9 +216,51 @@ export async function route(ctx: ApiContext, req: HttpRequest): Promise<HttpResp
   }
 }
 
+/** SDK errors after the SDK's own retries that say "try again later" rather than "this request is wrong". */
+const TRANSIENT_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN']);
+const TRANSIENT_NAMES = new Set([
+  'ThrottlingException',
+  'ProvisionedThroughputExceededException',
+  'RequestLimitExceeded',
+  'InternalServerError',
+  'ServiceUnavailable',
+  'TimeoutError',
+]);
+
+function isTransient(e: unknown): boolean {
+  if (typeof e !== 'object' || e === null) return false;
+  const { code, name, $metadata } = e as {
+    code?: unknown;
+    name?: unknown;
+    $metadata?: { httpStatusCode?: number };
+  };
+  return (
+    (typeof code === 'string' && TRANSIENT_CODES.has(code)) ||
+    (typeof name === 'string' && TRANSIENT_NAMES.has(name)) ||
+    ($metadata?.httpStatusCode ?? 0) >= 500
+  );
+}
+
+/**
+ * The answer for an error that ended a request: its own status for stepshift's errors, 503 (with
+ * Retry-After) when the store or an AWS service failed for a moment, 500 for anything else — whose
+ * details go to the log, never to the caller.
+ */
 export function errorResponse(e: unknown): HttpResponse {
   if (e instanceof StepShiftError && e.status < 500) {
     return { status: e.status, body: { error: e.name, message: e.message, details: e.details ?? {} } };
+  }
+  if (isTransient(e)) {
+    console.error(`transient failure: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
+    return {
+      status: 503,
+      headers: { 'retry-after': '1' },
+      body: {
+        error: 'ServiceUnavailable',
+        message: 'a service stepshift depends on did not answer; try again',
+        details: {},
+      },
+    };
   }
   return {
     status: 500,

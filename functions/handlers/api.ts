@@ -41,7 +41,7 @@ export function makeApiHandler(get: () => ApiContext) {
     const out = await route(get(), { method: event.httpMethod, path: event.path, query, headers, body });
     return {
       statusCode: out.status,
-      headers: { 'content-type': 'application/json' },
+      headers: { ...out.headers, 'content-type': 'application/json' },
       body: JSON.stringify(out.body),
     };
   };

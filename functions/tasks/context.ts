@@ -18,8 +18,11 @@ export async function load(ctx: TaskContext, deploymentId: string): Promise<Depl
   return deployment;
 }
 
+/** The deployment's declared group; own keys only, so a name like `constructor` is not found on Object.prototype. */
 export function groupOf(ctx: TaskContext, deployment: Pick<Deployment, 'group'>): DeploymentGroup {
-  const group = ctx.groups.groups[deployment.group];
+  const group = Object.hasOwn(ctx.groups.groups, deployment.group)
+    ? ctx.groups.groups[deployment.group]
+    : undefined;
   if (!group) throw new NotFound(`group ${deployment.group} is not declared in the config`);
   return group;
 }

@@ -98,7 +98,9 @@ describe('the API handler', () => {
       message: 'group orders is busy: deployment d-active is in progress',
     });
     expect((await api()({ httpMethod: 'GET', path: '/deployments/d-none' })).statusCode).toBe(404);
-    expect((await api()({ httpMethod: 'DELETE', path: '/deployments' })).statusCode).toBe(404);
+    const wrongMethod = await api()({ httpMethod: 'DELETE', path: '/deployments' });
+    expect(wrongMethod.statusCode).toBe(405);
+    expect(wrongMethod.headers.allow).toBe('GET, POST');
   });
 
   it('answers 500 without a stack trace when a dependency fails for good', async () => {

@@ -169,7 +169,11 @@ describe('the local HTTP API', () => {
           ],
         },
       });
-      const notJson = await fetch(`${url}/deployments`, { method: 'POST', body: '{"group":' });
+      const notJson = await fetch(`${url}/deployments`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"group":',
+      });
       expect(notJson.status).toBe(400);
 
       const missing = await fetch(`${url}/deployments/d-nope`);
