@@ -1,6 +1,12 @@
 import { main as bundles } from './bundles.ts';
+import { main as chaos } from './chaos.ts';
+import { main as idle } from './idle.ts';
 import { main as lambda } from './lambda.ts';
 
 await lambda();
 console.log('');
 await bundles();
+console.log('');
+await idle();
+console.log('');
+await chaos();

@@ -7,7 +7,6 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, write
 import { join } from 'node:path';
 import { type ApiContext, alarmStateChanged } from '../functions/api/operations.ts';
 import { DynamoDeploymentStore } from '../functions/aws/dynamo-store.ts';
-import { isTerminal } from '../functions/core/deployment.ts';
 import { StepShiftError } from '../functions/core/errors.ts';
 import type { GroupConfig } from '../functions/core/group-config.ts';
 import { rollback } from '../functions/tasks/rollback.ts';
@@ -17,6 +16,13 @@ import { type LocalClock, StepClock, VirtualClock } from './clock.ts';
 import { startLocalDynamo } from './dynamo.ts';
 import { LocalWorkflow } from './engine.ts';
 import { LocalEventBus } from './events.ts';
+import {
+  keepVirtualTime,
+  recoverInterrupted,
+  storedDeployments,
+  virtualTimeFloor,
+  writeWhole,
+} from './recovery.ts';
 
 export interface LocalOptions {
   groups: GroupConfig;
@@ -45,10 +51,14 @@ export interface LocalStepShift {
 }
 
 export async function startLocal(options: LocalOptions): Promise<LocalStepShift> {
-  const clock = options.clock ?? new VirtualClock(options.speed ?? 1);
   const releaseLock = options.dataDir ? takeDataLock(options.dataDir) : () => {};
   try {
     const dynamo = await startLocalDynamo(options.dataDir ? { path: join(options.dataDir, 'dynamodb') } : {});
+    const records = await storedDeployments(dynamo.client, dynamo.table);
+    // Virtual time never goes backwards across restarts: it resumes where it stopped if that is ahead of now.
+    const clock =
+      options.clock ??
+      new VirtualClock(options.speed ?? 1, Math.max(Date.now(), virtualTimeFloor(options.dataDir, records)));
     const account = new SimulatedAccount(clock, options.trafficSeed ?? 42);
     const accountFile = options.dataDir ? join(options.dataDir, 'account.json') : undefined;
     const firstStart = !accountFile || !existsSync(accountFile);
@@ -56,7 +66,7 @@ export async function startLocal(options: LocalOptions): Promise<LocalStepShift>
       account.load(JSON.parse(readFileSync(accountFile, 'utf8')) as AccountSnapshot);
     options.seed?.(account, firstStart);
     if (accountFile) {
-      const save = () => writeFileSync(accountFile, JSON.stringify(account.snapshot(), null, 2));
+      const save = () => writeWhole(accountFile, JSON.stringify(account.snapshot(), null, 2));
       account.onChange = save;
       save();
     }
@@ -109,20 +119,8 @@ export async function startLocal(options: LocalOptions): Promise<LocalStepShift>
 
     // A deployment interrupted by a restart is rolled back to its recorded routing, never left half-shifted;
     // a lock whose deployment ended, or was never recorded, is freed: nothing else is running now.
-    const recovered: string[] = [];
-    for (const { group, deploymentId } of await store.locks()) {
-      const d = await store.get(deploymentId);
-      if (!d || isTerminal(d.status)) {
-        await store.unlock(group, deploymentId);
-        continue;
-      }
-      await rollback(ctx, {
-        deploymentId,
-        force: true,
-        error: { Error: 'Interrupted', Cause: 'local mode stopped while the deployment was in progress' },
-      });
-      recovered.push(deploymentId);
-    }
+    const recovered = await recoverInterrupted(ctx, records);
+    const savedTime = options.dataDir ? keepVirtualTime(clock, options.dataDir) : undefined;
 
     if (options.traffic !== false) account.startTraffic();
     return {
@@ -132,14 +130,22 @@ export async function startLocal(options: LocalOptions): Promise<LocalStepShift>
       clock,
       events,
       recovered,
-      close: async () => {
+      // Once only, however often asked: a Ctrl-C mid-demo and the demo's own ending may both close.
+      close: once(async () => {
         closed = true;
-        account.stopTraffic();
-        workflow.abortAll();
-        await workflow.idle();
-        await dynamo.close();
-        releaseLock();
-      },
+        // A start racing the close (the demo's next deployment, a request) is refused, not run on a store
+        // that is going away.
+        ctx.workflow = { start: () => Promise.reject(new StepShiftError('local mode is stopping')) };
+        try {
+          account.stopTraffic();
+          workflow.abortAll();
+          await workflow.idle();
+          savedTime?.stop();
+          await dynamo.close();
+        } finally {
+          releaseLock();
+        }
+      }),
     };
   } catch (e) {
     releaseLock();
@@ -156,7 +162,14 @@ function takeDataLock(dir: string): () => void {
       const fd = openSync(file, 'wx');
       writeFileSync(fd, String(process.pid));
       closeSync(fd);
-      return () => rmSync(file, { force: true });
+      const release = () => {
+        process.off('exit', release);
+        if (holds(file)) rmSync(file, { force: true });
+      };
+      // The last resort for an exit that skips close (process.exit, an uncaught error): no pid file is
+      // left behind to name a process that is gone — or, once its pid is reused, one that is not ours.
+      process.on('exit', release);
+      return release;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       const pid = Number(readFileSync(file, 'utf8'));
@@ -169,6 +182,24 @@ function takeDataLock(dir: string): () => void {
     }
   }
   throw new StepShiftError(`cannot lock ${dir}`);
+}
+
+/** Whether the pid file still names this process: another instance's file is never removed. */
+function holds(file: string): boolean {
+  try {
+    return readFileSync(file, 'utf8').trim() === String(process.pid);
+  } catch {
+    return false;
+  }
+}
+
+/** `fn` run on the first call; every call gets the same promise. */
+function once(fn: () => Promise<void>): () => Promise<void> {
+  let running: Promise<void> | undefined;
+  return () => {
+    running ??= fn();
+    return running;
+  };
 }
 
 function alive(pid: number): boolean {

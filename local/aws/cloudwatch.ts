@@ -10,7 +10,19 @@
 import { StepShiftError } from '../../functions/core/errors.ts';
 import type { AlarmState, AlarmWatcher, Clock } from '../../functions/ports.ts';
 import type { ControlPlane } from './control-plane.ts';
-import type { Invocation } from './traffic.ts';
+
+/** The requests synthetic traffic sent through some targets over a period, summed. */
+export interface TrafficTotals {
+  count: number;
+  errors: number;
+  /** Milliseconds, summed over the requests. */
+  latencySum: number;
+}
+
+/** What an alarm reads its metric from: the requests to `targets` in (`fromMs`, `toMs`]. */
+export interface TrafficMetrics {
+  totals(targets: readonly string[], fromMs: number, toMs: number): TrafficTotals;
+}
 
 export interface AlarmDefinition {
   name: string;
@@ -77,28 +89,23 @@ export class SimulatedCloudWatch implements AlarmWatcher {
   // ── what synthetic traffic feeds ──
 
   /** One datapoint of every alarm at `now`, from the requests of the period that ends then. */
-  evaluate(now: number, invocations: readonly Invocation[]): void {
-    for (const alarm of this.alarms.values()) this.evaluateOne(alarm, now, invocations);
+  evaluate(now: number, traffic: TrafficMetrics): void {
+    for (const alarm of this.alarms.values()) this.evaluateOne(alarm, now, traffic);
   }
 
-  private evaluateOne(alarm: Alarm, now: number, invocations: readonly Invocation[]): void {
+  private evaluateOne(alarm: Alarm, now: number, traffic: TrafficMetrics): void {
     if (alarm.forcedUntil !== undefined) {
       if (now < alarm.forcedUntil) return;
       delete alarm.forcedUntil;
     }
     const { def } = alarm;
-    const targets = [def.target].flat();
-    const window = invocations.filter(
-      (i) => targets.includes(i.target) && i.at > now - def.periodSeconds * 1000 && i.at <= now,
-    );
-    if (window.length === 0) {
+    const window = traffic.totals([def.target].flat(), now - def.periodSeconds * 1000, now);
+    if (window.count === 0) {
       this.setState(alarm, 'INSUFFICIENT_DATA');
       return;
     }
     const value =
-      def.metric === 'ErrorRate'
-        ? window.filter((i) => i.error).length / window.length
-        : window.reduce((s, i) => s + i.latencyMs, 0) / window.length;
+      def.metric === 'ErrorRate' ? window.errors / window.count : window.latencySum / window.count;
     alarm.breaching = value > def.threshold ? alarm.breaching + 1 : 0;
     this.setState(alarm, alarm.breaching >= def.evaluationPeriods ? 'ALARM' : 'OK');
   }

@@ -7,9 +7,15 @@
  * proportion. Rounds run on the local clock, so traffic keeps pace with compressed time; each round
  * works from the virtual time elapsed since the last, so how often rounds come changes nothing but the
  * resolution. The PRNG is seeded: the same run gives the same traffic.
+ *
+ * Requests are counted, not kept one by one: a round adds one bucket (requests, errors, summed latency)
+ * per target and version, as CloudWatch itself keeps statistics per period rather than requests. Kept
+ * one object per request, an idle local server at ×30 spent half a core making and filtering them.
+ * How many requests go where, and how many fail, are still drawn from the same distributions
+ * (binomial, one draw per request while a round is small).
  */
 import type { LocalClock } from '../clock.ts';
-import type { SimulatedCloudWatch } from './cloudwatch.ts';
+import type { SimulatedCloudWatch, TrafficTotals } from './cloudwatch.ts';
 import type { SimulatedEcs } from './ecs.ts';
 import type { SimulatedElb } from './elbv2.ts';
 import type { SimulatedLambda } from './lambda.ts';
@@ -24,16 +30,26 @@ export interface Invocation {
   latencyMs: number;
 }
 
+/** The requests one round sent to one version behind one target, between `from` and `to`. */
+interface Bucket extends TrafficTotals {
+  from: number;
+  to: number;
+  version: string;
+}
+
 /** Virtual time between two rounds. */
 const ROUND_MS = 1000;
 /** A round covers at most this much elapsed time: after a long pause, traffic does not arrive all at once. */
 const MAX_ROUND_SECONDS = 60;
-/** What the alarms may read back: the last hour, and at most this many requests. */
+/** What the alarms may read back: the last hour, and at most this many rounds per target. */
 const KEPT_MS = 3_600_000;
-const KEPT_INVOCATIONS = 50_000;
+const KEPT_BUCKETS = 10_000;
+/** Up to this many requests a draw is made per request; above, from the binomial's approximation. */
+const EXACT_DRAWS = 64;
 
 export class SyntheticTraffic {
-  private invocations: Invocation[] = [];
+  /** Per target (function name or target group ARN), oldest first. */
+  private readonly buckets = new Map<string, Bucket[]>();
   private stopRounds: (() => void) | undefined;
   private lastTick: number;
   private readonly random: () => number;
@@ -66,65 +82,128 @@ export class SyntheticTraffic {
   /** One round of traffic up to now, then one evaluation of every alarm. Public for deterministic tests. */
   tick(): void {
     const now = this.clock.now();
-    const elapsedS = Math.min(MAX_ROUND_SECONDS, (now - this.lastTick) / 1000);
+    const from = Math.max(this.lastTick, now - MAX_ROUND_SECONDS * 1000);
     this.lastTick = now;
-    this.throughAliases(now, elapsedS);
-    this.forget(now);
+    this.throughAliases(from, now);
     this.services.ecs.progress(now);
-    this.throughListeners(now, elapsedS);
-    this.services.cloudwatch.evaluate(now, this.invocations);
+    this.throughListeners(from, now);
+    this.forget(now);
+    this.services.cloudwatch.evaluate(now, this);
   }
 
+  /**
+   * The requests to `targets` in (`fromMs`, `toMs`]. A round that straddles `fromMs` counts in
+   * proportion to its overlap, as its requests were spread evenly over it.
+   */
+  totals(targets: readonly string[], fromMs: number, toMs: number): TrafficTotals {
+    const sum: TrafficTotals = { count: 0, errors: 0, latencySum: 0 };
+    for (const target of targets) {
+      const list = this.buckets.get(target) ?? [];
+      for (let i = list.length - 1; i >= 0; i--) {
+        const b = list[i] as Bucket;
+        if (b.to <= fromMs) break;
+        const overlap = Math.min(b.to, toMs) - Math.max(b.from, fromMs);
+        // A bucket always spans time: a round with no time elapsed sends no request.
+        const share = Math.max(0, overlap) / (b.to - b.from);
+        if (share <= 0) continue;
+        sum.count += b.count * share;
+        sum.errors += b.errors * share;
+        sum.latencySum += b.latencySum * share;
+      }
+    }
+    return sum;
+  }
+
+  /** The requests of rounds that ended at or after `sinceMs`, one by one, each at its round's end. */
   recent(sinceMs: number): Invocation[] {
-    return this.invocations.filter((i) => i.at >= sinceMs);
+    const out: Invocation[] = [];
+    for (const [target, list] of this.buckets) {
+      for (const b of list) {
+        if (b.to < sinceMs) continue;
+        const latencyMs = b.latencySum / b.count;
+        for (let i = 0; i < b.count; i++)
+          out.push({ at: b.to, target, version: b.version, error: i < b.errors, latencyMs });
+      }
+    }
+    return out.sort((a, b) => a.at - b.at);
   }
 
-  private throughAliases(now: number, elapsedS: number): void {
+  private throughAliases(from: number, to: number): void {
     const { lambda } = this.services;
     for (const route of lambda.routes()) {
-      const count = this.requests(route.rps * elapsedS);
-      for (let i = 0; i < count; i++) {
-        const version = this.pick(route.weights, route.version);
+      let left = this.requests((route.rps * (to - from)) / 1000);
+      let share = 1;
+      // Alias routing: each additional version by its weight, the rest to the primary version.
+      const split: [string, number][] = [];
+      for (const [version, weight] of Object.entries(route.weights)) {
+        const n = share > 0 ? this.binomial(left, Math.min(1, weight / share)) : 0;
+        split.push([version, n]);
+        left -= n;
+        share -= weight;
+      }
+      split.push([route.version, left]);
+      for (const [version, n] of split) {
         const profile = lambda.versionProfile(route.functionName, version);
-        if (!profile) continue;
-        this.invocations.push({
-          at: now - this.random() * elapsedS * 1000,
-          target: route.functionName,
+        if (!profile || n === 0) continue;
+        this.record(
+          route.functionName,
           version,
-          error: this.random() < profile.errorRate,
-          latencyMs: profile.latencyMs * (0.5 + this.random()),
-        });
+          from,
+          to,
+          n,
+          this.binomial(n, profile.errorRate),
+          profile.latencyMs,
+        );
       }
     }
   }
 
   /** A target group of an ECS service with no running task answers every request with an error. */
-  private throughListeners(now: number, elapsedS: number): void {
+  private throughListeners(from: number, to: number): void {
     for (const { weights, rps } of this.services.elb.routes()) {
-      const total = Object.values(weights).reduce((a, b) => a + b, 0);
+      let total = Object.values(weights).reduce((a, b) => a + b, 0);
       if (total === 0) continue;
-      const count = this.requests(rps * elapsedS);
-      for (let i = 0; i < count; i++) {
-        let r = this.random() * total;
-        let tg = Object.keys(weights)[0] ?? '';
-        for (const [arn, w] of Object.entries(weights)) {
-          if (r < w) {
-            tg = arn;
-            break;
-          }
-          r -= w;
-        }
+      let left = this.requests((rps * (to - from)) / 1000);
+      for (const [tg, weight] of Object.entries(weights)) {
+        const n = total > 0 ? this.binomial(left, Math.min(1, weight / total)) : 0;
+        left -= n;
+        total -= weight;
+        if (n === 0) continue;
         const service = this.services.ecs.behind(tg);
         const healthy = !!service && service.runningCount > 0;
-        this.invocations.push({
-          at: now - this.random() * elapsedS * 1000,
-          target: tg,
-          version: service?.taskDefinition ?? 'none',
-          error: !healthy || this.random() < service.profile.errorRate,
-          latencyMs: (service?.profile.latencyMs ?? 5) * (0.5 + this.random()),
-        });
+        const errors = healthy ? this.binomial(n, service.profile.errorRate) : n;
+        this.record(
+          tg,
+          service?.taskDefinition ?? 'none',
+          from,
+          to,
+          n,
+          errors,
+          service?.profile.latencyMs ?? 5,
+        );
       }
     }
+  }
+
+  /** Each request takes `latencyMs` × a uniform factor in [0.5, 1.5): summed here, not drawn one by one. */
+  private record(
+    target: string,
+    version: string,
+    from: number,
+    to: number,
+    count: number,
+    errors: number,
+    latencyMs: number,
+  ): void {
+    let factors = 0;
+    if (count <= EXACT_DRAWS) for (let i = 0; i < count; i++) factors += 0.5 + this.random();
+    else factors = Math.max(0, count + Math.sqrt(count / 12) * this.gaussian());
+    let list = this.buckets.get(target);
+    if (!list) {
+      list = [];
+      this.buckets.set(target, list);
+    }
+    list.push({ from, to, version, count, errors, latencySum: latencyMs * factors });
   }
 
   /** How many requests arrive when `expected` are due: the fraction arrives with that probability. */
@@ -132,23 +211,44 @@ export class SyntheticTraffic {
     return Math.floor(expected) + (this.random() < expected % 1 ? 1 : 0);
   }
 
-  /** Alias routing: each additional version by its weight, the rest to the primary version. */
-  private pick(weights: Readonly<Record<string, number>>, primary: string): string {
-    let r = this.random();
-    for (const [version, weight] of Object.entries(weights)) {
-      if (r < weight) return version;
-      r -= weight;
+  /**
+   * How many of `n` requests, each with probability `p`: one draw each up to EXACT_DRAWS requests, else
+   * Poisson (few expected) or normal (many) approximations, so a long round costs no more than a short one.
+   */
+  private binomial(n: number, p: number): number {
+    if (n <= 0 || p <= 0) return 0;
+    if (p >= 1) return n;
+    if (p > 0.5) return n - this.binomial(n, 1 - p);
+    if (n <= EXACT_DRAWS) {
+      let k = 0;
+      for (let i = 0; i < n; i++) if (this.random() < p) k++;
+      return k;
     }
-    return primary;
+    const mean = n * p;
+    if (mean < 10) {
+      // Knuth's Poisson draw: O(mean).
+      const limit = Math.exp(-mean);
+      let k = 0;
+      for (let product = this.random(); product > limit; product *= this.random()) k++;
+      return Math.min(n, k);
+    }
+    const k = Math.round(mean + Math.sqrt(mean * (1 - p)) * this.gaussian());
+    return Math.min(n, Math.max(0, k));
+  }
+
+  /** A standard normal draw (Box–Muller). */
+  private gaussian(): number {
+    const u = 1 - this.random();
+    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * this.random());
   }
 
   private forget(now: number): void {
     const horizon = now - KEPT_MS;
-    if (
-      this.invocations.length > KEPT_INVOCATIONS ||
-      (this.invocations[0]?.at !== undefined && this.invocations[0].at < horizon)
-    ) {
-      this.invocations = this.invocations.filter((i) => i.at >= horizon).slice(-KEPT_INVOCATIONS);
+    for (const list of this.buckets.values()) {
+      let old = 0;
+      while (old < list.length && (list[old] as Bucket).to < horizon) old++;
+      old = Math.max(old, list.length - KEPT_BUCKETS);
+      if (old > 0) list.splice(0, old);
     }
   }
 }

@@ -1,0 +1,189 @@
+/**
+ * What local mode does when it starts again on a data folder a stopped (or killed) instance left: put
+ * the virtual clock back no earlier than where it was, and end every deployment that was in progress.
+ *
+ * Executions live in memory: after a restart none of them runs, so every deployment not ended is
+ * orphaned, whether it held its group's lock or not, whether its execution had started or not. Each is
+ * rolled back to its recorded routing — never left half-shifted, never left CREATED with `stop` answered
+ * 202 and nothing listening.
+ */
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { ApiContext } from '../functions/api/operations.ts';
+import { INDEX_ALL } from '../functions/aws/dynamo-store.ts';
+import { isTerminal, type Status } from '../functions/core/deployment.ts';
+import { transition } from '../functions/tasks/context.ts';
+import { rollback } from '../functions/tasks/rollback.ts';
+import type { LocalClock } from './clock.ts';
+
+const TIME_FILE = 'virtual-time.json';
+/** Real milliseconds between two saves of the virtual time: a kill -9 loses at most this much of it. */
+const SAVE_EVERY_MS = 2000;
+
+const INTERRUPTED = {
+  Error: 'Interrupted',
+  Cause: 'local mode stopped while the deployment was in progress',
+};
+
+interface StoredDeployment {
+  id: string;
+  status: Status;
+  createdAt?: string;
+  updatedAt?: string;
+  endedAt?: string;
+}
+
+/**
+ * Writes `text` to `file` whole or not at all: a kill -9 during a plain write leaves the file cut short
+ * (an empty account.json stopped the next start), while a rename replaces it in one step.
+ */
+export function writeWhole(file: string, text: string): void {
+  const next = `${file}.next`;
+  writeFileSync(next, text);
+  renameSync(next, file);
+}
+
+/** Reads of the base table in flight at once while records are checked at start. */
+const CHECKS_AT_ONCE = 25;
+
+/**
+ * Every deployment record, as the base table holds it, read page by page through the index that lists
+ * them all — and the index made whole again where a kill -9 tore a write.
+ *
+ * dynalite writes a new item's index entries before the item itself, in separate LevelDB writes: a kill
+ * between them leaves a deployment that `list` shows (CREATED) and `get` does not find, so nothing could
+ * ever end it. Such a record is written back from its index copy (the index projects every attribute),
+ * and recovery then ends it as any other. For the same reason an index entry may be newer than its item:
+ * the status that counts is the item's.
+ */
+export async function storedDeployments(
+  client: DynamoDBDocumentClient,
+  table: string,
+): Promise<StoredDeployment[]> {
+  const indexed: Record<string, unknown>[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const out = await client.send(
+      new QueryCommand({
+        TableName: table,
+        IndexName: INDEX_ALL,
+        KeyConditionExpression: 'gsi2pk = :pk',
+        ExpressionAttributeValues: { ':pk': 'DEPLOYMENT' },
+        ExclusiveStartKey: start,
+      }),
+    );
+    indexed.push(...(out.Items ?? []));
+    start = out.LastEvaluatedKey;
+  } while (start);
+  const records: StoredDeployment[] = [];
+  for (let i = 0; i < indexed.length; i += CHECKS_AT_ONCE) {
+    const checked = await Promise.all(
+      indexed.slice(i, i + CHECKS_AT_ONCE).map(async (copy) => {
+        const key = { pk: copy.pk, sk: copy.sk };
+        const { Item } = await client.send(
+          new GetCommand({ TableName: table, Key: key, ConsistentRead: true }),
+        );
+        if (Item) return Item;
+        await client.send(
+          new PutCommand({ TableName: table, Item: copy, ConditionExpression: 'attribute_not_exists(pk)' }),
+        );
+        return copy;
+      }),
+    );
+    records.push(...(checked as unknown as StoredDeployment[]));
+  }
+  return records;
+}
+
+/**
+ * The virtual time a restart must not start before: the last saved virtual time, and the newest time
+ * any record carries (a kill -9 can come after a write and before the next save). A clock started
+ * earlier would date an interruption before the deployment it interrupts, and `list` (newest first)
+ * would put new deployments after old ones.
+ *
+ * @example saved 01:40, newest record updated 01:44, real now 01:10 → 01:44
+ */
+export function virtualTimeFloor(dataDir: string | undefined, records: readonly StoredDeployment[]): number {
+  let floor = 0;
+  if (dataDir) {
+    try {
+      const saved = JSON.parse(readFileSync(join(dataDir, TIME_FILE), 'utf8')) as { virtualTime?: unknown };
+      if (typeof saved.virtualTime === 'number' && Number.isFinite(saved.virtualTime))
+        floor = saved.virtualTime;
+    } catch {
+      // no time saved yet (first start, or a folder from before it was kept): the records decide
+    }
+  }
+  for (const r of records) {
+    for (const at of [r.createdAt, r.updatedAt, r.endedAt]) {
+      const t = at ? Date.parse(at) : Number.NaN;
+      if (t > floor) floor = t;
+    }
+  }
+  return floor;
+}
+
+/**
+ * Saves the clock's virtual time in the data folder now, then every SAVE_EVERY_MS of real time (on a
+ * timer that keeps no process alive), and at `stop`.
+ */
+export function keepVirtualTime(clock: LocalClock, dataDir: string): { stop(): void } {
+  const file = join(dataDir, TIME_FILE);
+  const save = () => {
+    try {
+      writeWhole(file, JSON.stringify({ virtualTime: clock.now() }));
+    } catch (e) {
+      console.error(`could not save the virtual time in ${file}: ${String(e)}`);
+    }
+  };
+  save();
+  const timer = setInterval(save, SAVE_EVERY_MS);
+  timer.unref();
+  return {
+    stop: () => {
+      clearInterval(timer);
+      save();
+    },
+  };
+}
+
+/**
+ * Ends everything a stopped instance left in progress: locks whose deployment ended or was never
+ * recorded are freed; every deployment not ended — holding its lock or not (a record from a version
+ * that took the lock in Prepare, a start killed before its execution began) — is rolled back with
+ * `force`. Returns the ids rolled back. Nothing else runs yet, so nothing here races an execution.
+ */
+export async function recoverInterrupted(
+  ctx: ApiContext,
+  records: readonly StoredDeployment[],
+): Promise<string[]> {
+  const { store } = ctx;
+  const recovered: string[] = [];
+  for (const { group, deploymentId } of await store.locks()) {
+    const d = await store.get(deploymentId);
+    if (!d || isTerminal(d.status)) await store.unlock(group, deploymentId);
+  }
+  for (const { id } of records.filter((r) => !isTerminal(r.status))) {
+    const d = await store.get(id);
+    if (!d || isTerminal(d.status)) continue;
+    try {
+      await rollback(ctx, { deploymentId: id, force: true, error: INTERRUPTED });
+    } catch (e) {
+      // A rollback that cannot finish (its group left the config, its function is gone) still ends the
+      // deployment: FAILED, routing as found, lock freed, so it blocks nothing and is not left running.
+      const reason = `${INTERRUPTED.Cause}; the rollback at restart failed: ${e instanceof Error ? e.message : String(e)}`;
+      try {
+        const now = await store.get(id);
+        if (now && !isTerminal(now.status)) await transition(ctx, now, 'FAILED', {}, reason);
+        await store.unlock(d.group, id);
+      } catch (again) {
+        // One record that cannot be written must not keep local mode from starting: said, and left.
+        console.error(`could not end ${id} at restart: ${String(again)}`);
+        continue;
+      }
+    }
+    recovered.push(id);
+  }
+  return recovered;
+}
