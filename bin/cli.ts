@@ -2,13 +2,15 @@
  * The `stepshift` command line. Exit codes: 0 ok, 1 a command that ran and failed, 2 usage or
  * validation error, with the message on stderr.
  */
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { PREDEFINED_CONFIGS, resolveConfig } from '../functions/core/configs.ts';
 import { StepShiftError, ValidationError } from '../functions/core/errors.ts';
 import { groupConfigJsonSchema, parseGroupConfigText } from '../functions/core/group-config.ts';
 import { plan } from '../functions/core/planner.ts';
+import { DEFAULT_LOCAL_ACCOUNT_FILE, loadLocalAccountFile } from '../local/account-file.ts';
+import { addLocalCommands, type Client } from './local-commands.ts';
 import { renderSchedule, scheduleJson } from './render.ts';
 
 export const DEFAULT_CONFIG_FILE = 'stepshift.config.json';
@@ -22,7 +24,7 @@ export class ApiError extends StepShiftError {
 // biome-ignore lint/suspicious/noExplicitAny: JSON from our own API, read field by field for printing
 type Json = any;
 
-async function request(
+export async function request(
   base: string,
   method: string,
   path: string,
@@ -144,10 +146,16 @@ export function buildProgram(io: Io = consoleIo): Command {
     .description('print the JSON Schema of the config file')
     .action(() => io.out(JSON.stringify(groupConfigJsonSchema(), null, 2)));
 
-  program
+  const local = program
     .command('local')
-    .description('run local mode: the example groups, a simulated account, the API on loopback, and the demo')
+    .description(
+      'run local mode: the groups of the config, a simulated account, the API on loopback, and the demo; or rehearse against it (publish, image, hook, traffic, event)',
+    )
     .option('--config <file>', 'the group config file', DEFAULT_CONFIG_FILE)
+    .option(
+      '--account <file>',
+      `how the simulated account behaves (default: ${DEFAULT_LOCAL_ACCOUNT_FILE} next to the config, if there)`,
+    )
     .option('--speed <n>', 'virtual seconds per real second', '30')
     .option('--data <dir>', 'where local state is kept', '.stepshift')
     .option('--port <n>', 'API port on 127.0.0.1', String(DEFAULT_PORT))
@@ -156,6 +164,7 @@ export function buildProgram(io: Io = consoleIo): Command {
     .action(
       async (opts: {
         config: string;
+        account?: string;
         speed: string;
         data: string;
         port: string;
@@ -169,8 +178,15 @@ export function buildProgram(io: Io = consoleIo): Command {
         if (!Number.isInteger(port) || port < 0 || port > 65_535)
           throw new UsageError('--port must be a port number');
         const { runLocal } = await import('../local/demo.ts');
+        const groups = loadGroupConfigFile(opts.config);
+        const accountPath = opts.account ?? join(dirname(resolve(opts.config)), DEFAULT_LOCAL_ACCOUNT_FILE);
+        const accountFile =
+          opts.account !== undefined || existsSync(accountPath)
+            ? loadLocalAccountFile(accountPath, groups)
+            : undefined;
         await runLocal({
-          groups: loadGroupConfigFile(opts.config),
+          groups,
+          ...(accountFile ? { accountFile } : {}),
           speed,
           dataDir: resolve(opts.data),
           port,
@@ -181,12 +197,14 @@ export function buildProgram(io: Io = consoleIo): Command {
       },
     );
 
-  const client = (command: Command) =>
+  const client: Client = (command: Command) =>
     command.option(
       '--url <url>',
       'the stepshift API',
       process.env.STEPSHIFT_URL ?? `http://127.0.0.1:${DEFAULT_PORT}`,
     );
+
+  addLocalCommands(local, { client, io, request, usage: (message) => new UsageError(message) });
 
   client(
     program

@@ -9,15 +9,23 @@
  * inspection methods below delegate to the service that owns them.
  */
 
-import { SimulatedCloudWatch } from './aws/cloudwatch.ts';
+import { CloudWatchWithComposites } from './aws/composite-alarms.ts';
 import { ControlPlane, type ControlPlaneCall } from './aws/control-plane.ts';
-import { type EcsState, type SimService, SimulatedEcs, type TaskDefinition } from './aws/ecs.ts';
+import {
+  type EcsState,
+  type ImageProfile,
+  type SimService,
+  SimulatedEcs,
+  type TaskDefinition,
+} from './aws/ecs.ts';
 import { type Listener, SimulatedElb } from './aws/elbv2.ts';
 import { type Alias, type LambdaFunction, SimulatedLambda, type VersionProfile } from './aws/lambda.ts';
 import { SyntheticTraffic } from './aws/traffic.ts';
+import { type HookBehaviour, hookFunction } from './behaviour.ts';
 import type { LocalClock } from './clock.ts';
 
 export type { AlarmDefinition, AlarmListener } from './aws/cloudwatch.ts';
+export type { CompositeAlarmDefinition } from './aws/composite-alarms.ts';
 export type { ImageProfile } from './aws/ecs.ts';
 export type { HookFunction, VersionProfile } from './aws/lambda.ts';
 export type { Invocation } from './aws/traffic.ts';
@@ -36,13 +44,21 @@ export interface AccountSnapshot {
     versions: ({ version: string } & VersionProfile)[];
     aliases: ({ alias: string } & Alias)[];
   }[];
+  /** Hook behaviours set by a rehearsal (`stepshift local hook`); absent in files written before them. */
+  hooks?: Record<string, HookBehaviour>;
+  /** Image behaviours set by a rehearsal (`stepshift local image`), by image. */
+  images?: Record<string, ImageProfile>;
 }
 
-/** Everything that survives a restart; alarms, hooks and image behaviours are code, set up at every start. */
+/**
+ * Everything that survives a restart. Alarms are set up from the group config at every start; hook and
+ * image behaviours are kept, since a rehearsal sets them on a running local mode.
+ */
 interface DurableState {
   functions: Map<string, LambdaFunction>;
   ecs: EcsState;
   listeners: Map<string, Listener>;
+  hooks: Map<string, HookBehaviour>;
 }
 
 export class SimulatedAccount {
@@ -50,12 +66,13 @@ export class SimulatedAccount {
   readonly lambda: SimulatedLambda;
   readonly ecs: SimulatedEcs;
   readonly elb: SimulatedElb;
-  readonly cloudwatch: SimulatedCloudWatch;
+  readonly cloudwatch: CloudWatchWithComposites;
   readonly traffic: SyntheticTraffic;
   private readonly durable: DurableState = {
     functions: new Map(),
     ecs: { taskDefinitions: new Map(), services: new Map(), targetGroups: new Map() },
     listeners: new Map(),
+    hooks: new Map(),
   };
 
   constructor(clock: LocalClock, seed = 42) {
@@ -63,7 +80,7 @@ export class SimulatedAccount {
     this.lambda = new SimulatedLambda(this.controlPlane, this.durable.functions);
     this.ecs = new SimulatedEcs(clock, this.controlPlane, this.durable.ecs);
     this.elb = new SimulatedElb(this.controlPlane, this.durable.listeners);
-    this.cloudwatch = new SimulatedCloudWatch(clock, this.controlPlane);
+    this.cloudwatch = new CloudWatchWithComposites(clock, this.controlPlane);
     const { lambda, ecs, elb, cloudwatch } = this;
     this.traffic = new SyntheticTraffic(clock, { lambda, ecs, elb, cloudwatch }, seed);
   }
@@ -71,8 +88,10 @@ export class SimulatedAccount {
   // ── persistence: the control-plane state survives a restart ──
 
   snapshot(): AccountSnapshot {
-    const { functions, ecs, listeners } = this.durable;
+    const { functions, ecs, listeners, hooks } = this.durable;
     return {
+      hooks: Object.fromEntries(hooks),
+      images: Object.fromEntries(this.ecs.images()),
       ecs: {
         taskDefinitions: [...ecs.taskDefinitions].map(([arn, td]) => ({ arn, ...td })),
         services: [...ecs.services].map(([key, svc]) => ({ key, ...svc })),
@@ -90,6 +109,10 @@ export class SimulatedAccount {
 
   load(snapshot: AccountSnapshot): void {
     const { functions, ecs, listeners } = this.durable;
+    for (const [name, behaviour] of Object.entries(snapshot.hooks ?? {}))
+      this.setHookBehaviour(name, behaviour);
+    for (const [image, profile] of Object.entries(snapshot.images ?? {}))
+      this.ecs.defineImage(image, profile);
     for (const { arn, ...td } of snapshot.ecs?.taskDefinitions ?? []) ecs.taskDefinitions.set(arn, td);
     for (const { key, ...svc } of snapshot.ecs?.services ?? []) ecs.services.set(key, svc);
     for (const { arn, weights, rps } of snapshot.ecs?.listeners ?? []) listeners.set(arn, { weights, rps });
@@ -144,14 +167,25 @@ export class SimulatedAccount {
   registerHook(...args: Parameters<SimulatedLambda['registerHook']>) {
     this.lambda.registerHook(...args);
   }
+  /** Makes the hook function answer as `behaviour` says, from its next invocation on; kept across restarts. */
+  setHookBehaviour(functionName: string, behaviour: HookBehaviour): void {
+    this.lambda.registerHook(functionName, hookFunction(functionName, behaviour));
+    this.durable.hooks.set(functionName, behaviour);
+    this.controlPlane.changed();
+  }
+  hookBehaviour(functionName: string): HookBehaviour | undefined {
+    return this.durable.hooks.get(functionName);
+  }
   aliasRouting(...args: Parameters<SimulatedLambda['aliasRouting']>) {
     return this.lambda.aliasRouting(...args);
   }
   registerTaskDefinition(...args: Parameters<SimulatedEcs['registerTaskDefinition']>) {
     return this.ecs.registerTaskDefinition(...args);
   }
+  /** How tasks of an image behave; kept across restarts. */
   defineImage(...args: Parameters<SimulatedEcs['defineImage']>) {
     this.ecs.defineImage(...args);
+    this.controlPlane.changed();
   }
   createService(...args: Parameters<SimulatedEcs['createService']>) {
     this.ecs.createService(...args);
@@ -175,13 +209,16 @@ export class SimulatedAccount {
   listenerWeights(...args: Parameters<SimulatedElb['listenerWeights']>) {
     return this.elb.listenerWeights(...args);
   }
-  defineAlarm(...args: Parameters<SimulatedCloudWatch['defineAlarm']>) {
+  defineAlarm(...args: Parameters<CloudWatchWithComposites['defineAlarm']>) {
     this.cloudwatch.defineAlarm(...args);
   }
-  setAlarmState(...args: Parameters<SimulatedCloudWatch['setAlarmState']>) {
+  defineCompositeAlarm(...args: Parameters<CloudWatchWithComposites['defineComposite']>) {
+    this.cloudwatch.defineComposite(...args);
+  }
+  setAlarmState(...args: Parameters<CloudWatchWithComposites['setAlarmState']>) {
     this.cloudwatch.setAlarmState(...args);
   }
-  onAlarm(...args: Parameters<SimulatedCloudWatch['onAlarm']>) {
+  onAlarm(...args: Parameters<CloudWatchWithComposites['onAlarm']>) {
     return this.cloudwatch.onAlarm(...args);
   }
 }

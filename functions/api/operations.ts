@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { type Deployment, isTerminal, sameRouting, type TimelineEntry } from '../core/deployment.ts';
 import { Conflict, GroupBusy, NotFound, PreflightFailed } from '../core/errors.ts';
 import { type Platform, platformOf } from '../platforms/index.ts';
-import { isoNow, note, transition } from '../tasks/context.ts';
+import { groupOf, isoNow, note, transition } from '../tasks/context.ts';
 import { acquireLock } from '../tasks/lock.ts';
 import { rollback } from '../tasks/rollback.ts';
 import { type ApiContext, type DeploymentView, groupFor, parse, view } from './context.ts';
@@ -119,8 +119,7 @@ export async function rollbackDeployment(
   if (!deployment.originalRouting || !deployment.lastRouting) {
     throw new Conflict(`deployment ${id} never moved traffic: there is nothing to roll back`);
   }
-  const group = ctx.groups.groups[deployment.group];
-  if (!group) throw new NotFound(`group ${deployment.group} is not declared`);
+  const group = groupOf(ctx, deployment);
   const holder = await acquireLock(ctx, group.name, id);
   if (holder) throw new GroupBusy(`group ${group.name} is busy: deployment ${holder} is in progress`);
   const platform = platformOf(ctx, group);

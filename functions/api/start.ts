@@ -6,7 +6,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { deploymentConfigInputSchema, type ResolvedConfig, resolveParsed } from '../core/configs.ts';
 import type { Deployment } from '../core/deployment.ts';
-import { Conflict, GroupBusy, StepShiftError, ValidationError } from '../core/errors.ts';
+import { Conflict, GroupBusy, ValidationError } from '../core/errors.ts';
 import { type DeploymentGroup, worstCaseOf } from '../core/group-config.ts';
 import { worstCaseProblem } from '../core/limits.ts';
 import { plan } from '../core/planner.ts';
@@ -248,12 +248,15 @@ async function refuseFiringAlarms(ctx: ApiContext, alarms: string[], ignored: st
   );
 }
 
-/** Starts the execution; a start that fails for good ends the deployment FAILED, so its lock is freed. */
+/**
+ * Starts the execution; a start that fails (after the SDK's own retries) ends the deployment FAILED, so
+ * its lock is freed. Should the start have gone through unseen, Prepare finds the deployment FAILED and
+ * the execution ends at once without touching anything.
+ */
 async function startOrFail(ctx: ApiContext, deployment: Deployment): Promise<Deployment> {
   try {
     return await ensureStarted(ctx, deployment);
   } catch (e) {
-    if (e instanceof StepShiftError && e.name === 'Transient') throw e;
     const reason = `the workflow could not be started: ${e instanceof Error ? e.message : String(e)}`;
     await transition(ctx, deployment, 'FAILED', {}, reason).catch(() => undefined);
     await ctx.store.unlock(deployment.group, deployment.id);

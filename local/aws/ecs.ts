@@ -71,6 +71,15 @@ export class SimulatedEcs implements ServiceScaler {
     this.imageProfiles.set(image, profile);
   }
 
+  /** Every described image with its behaviour (what the account persists). */
+  images(): [string, ImageProfile][] {
+    return [...this.imageProfiles];
+  }
+
+  hasService(cluster: string, name: string): boolean {
+    return this.state.services.has(`${cluster}/${name}`);
+  }
+
   createService(
     cluster: string,
     name: string,

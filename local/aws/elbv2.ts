@@ -33,6 +33,18 @@ export class SimulatedElb implements LoadBalancer {
     this.control.changed();
   }
 
+  hasListener(arn: string): boolean {
+    return this.listeners.has(arn);
+  }
+
+  /** Sets the synthetic requests per virtual second through a listener. */
+  setListenerRps(arn: string, rps: number): void {
+    const listener = this.listeners.get(arn);
+    if (!listener) throw new StepShiftError(`ListenerNotFoundException: ${arn}`);
+    listener.rps = rps;
+    this.control.changed();
+  }
+
   /** Changes a listener behind stepshift's back (drift). */
   setListenerWeights(arn: string, weights: Record<string, number>): void {
     const rps = this.listeners.get(arn)?.rps ?? DEFAULT_LISTENER_RPS;

@@ -19,6 +19,8 @@ export interface VersionProfile {
   errorRate: number;
   /** Typical duration in milliseconds. */
   latencyMs: number;
+  /** SHA-256 of the code a version was published from (an artifact); absent for versions made by profile. */
+  codeSha256?: string;
 }
 
 export interface Alias {
@@ -79,6 +81,47 @@ export class SimulatedLambda implements TrafficRouter, HookRunner {
     fn.versions.set(version, profile);
     this.control.changed();
     return version;
+  }
+
+  /**
+   * UpdateFunctionCode + PublishVersion of one artifact. As Lambda, publishing code identical to the last
+   * published version's returns that version instead of a new one: a redelivered artifact event gets the
+   * version its first delivery made.
+   */
+  publishCode(name: string, codeSha256: string, profile: VersionProfile): string {
+    const fn = this.fn(name);
+    this.control.record('UpdateFunctionCode', { functionName: name, codeSha256 });
+    const last = [...fn.versions].at(-1);
+    if (last && last[1].codeSha256 === codeSha256) return last[0];
+    this.control.record('PublishVersion', { functionName: name, codeSha256 });
+    return this.publishVersion(name, { ...profile, codeSha256 });
+  }
+
+  hasFunction(name: string): boolean {
+    return this.functions.has(name);
+  }
+
+  /** Creates `alias` on version 1 unless it exists: a config may add an alias to a function already made. */
+  ensureAlias(functionName: string, alias: string): void {
+    const fn = this.fn(functionName);
+    if (fn.aliases.has(alias)) return;
+    fn.aliases.set(alias, { version: '1', weights: {}, revisionId: 1 });
+    this.control.changed();
+  }
+
+  /** Sets the synthetic requests per virtual second through each alias of the function. */
+  setRps(functionName: string, rps: number): void {
+    this.fn(functionName).rps = rps;
+    this.control.changed();
+  }
+
+  /** Number of published versions (version 1 included). */
+  versionCount(functionName: string): number {
+    return this.fn(functionName).versions.size;
+  }
+
+  hasHook(functionName: string): boolean {
+    return this.hookFunctions.has(functionName);
   }
 
   registerHook(functionName: string, fn: HookFunction): void {
