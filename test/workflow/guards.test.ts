@@ -10,18 +10,12 @@ import type { DeploymentStore } from '../../functions/ports.ts';
 import { bake } from '../../functions/tasks/bake.ts';
 import type { StepClock } from '../../local/clock.ts';
 import { BROKEN } from '../../local/seed.ts';
-import { messages, type Scenario, scenario } from './harness.ts';
+import { messages, routing, type Scenario, scenario } from './harness.ts';
 
 let s: Scenario | undefined;
 afterEach(async () => {
   await s?.close();
   s = undefined;
-});
-
-const routing = (version: string, weights: Record<string, number> = {}) => ({
-  kind: 'lambda',
-  version,
-  additionalVersionWeights: weights,
 });
 
 describe('one active deployment per group', () => {

@@ -97,6 +97,13 @@ export async function scenario(
   };
 }
 
+/** An alias routing as the simulated account reports it: `version`, plus additional version weights. */
+export const routing = (version: string, weights: Record<string, number> = {}) => ({
+  kind: 'lambda',
+  version,
+  additionalVersionWeights: weights,
+});
+
 export const messages = (timeline: TimelineEntry[]) => timeline.map((e) => `${e.kind}: ${e.message}`);
 
 /** Runs the clock until the stored deployment satisfies `predicate`, and returns it as it was then. */

@@ -2,18 +2,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { promoteDeployment, rollbackDeployment, stopDeployment } from '../../functions/api/operations.ts';
 import { Conflict, GroupBusy, PreflightFailed } from '../../functions/core/errors.ts';
 import { BROKEN } from '../../local/seed.ts';
-import { messages, type Scenario, scenario } from './harness.ts';
+import { messages, routing, type Scenario, scenario } from './harness.ts';
 
 let s: Scenario | undefined;
 afterEach(async () => {
   await s?.close();
   s = undefined;
-});
-
-const routing = (version: string, weights: Record<string, number> = {}) => ({
-  kind: 'lambda',
-  version,
-  additionalVersionWeights: weights,
 });
 
 describe('a Lambda deployment that succeeds', () => {
