@@ -174,6 +174,68 @@ export interface WorkflowStarter {
   start(name: string, input: { deploymentId: string }): Promise<{ executionArn: string }>;
 }
 
+/** An execution's status; NOT_STARTED when no execution of that name exists (yet). */
+export type ExecutionStatus = 'NOT_STARTED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'ABORTED' | 'TIMED_OUT';
+
+export const EXECUTION_EVENT_TYPES = [
+  'ExecutionStarted',
+  'StateEntered',
+  'StateExited',
+  'StateFailed',
+  'StateRetried',
+  'StateCaught',
+  'ExecutionSucceeded',
+  'ExecutionFailed',
+  'ExecutionAborted',
+  'ExecutionTimedOut',
+] as const;
+export type ExecutionEventType = (typeof EXECUTION_EVENT_TYPES)[number];
+
+/**
+ * One event of an execution, the same in both modes: what the Step Functions console draws a state's
+ * colour from. A state's visit is `StateEntered`, then `StateExited` — or, when it failed, `StateFailed`
+ * followed by `StateRetried` (it runs again), `StateCaught` (a Catch moved on: it ends the visit, no
+ * `StateExited` follows), or the execution's end.
+ */
+export interface ExecutionEvent {
+  /** AWS's event id; locally numbered from 1 in arrival order. */
+  id: number;
+  /** ISO (locally: the virtual clock's time). */
+  timestamp: string;
+  type: ExecutionEventType;
+  /** The state's name, for State* events. */
+  state?: string;
+  error?: string;
+  cause?: string;
+}
+
+export interface ExecutionPage {
+  status: ExecutionStatus;
+  /** The execution's ARN, when known. */
+  executionArn?: string;
+  /** One page, oldest first. */
+  events: ExecutionEvent[];
+  /** Present when more pages follow; opaque. */
+  nextToken?: string;
+}
+
+/** Which execution: its name, and its ARN where the deployment recorded one. */
+export interface ExecutionRef {
+  name: string;
+  arn?: string;
+}
+
+/** The state events of a workflow execution, page by page. Read-only. */
+export interface ExecutionHistory {
+  /**
+   * One page of the execution's events, oldest first (at most 1000). An execution that does not exist
+   * answers NOT_STARTED with no events.
+   *
+   * @throws ValidationError (path `nextToken`) for a token this history did not give, or that expired.
+   */
+  page(execution: ExecutionRef, nextToken?: string): Promise<ExecutionPage>;
+}
+
 /** Turns an uploaded artifact into a revision: for Lambda, new code published as a version. */
 export interface ArtifactPublisher {
   /** UpdateFunctionCode from the S3 object, then PublishVersion; returns the version. Idempotent for the same object. */

@@ -44,6 +44,9 @@ export function createApi(
   const handler = fn('Api', 'api.ts', 'handler', Duration.seconds(29));
   handler.addEnvironment(ENV.stateMachine, stateMachine.stateMachineArn);
   stateMachine.grantStartExecution(handler);
+  // GET /deployments/{id}/execution: the status and the history of this state machine's executions
+  // only (`arn:…:execution:<state machine name>:*`).
+  stateMachine.grantExecution(handler, 'states:DescribeExecution', 'states:GetExecutionHistory');
 
   const accessLogs = new logs.LogGroup(scope, 'ApiAccessLogs', {
     retention: logs.RetentionDays.THREE_MONTHS,
@@ -105,6 +108,7 @@ export function createApi(
   deployments.addMethod('GET', integration);
   const one = deployments.addResource('{id}');
   one.addMethod('GET', integration);
+  one.addResource('execution').addMethod('GET', integration);
   for (const action of ['stop', 'promote', 'rollback'])
     one.addResource(action).addMethod('POST', integration);
   const groupsResource = api.root.addResource('groups');

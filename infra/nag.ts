@@ -13,6 +13,7 @@ interface NagInputs {
   scope: Construct;
   config: GroupConfig;
   tableElement: CfnElement;
+  stateMachineElement: CfnElement;
   taskFunctionElements: CfnElement[];
   logLevel: 'ERROR' | 'ALL';
 }
@@ -21,6 +22,7 @@ export function acknowledgeNagFindings({
   scope,
   config,
   tableElement,
+  stateMachineElement,
   taskFunctionElements,
   logLevel,
 }: NagInputs): void {
@@ -53,6 +55,12 @@ export function acknowledgeNagFindings({
   ack(
     `AwsSolutions-IAM5[Resource::<${logical(tableElement)}.Arn>/index/*]`,
     'Queries on the indexes of stepshift’s own table.',
+  );
+  // The state machine's name, as CDK derives it from its ARN (StateMachine.grantExecution).
+  const stateMachineName = `{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"${logical(stateMachineElement)}"}]}]}`;
+  ack(
+    `AwsSolutions-IAM5[Resource::arn:${partition}:states:${region}:${account}:execution:${stateMachineName}:*]`,
+    'The API reads the status and history of this state machine’s executions (GET /deployments/{id}/execution): every execution is a deployment, named by its id.',
   );
   for (const element of taskFunctionElements) {
     ack(

@@ -110,6 +110,7 @@ export class StepShift extends Construct {
       scope: this,
       config: props.config,
       tableElement: this.table.node.defaultChild as CfnElement,
+      stateMachineElement: this.stateMachine.node.defaultChild as CfnElement,
       taskFunctionElements: Object.values(workflow.tasks).map((each) => each.node.defaultChild as CfnElement),
       logLevel,
     });

@@ -7,13 +7,22 @@
  *   alarm or a stop sends through the task token;
  * - the hooks' Wait states take no time, and the hooks task first sleeps on the virtual clock until the
  *   hooks are due.
+ * Each execution keeps a numbered log of its state events, stamped with the virtual clock, in the shape
+ * GetExecutionHistory's are given on AWS (`LocalExecutionHistory`).
  */
 import './polyfill.ts';
 import type { StateMachine as StateMachineType } from 'aws-local-stepfunctions';
-import { StepShiftError } from '../functions/core/errors.ts';
+import { StepShiftError, ValidationError } from '../functions/core/errors.ts';
 import type { HookEvent } from '../functions/core/group-config.ts';
 import { STATE } from '../functions/core/states.ts';
-import type { WorkflowStarter } from '../functions/ports.ts';
+import type {
+  ExecutionEvent,
+  ExecutionHistory,
+  ExecutionPage,
+  ExecutionRef,
+  ExecutionStatus,
+  WorkflowStarter,
+} from '../functions/ports.ts';
 import { bake } from '../functions/tasks/bake.ts';
 import { checkAlarms } from '../functions/tasks/check-alarms.ts';
 import type { TaskContext } from '../functions/tasks/context.ts';
@@ -46,6 +55,8 @@ export interface ExecutionRecord {
   error?: string;
   cause?: string;
   transitions: number;
+  /** The state events so far, numbered from 1, oldest first. */
+  history: ExecutionEvent[];
   done: Promise<void>;
 }
 
@@ -53,9 +64,66 @@ export interface ExecutionRecord {
 export interface EngineEvent {
   type: string;
   timestamp?: number;
-  state?: { name: string; input?: unknown; output?: unknown };
+  state?: { name: string; type?: string; input?: unknown; output?: unknown };
+  /** StateFailed and ExecutionFailed: the error's name and cause, as the engine gives them. */
+  Error?: string;
+  Cause?: unknown;
+  /** @deprecated never set by the engine (it gives `Error` and `Cause`); kept for the readers that look at both. */
   error?: string;
+  /** @deprecated as `error`. */
   cause?: unknown;
+}
+
+/** The engine's event types that map one to one onto the shared ones. */
+const SAME: Partial<Record<string, ExecutionEvent['type']>> = {
+  ExecutionStarted: 'ExecutionStarted',
+  ExecutionSucceeded: 'ExecutionSucceeded',
+  ExecutionFailed: 'ExecutionFailed',
+  ExecutionAborted: 'ExecutionAborted',
+  ExecutionTimeout: 'ExecutionTimedOut',
+  StateEntered: 'StateEntered',
+  StateExited: 'StateExited',
+  StateFailed: 'StateFailed',
+  StateRetried: 'StateRetried',
+  StateCaught: 'StateCaught',
+};
+
+/**
+ * An engine event as the shared execution event, or undefined for one AWS's history has no counterpart
+ * for. Two of the engine's differ from AWS's history, and are dropped so both modes read alike:
+ * - a Fail state "fails" (AWS: `FailStateEntered`, then `ExecutionFailed`);
+ * - a state whose error was caught also exits (AWS: the state's exit *is* the catch: `StateCaught`).
+ * Map and Parallel iterations are not in the workflow. `previous` is the last event logged.
+ *
+ * @example {type: 'StateFailed', state: {name: 'Bake', type: 'Task'}, Error: 'States.Timeout'}
+ *   → {type: 'StateFailed', state: 'Bake', error: 'States.Timeout', …}
+ */
+export function executionEventOf(
+  event: EngineEvent,
+  previous: ExecutionEvent | undefined,
+  id: number,
+  timestamp: string,
+): ExecutionEvent | undefined {
+  const type = SAME[event.type];
+  if (!type) return undefined;
+  const state = event.state?.name;
+  if (type === 'StateFailed' && event.state?.type === 'Fail') return undefined;
+  if (type === 'StateExited' && previous?.type === 'StateCaught' && previous.state === state)
+    return undefined;
+  const cause =
+    event.Cause === undefined || event.Cause === null
+      ? undefined
+      : typeof event.Cause === 'string'
+        ? event.Cause
+        : JSON.stringify(event.Cause);
+  return {
+    id,
+    timestamp,
+    type,
+    ...(state !== undefined && type.startsWith('State') ? { state } : {}),
+    ...(event.Error ? { error: event.Error } : {}),
+    ...(cause ? { cause } : {}),
+  };
 }
 
 export type TransitionListener = (execution: string, event: EngineEvent) => void;
@@ -121,12 +189,20 @@ export class LocalWorkflow implements WorkflowStarter {
       arn,
       status: 'RUNNING',
       transitions: 0,
+      history: [],
       abort: run.abort,
       done: Promise.resolve(),
     };
     const follow = (async () => {
       for await (const event of run.eventLogs) {
         if (event.type === 'StateEntered') record.transitions += 1;
+        const logged = executionEventOf(
+          event as EngineEvent,
+          record.history.at(-1),
+          record.history.length + 1,
+          new Date(this.clock.now()).toISOString(),
+        );
+        if (logged) record.history.push(logged);
         for (const listener of this.listeners) listener(name, event as EngineEvent);
       }
     })();
@@ -283,4 +359,47 @@ interface BakePayload {
   stepIndex: number;
   bakeSeconds: number;
   purpose?: 'TerminationWait';
+}
+
+/** How many events one page of the local history holds: GetExecutionHistory's largest page. */
+export const LOCAL_HISTORY_PAGE = 1000;
+
+const END_STATUS: Partial<Record<ExecutionEvent['type'], ExecutionStatus>> = {
+  ExecutionSucceeded: 'SUCCEEDED',
+  ExecutionFailed: 'FAILED',
+  ExecutionAborted: 'ABORTED',
+  ExecutionTimedOut: 'TIMED_OUT',
+};
+
+/**
+ * The executions' logs as the ExecutionHistory port: pages of 1000, the token the offset of the next
+ * page. The status is read from the log itself (RUNNING until its end is logged), so that a page never
+ * says an execution ended without the event that ended it. The logs live in memory: after a restart,
+ * earlier executions answer NOT_STARTED.
+ */
+export class LocalExecutionHistory implements ExecutionHistory {
+  constructor(private readonly workflow: Pick<LocalWorkflow, 'execution'>) {}
+
+  async page(execution: ExecutionRef, nextToken?: string): Promise<ExecutionPage> {
+    const offset = nextToken === undefined ? 0 : Number(nextToken);
+    if (!/^\d{1,9}$/.test(nextToken ?? '0') || !Number.isSafeInteger(offset)) {
+      throw new ValidationError('invalid query', [
+        {
+          path: 'nextToken',
+          message: 'is not a page token of this API: pass the nextToken of the previous page as it was given',
+        },
+      ]);
+    }
+    const record = this.workflow.execution(execution.name);
+    if (!record) return { status: 'NOT_STARTED', events: [] };
+    const log = record.history;
+    const last = log.at(-1);
+    const next = offset + LOCAL_HISTORY_PAGE;
+    return {
+      status: (last && END_STATUS[last.type]) ?? 'RUNNING',
+      executionArn: record.arn,
+      events: log.slice(offset, next),
+      ...(next < log.length ? { nextToken: String(next) } : {}),
+    };
+  }
 }

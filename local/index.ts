@@ -14,7 +14,7 @@ import { type AccountSnapshot, SimulatedAccount } from './account.ts';
 import { LocalBakeSignals } from './bake-signals.ts';
 import { type LocalClock, StepClock, VirtualClock } from './clock.ts';
 import { startLocalDynamo } from './dynamo.ts';
-import { LocalWorkflow } from './engine.ts';
+import { LocalExecutionHistory, LocalWorkflow } from './engine.ts';
 import { LocalEventBus } from './events.ts';
 import {
   keepVirtualTime,
@@ -86,10 +86,12 @@ export async function startLocal(options: LocalOptions): Promise<LocalStepShift>
       clock,
       bakes,
       workflow: undefined as never,
+      executions: undefined as never,
     };
     let closed = false;
     const workflow = new LocalWorkflow(ctx, clock, bakes);
     ctx.workflow = workflow;
+    ctx.executions = new LocalExecutionHistory(workflow);
     if (clock instanceof StepClock) {
       // The test clock moves only when no execution is working and no DynamoDB request is in flight.
       clock.busy = () => workflow.busy() || dynamo.inflight() > 0;

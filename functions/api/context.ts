@@ -7,12 +7,14 @@ import type { Deployment } from '../core/deployment.ts';
 import { ValidationError } from '../core/errors.ts';
 import type { DeploymentGroup } from '../core/group-config.ts';
 import { problemsFrom } from '../core/problems.ts';
-import type { BakeSignals, WorkflowStarter } from '../ports.ts';
+import type { BakeSignals, ExecutionHistory, WorkflowStarter } from '../ports.ts';
 import type { TaskContext } from '../tasks/context.ts';
 
 export interface ApiContext extends TaskContext {
   workflow: WorkflowStarter;
   bakes: BakeSignals;
+  /** The state events of the deployments' executions. */
+  executions: ExecutionHistory;
   /** Link to the execution in a console (the Step Functions console on AWS). */
   executionUrl?: (executionName: string) => string;
 }

@@ -1,13 +1,16 @@
 /**
  * The application API as HTTP: routes, JSON bodies, and errors as `{error, message, details}` with
  * 400/404/405/409/503 — never a stack trace. Shared by the local server and the API Gateway handler, so
- * both answer a wrong method, a bad escape or an unknown group alike.
+ * both answer a wrong method, a bad escape or an unknown group alike. Every route is documented in
+ * docs/api.md.
  */
 import { NotFound, StepShiftError, ValidationError } from '../core/errors.ts';
 import {
   type ApiContext,
   getDeployment,
+  getExecution,
   listDeployments,
+  listGroups,
   promoteDeployment,
   rollbackDeployment,
   startDeployment,
@@ -97,19 +100,6 @@ const startInGroup: Handler = async (ctx, req, [group = '']) => {
   return { status: out.status, body: out.deployment };
 };
 
-const listGroups: Handler = async (ctx) => ({
-  status: 200,
-  body: {
-    groups: Object.values(ctx.groups.groups).map((g) => ({
-      name: g.name,
-      kind: g.kind,
-      deploymentConfig: g.deploymentConfig.name,
-      alarms: g.alarms,
-      ...(g.description ? { description: g.description } : {}),
-    })),
-  },
-});
-
 /**
  * Every route, by path shape (`:id` is one path segment, decoded). A path that matches a shape but not
  * its method is answered 405 with the methods it has, so a caller learns it has the path right.
@@ -126,6 +116,15 @@ const ROUTES: { shape: string[]; methods: Partial<Record<string, Handler>> }[] =
     shape: ['deployments', ':id'],
     methods: {
       GET: async (ctx, _, [id = '']) => ({ status: 200, body: await getDeployment(ctx, deploymentId(id)) }),
+    },
+  },
+  {
+    shape: ['deployments', ':id', 'execution'],
+    methods: {
+      GET: async (ctx, req, [id = '']) => ({
+        status: 200,
+        body: await getExecution(ctx, deploymentId(id), req.query),
+      }),
     },
   },
   {
@@ -155,7 +154,7 @@ const ROUTES: { shape: string[]; methods: Partial<Record<string, Handler>> }[] =
       }),
     },
   },
-  { shape: ['groups'], methods: { GET: listGroups } },
+  { shape: ['groups'], methods: { GET: async (ctx) => ({ status: 200, body: await listGroups(ctx) }) } },
   { shape: ['groups', ':group', 'deployments'], methods: { POST: startInGroup } },
 ];
 

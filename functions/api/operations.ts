@@ -1,9 +1,10 @@
 /**
- * The application API: start, get, list, stop, promote, rollback, and the alarm intake. Over ports,
- * served by the local HTTP server and by the API Gateway handlers alike.
+ * The application API: start, get, list, stop, promote, rollback, and the alarm intake (the read-only
+ * views an operator watches are in ./views.ts). Over ports, served by the local HTTP server and by the
+ * API Gateway handlers alike.
  */
 import { z } from 'zod';
-import { type Deployment, isTerminal, sameRouting, type TimelineEntry } from '../core/deployment.ts';
+import { type Deployment, isTerminal, sameRouting } from '../core/deployment.ts';
 import { Conflict, GroupBusy, NotFound, PreflightFailed } from '../core/errors.ts';
 import { type Platform, platformOf } from '../platforms/index.ts';
 import { groupOf, isoNow, note, transition } from '../tasks/context.ts';
@@ -13,20 +14,20 @@ import { type ApiContext, type DeploymentView, groupFor, parse, view } from './c
 
 export type { ApiContext, DeploymentView } from './context.ts';
 export { IDEMPOTENCY_TTL_SECONDS, type StartRequest, startDeployment, startRequestSchema } from './start.ts';
+export {
+  type AlarmView,
+  type DeploymentDetail,
+  type ExecutionView,
+  type GroupView,
+  getDeployment,
+  getExecution,
+  listGroups,
+} from './views.ts';
 
 export const stopRequestSchema = z.strictObject({
   rollback: z.boolean({ error: 'must be true or false' }).default(true),
   reason: z.string().max(512).optional(),
 });
-
-export async function getDeployment(
-  ctx: ApiContext,
-  id: string,
-): Promise<{ deployment: DeploymentView; timeline: TimelineEntry[] }> {
-  const deployment = await ctx.store.get(id);
-  if (!deployment) throw new NotFound(`no deployment ${id}`);
-  return { deployment: view(ctx, deployment), timeline: await ctx.store.timeline(id) };
-}
 
 export const listQuerySchema = z.strictObject({
   group: z.string().min(1).optional(),

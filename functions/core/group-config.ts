@@ -167,6 +167,11 @@ const HOOK_EVENTS: Record<DeploymentGroup['kind'], readonly HookEvent[]> = {
   ecs: ECS_HOOK_EVENTS,
 };
 
+/** The lifecycle events of a kind of group, in the order the workflow runs them. */
+export function hookEventsOf(kind: DeploymentGroup['kind']): readonly HookEvent[] {
+  return HOOK_EVENTS[kind];
+}
+
 /** The group's worst case with `config`: every hook at its timeout, every bake, every wait. */
 export function worstCaseOf(group: DeploymentGroup, config: ResolvedConfig): WorstCase {
   const hookTimeouts: Record<string, number> = {};

@@ -17,6 +17,7 @@ import { CloudWatchAlarmWatcher } from '../aws/cloudwatch-alarms.ts';
 import { DynamoDeploymentStore } from '../aws/dynamo-store.ts';
 import { EcsServices } from '../aws/ecs-services.ts';
 import { EventBridgePublisher } from '../aws/eventbridge.ts';
+import { StepFunctionsExecutionHistory } from '../aws/execution-history.ts';
 import { LambdaArtifactPublisher } from '../aws/lambda-artifacts.ts';
 import { LambdaHookRunner } from '../aws/lambda-hooks.ts';
 import { LambdaAliasRouter } from '../aws/lambda-router.ts';
@@ -86,6 +87,13 @@ export function aws(): AwsWiring {
             Promise.reject(new Error(`${ENV.stateMachine} is not set: this function starts no executions`)),
         },
     bakes: new StepFunctionsBakeSignals(sfn),
+    // The execution's ARN: the one the deployment recorded, else the state machine's + the execution name.
+    executions: stateMachineArn
+      ? new StepFunctionsExecutionHistory(sfn, stateMachineArn)
+      : {
+          page: () =>
+            Promise.reject(new Error(`${ENV.stateMachine} is not set: this function reads no executions`)),
+        },
     artifacts: new LambdaArtifactPublisher(lambda),
     ...(stateMachineArn && hasExecutionConsole(stateMachineArn)
       ? { executionUrl: (name: string) => executionConsoleUrl(region, stateMachineArn, name) }

@@ -4,7 +4,7 @@
  * scaled up on the revision, steadied and tested, traffic shifts to its target group, and after the
  * termination wait the service that was live goes to zero. The two swap roles at every deployment.
  */
-import { type AlbRouting, albWeightsFor, albWholeOn } from '../core/alb.ts';
+import { type AlbRouting, albPercentOn, albWeightsFor, albWholeOn } from '../core/alb.ts';
 import {
   type Deployment,
   describeRouting,
@@ -156,6 +156,21 @@ export const ecsPlatform: PlatformFactory<EcsGroup> = (ports, group) => {
         : 'must be a task definition (family:revision or its ARN) or an image reference',
 
     current: () => need().loadBalancer.current(forwardOf(group)),
+
+    async liveRevision(live) {
+      const whole = albWholeOn(albRouting(live));
+      const service =
+        whole === t.blueTargetGroup
+          ? t.blueService
+          : whole === t.greenTargetGroup
+            ? t.greenService
+            : undefined;
+      if (!service) return undefined;
+      return (await need().scaler.describe(t.cluster, service)).taskDefinition;
+    },
+
+    percentOn: (live, deployment) =>
+      deployment.ecs ? albPercentOn(albRouting(live), deployment.ecs.idleTargetGroup) : undefined,
 
     async inspect(deployment, live) {
       const { loadBalancer, scaler } = need();

@@ -3,7 +3,7 @@
  * one alias. A revision is a published version; nothing is installed and nothing retired, so a
  * deployment ends as soon as the alias points at the revision alone.
  */
-import { type LambdaRouting, lambdaRoutingFor } from '../core/alias.ts';
+import { aliasWholeOn, type LambdaRouting, lambdaRoutingFor, percentOn } from '../core/alias.ts';
 import type { Routing } from '../core/deployment.ts';
 import { Conflict, StepShiftError, ValidationError } from '../core/errors.ts';
 import type { LambdaGroup } from '../core/group-config.ts';
@@ -25,6 +25,10 @@ export const lambdaPlatform: PlatformFactory<LambdaGroup> = (ports, group) => {
       /^\d+$/.test(revision) ? undefined : 'must be a published version number of the function, like "7"',
 
     current: () => router.current(group),
+
+    liveRevision: async (live) => aliasWholeOn(aliasRouting(live, 'the live routing')),
+
+    percentOn: (live, deployment) => percentOn(aliasRouting(live, 'the live routing'), deployment.revision),
 
     async inspect(deployment, live) {
       if (aliasRouting(live, 'the live routing').version === deployment.revision) {

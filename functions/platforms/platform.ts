@@ -50,6 +50,16 @@ export interface Platform {
   /** The live routing. Read-only. */
   current(): Promise<Routing>;
   /**
+   * The revision all live traffic goes to, when it all goes to one — the alias's version, or the task
+   * definition of the service behind the one target group; undefined while split. Read-only.
+   */
+  liveRevision(live: Routing): Promise<string | undefined>;
+  /**
+   * Percent of the live traffic on the deployment's revision; undefined when it cannot be told (ECS:
+   * before Prepare recorded which target group receives the revision).
+   */
+  percentOn(live: Routing, deployment: Deployment): number | undefined;
+  /**
    * The checks past "the routing is whole" (which the caller makes for every kind): the revision can be
    * deployed from this live routing. Read-only.
    *

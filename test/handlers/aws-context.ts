@@ -30,6 +30,7 @@ import { CloudWatchAlarmWatcher } from '../../functions/aws/cloudwatch-alarms.ts
 import { DynamoDeploymentStore } from '../../functions/aws/dynamo-store.ts';
 import { EcsServices } from '../../functions/aws/ecs-services.ts';
 import { EventBridgePublisher } from '../../functions/aws/eventbridge.ts';
+import { StepFunctionsExecutionHistory } from '../../functions/aws/execution-history.ts';
 import { LambdaArtifactPublisher } from '../../functions/aws/lambda-artifacts.ts';
 import { LambdaHookRunner } from '../../functions/aws/lambda-hooks.ts';
 import { LambdaAliasRouter } from '../../functions/aws/lambda-router.ts';
@@ -151,6 +152,7 @@ export async function awsContext(config: GroupConfig = groups): Promise<{
     clock: Date,
     workflow: new StepFunctionsStarter(sfn, STATE_MACHINE),
     bakes: new StepFunctionsBakeSignals(sfn),
+    executions: new StepFunctionsExecutionHistory(sfn, STATE_MACHINE),
     artifacts: new LambdaArtifactPublisher(lambda, { pollMs: 1 }),
     executionUrl: (name) => executionConsoleUrl('eu-west-1', STATE_MACHINE, name),
   };

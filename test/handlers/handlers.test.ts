@@ -1,3 +1,4 @@
+import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import {
   GetFunctionConfigurationCommand,
   InvalidParameterValueException,
@@ -5,7 +6,12 @@ import {
   ResourceConflictException,
   UpdateFunctionCodeCommand,
 } from '@aws-sdk/client-lambda';
-import { SendTaskFailureCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import {
+  DescribeExecutionCommand,
+  GetExecutionHistoryCommand,
+  SendTaskFailureCommand,
+  StartExecutionCommand,
+} from '@aws-sdk/client-sfn';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { makeApiHandler } from '../../functions/handlers/api.ts';
@@ -134,6 +140,94 @@ describe('the API handler', () => {
       body: Buffer.from('{"group":"orders","revision":"latest"}').toString('base64'),
     });
     expect(JSON.parse(res.body).details.problems[0].path).toBe('revision');
+  });
+
+  it('reads the execution from Step Functions by the ARN the deployment recorded', async () => {
+    // Prepare
+    await uniqueGroupFree();
+    const started = await api()({
+      httpMethod: 'POST',
+      path: '/groups/orders/deployments',
+      body: '{"revision":"5"}',
+    });
+    const { id } = JSON.parse(started.body) as { id: string };
+    const executionArn = `${STATE_MACHINE.replace(':stateMachine:', ':execution:')}:${id}`;
+    mocks.sfn.on(DescribeExecutionCommand).resolves({ executionArn, status: 'RUNNING' });
+    mocks.sfn.on(GetExecutionHistoryCommand).resolves({
+      events: [
+        { id: 1, previousEventId: 0, timestamp: new Date('2026-01-01T00:00:00Z'), type: 'ExecutionStarted' },
+        {
+          id: 2,
+          previousEventId: 1,
+          timestamp: new Date('2026-01-01T00:00:01Z'),
+          type: 'TaskStateEntered',
+          stateEnteredEventDetails: { name: 'Prepare' },
+        },
+      ],
+      nextToken: 'aws-next',
+    });
+
+    // Act
+    const res = await api()({ httpMethod: 'GET', path: `/deployments/${id}/execution` });
+
+    // Assess
+    expect(res.statusCode).toBe(200);
+    const body = JSON.parse(res.body);
+    expect(body).toEqual({
+      executionName: id,
+      executionArn,
+      status: 'RUNNING',
+      events: [
+        { id: 1, timestamp: '2026-01-01T00:00:00.000Z', type: 'ExecutionStarted' },
+        { id: 2, timestamp: '2026-01-01T00:00:01.000Z', type: 'StateEntered', state: 'Prepare' },
+      ],
+      nextToken: expect.any(String),
+    });
+    expect(mocks.sfn).toHaveReceivedCommandWith(GetExecutionHistoryCommand, {
+      executionArn,
+      includeExecutionData: false,
+      maxResults: 1000,
+    });
+    const next = await api()({
+      httpMethod: 'GET',
+      path: `/deployments/${id}/execution`,
+      queryStringParameters: { nextToken: body.nextToken },
+    });
+    expect(next.statusCode).toBe(200);
+    expect(mocks.sfn).toHaveReceivedCommandWith(GetExecutionHistoryCommand, { nextToken: 'aws-next' });
+  });
+
+  it('shows the deployment with its progress, and an alarm CloudWatch will not answer for as UNREADABLE', async () => {
+    // Prepare
+    await uniqueGroupFree();
+    const started = await api()({
+      httpMethod: 'POST',
+      path: '/groups/orders/deployments',
+      body: '{"revision":"5"}',
+    });
+    const { id } = JSON.parse(started.body) as { id: string };
+    mocks.cloudwatch
+      .on(DescribeAlarmsCommand)
+      .rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
+
+    // Act
+    const res = await api()({ httpMethod: 'GET', path: `/deployments/${id}` });
+    const groups = await api()({ httpMethod: 'GET', path: '/groups' });
+
+    // Assess
+    expect(res.statusCode).toBe(200);
+    expect(JSON.parse(res.body)).toMatchObject({
+      deployment: { id, status: 'CREATED' },
+      progress: { step: 0, steps: 2, percent: 0, phase: 'starting', nextPercent: 10 },
+      hooks: [],
+      alarmStates: [{ name: 'orders-errors', state: 'UNREADABLE' }],
+    });
+    expect(groups.statusCode).toBe(200);
+    expect(JSON.parse(groups.body).groups[0]).toMatchObject({
+      name: 'orders',
+      routing: { description: '100 % on version 4', revision: '4', percentNew: 0 },
+      active: { id, status: 'CREATED', percent: 0, revision: '5' },
+    });
   });
 });
 

@@ -212,11 +212,19 @@ export const IAM_OF: Record<string, Mapping> = {
     },
   },
 
-  // Step Functions: starting names the state machine; the task-token calls name nothing (the token is
-  // the authorization).
+  // Step Functions: starting names the state machine; reading an execution names the execution; the
+  // task-token calls name nothing (the token is the authorization).
   StartExecutionCommand: {
     source: `${SAR}list_awsstepfunctions.html`,
     requests: (i) => [{ action: 'states:StartExecution', resource: str(i.stateMachineArn) }],
+  },
+  DescribeExecutionCommand: {
+    source: `${SAR}list_awsstepfunctions.html`,
+    requests: (i) => [{ action: 'states:DescribeExecution', resource: str(i.executionArn) }],
+  },
+  GetExecutionHistoryCommand: {
+    source: `${SAR}list_awsstepfunctions.html`,
+    requests: (i) => [{ action: 'states:GetExecutionHistory', resource: str(i.executionArn) }],
   },
   SendTaskSuccessCommand: {
     source: `${SAR}list_awsstepfunctions.html`,

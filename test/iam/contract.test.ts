@@ -272,6 +272,22 @@ describe('each function’s role', () => {
       ['Api', 'Intake'],
       { action: 'states:StartExecution', resource: `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:other` },
     ],
+    [
+      'the history of another state machine’s execution',
+      ['Api'],
+      {
+        action: 'states:GetExecutionHistory',
+        resource: `arn:aws:states:${REGION}:${ACCOUNT}:execution:other:d-1`,
+      },
+    ],
+    [
+      'the status of another state machine’s execution',
+      ['Api'],
+      {
+        action: 'states:DescribeExecution',
+        resource: `arn:aws:states:${REGION}:${ACCOUNT}:execution:other:d-1`,
+      },
+    ],
   ];
   it.each(undeclared)('denies %s', async (_what, fns, request) => {
     // Prepare: `fns` hold the action on what the config declares.

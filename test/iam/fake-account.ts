@@ -27,7 +27,12 @@ import {
   UpdateAliasCommand,
   UpdateFunctionCodeCommand,
 } from '@aws-sdk/client-lambda';
-import { SendTaskFailureCommand, SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
+import {
+  DescribeExecutionCommand,
+  GetExecutionHistoryCommand,
+  SendTaskFailureCommand,
+  SendTaskSuccessCommand,
+} from '@aws-sdk/client-sfn';
 import { mocks, resetMocks } from '../handlers/aws-context.ts';
 
 export interface FakeAccountSeed {
@@ -208,6 +213,22 @@ export function fakeAccount(seed: FakeAccountSeed): FakeAccount {
 
   mocks.sfn.on(SendTaskSuccessCommand).resolves({});
   mocks.sfn.on(SendTaskFailureCommand).resolves({});
+  // Every execution the stories read started and entered Prepare; the workflow itself does not run here.
+  mocks.sfn
+    .on(DescribeExecutionCommand)
+    .callsFake((i) => ({ executionArn: i.executionArn, status: 'RUNNING' }));
+  mocks.sfn.on(GetExecutionHistoryCommand).resolves({
+    events: [
+      { id: 1, previousEventId: 0, timestamp: new Date(0), type: 'ExecutionStarted' },
+      {
+        id: 2,
+        previousEventId: 1,
+        timestamp: new Date(0),
+        type: 'TaskStateEntered',
+        stateEnteredEventDetails: { name: 'Prepare' },
+      },
+    ],
+  });
 
   return {
     setAlarm: (name, state) => alarms.set(name, state),

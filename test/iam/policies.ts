@@ -1,7 +1,7 @@
 /**
  * The identity policies of stepshift's functions, as the synthesized template gives them, with every
  * `Ref`, `Fn::GetAtt` and `Fn::Join` resolved to the concrete ARN it would have in the test's account,
- * Region and partition. A resource the stack creates gets the physical name the handler tests use for
+ * Region and partition (`Fn::Select` of an `Fn::Split` included). A resource the stack creates gets the physical name the handler tests use for
  * it (the table, the dead-letter queue, the state machine) or else its logical id; an intrinsic this
  * cannot resolve fails loudly rather than be compared as text.
  */
@@ -89,6 +89,19 @@ export function resolver(template: Template, names: Record<string, string>) {
     if (keys.length === 1 && keys[0] === 'Fn::Join') {
       const [separator, parts] = value['Fn::Join'] as [string, Json[]];
       return parts.map((p) => String(resolve(p))).join(separator);
+    }
+    // The state machine's name, as CDK derives it from its ARN: Fn::Select 6 of Fn::Split ':'.
+    if (keys.length === 1 && keys[0] === 'Fn::Split') {
+      const [separator, source] = value['Fn::Split'] as [string, Json];
+      return String(resolve(source)).split(separator);
+    }
+    if (keys.length === 1 && keys[0] === 'Fn::Select') {
+      const [index, list] = value['Fn::Select'] as [number, Json];
+      const items = resolve(list);
+      if (!Array.isArray(items) || items[Number(index)] === undefined) {
+        throw new Error(`cannot resolve ${JSON.stringify(value)}`);
+      }
+      return items[Number(index)] ?? null;
     }
     if (keys.some((k) => k.startsWith('Fn::'))) throw new Error(`cannot resolve ${JSON.stringify(value)}`);
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolve(v)]));

@@ -170,6 +170,7 @@ export async function runScenario(): Promise<Scenario> {
   await task('Finalize', 'lambda', { deploymentId: a });
   outcomes.lambdaSucceeded = await status(a);
   await request('lambda', 'GET', `/deployments/${a}`, 200);
+  await request('lambda', 'GET', `/deployments/${a}/execution`, 200);
   await request('lambda', 'GET', '/deployments?group=orders', 200);
   await request('none', 'GET', '/groups', 200);
 
@@ -236,6 +237,9 @@ export async function runScenario(): Promise<Scenario> {
   });
   await task('ScaleDownOld', 'ecs', { deploymentId: e });
   outcomes.ecsImageSucceeded = await status(e);
+  await request('ecs', 'GET', `/deployments/${e}`, 200);
+  await request('ecs', 'GET', `/deployments/${e}/execution`, 200);
+  await request('ecs', 'GET', '/groups', 200);
 
   // F: ECS behind a listener, by task definition, stopped without rollback, then rolled back from the API.
   const f = (

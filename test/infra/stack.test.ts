@@ -217,7 +217,7 @@ describe('the StepShift construct', () => {
 
   it('puts the API behind IAM auth on every route, with request validation, throttling and access logs', () => {
     const methods = resources('AWS::ApiGateway::Method');
-    expect(methods.length).toBe(8);
+    expect(methods.length).toBe(9);
     for (const m of methods) expect(m.Properties.AuthorizationType).toBe('AWS_IAM');
     const paths = resources('AWS::ApiGateway::Resource')
       .map((r) => r.Properties.PathPart)
@@ -225,6 +225,7 @@ describe('the StepShift construct', () => {
     expect(paths).toEqual([
       'deployments',
       'deployments',
+      'execution',
       'groups',
       'promote',
       'rollback',
