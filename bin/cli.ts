@@ -1,6 +1,7 @@
 /**
- * The `stepshift` command line. Exit codes: 0 ok, 1 a command that ran and failed, 2 usage or
- * validation error, with the message on stderr.
+ * The `stepshift` command line. Exit codes: 0 ok; 1 a command that ran and failed (a deployment that
+ * did not succeed, an API that could not be reached or answered 5xx); 2 a usage or validation error,
+ * including an API's 4xx answer. Errors are one line on stderr, `stepshift: <message>`.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -10,43 +11,19 @@ import { StepShiftError, ValidationError } from '../functions/core/errors.ts';
 import { groupConfigJsonSchema, parseGroupConfigText } from '../functions/core/group-config.ts';
 import { plan } from '../functions/core/planner.ts';
 import { DEFAULT_LOCAL_ACCOUNT_FILE, loadLocalAccountFile } from '../local/account-file.ts';
-import { addLocalCommands, type Client } from './local-commands.ts';
+import { type ApiClient, ApiError, call, createApiClient, isLoopback } from './api-client.ts';
+import { addLocalCommands, type Client, type ClientFlags } from './local-commands.ts';
 import { renderSchedule, scheduleJson } from './render.ts';
+import { follow, renderWatch, type Terminal, type WatchBody } from './watch.ts';
+
+export { ApiError } from './api-client.ts';
 
 export const DEFAULT_CONFIG_FILE = 'stepshift.config.json';
 const DEFAULT_PORT = 4477;
-
-/** An error answered by the API: printed as it came, exit 1. */
-export class ApiError extends StepShiftError {
-  override name = 'ApiError';
-}
+const DEFAULT_URL = `http://127.0.0.1:${DEFAULT_PORT}`;
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON from our own API, read field by field for printing
 type Json = any;
-
-export async function request(
-  base: string,
-  method: string,
-  path: string,
-  body?: unknown,
-  key?: string,
-): Promise<Json> {
-  let res: Response;
-  try {
-    res = await fetch(new URL(path, base), {
-      method,
-      headers: { 'content-type': 'application/json', ...(key ? { 'idempotency-key': key } : {}) },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-  } catch {
-    throw new ApiError(`cannot reach stepshift at ${base}: is \`npm start\` running?`);
-  }
-  const json = (await res.json().catch(() => ({}))) as Json;
-  if (!res.ok) {
-    throw new ApiError(`${res.status} ${json?.error ?? ''}: ${json?.message ?? res.statusText}`);
-  }
-  return json;
-}
 
 /** An error the CLI reports as a usage problem (exit 2). */
 export class UsageError extends StepShiftError {
@@ -56,12 +33,37 @@ export class UsageError extends StepShiftError {
 export interface Io {
   out: (text: string) => void;
   err: (text: string) => void;
+  /** Where `--watch` draws; without it, one line per change through `out`. */
+  terminal?: Terminal;
 }
 
 const consoleIo: Io = {
   out: (t) => process.stdout.write(`${t}\n`),
   err: (t) => process.stderr.write(`${t}\n`),
+  terminal: {
+    write: (t) => process.stdout.write(t),
+    get isTTY() {
+      return process.stdout.isTTY === true && process.env.TERM !== 'dumb';
+    },
+    get columns() {
+      return process.stdout.columns;
+    },
+  },
 };
+
+/**
+ * `stepshift list | head -1`: the reader is gone, so the next write fails with EPIPE. That is the end
+ * the user asked for, not an error: exit at once, quietly, rather than die on an unhandled 'error'
+ * event with a stack trace.
+ */
+export function endQuietlyOnClosedPipe(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE') process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
+      throw e;
+    });
+  }
+}
 
 /** Reads a config argument: a predefined name, or JSON for a custom form. */
 export function parseConfigArgument(arg: string): unknown {
@@ -93,7 +95,12 @@ export function buildProgram(io: Io = consoleIo): Command {
     .description('Canary, linear and all-at-once deployments for Lambda aliases and ECS services.')
     .showHelpAfterError()
     .exitOverride()
-    .configureOutput({ writeOut: (t) => io.out(t.trimEnd()), writeErr: (t) => io.err(t.trimEnd()) });
+    .configureOutput({
+      writeOut: (t) => io.out(t.trimEnd()),
+      writeErr: (t) => io.err(t.trimEnd()),
+      // commander's `error: unknown command 'x'` in the CLI's own form
+      outputError: (t, write) => write(t.replace(/^error: /, 'stepshift: ')),
+    });
 
   program
     .command('plan')
@@ -198,33 +205,82 @@ export function buildProgram(io: Io = consoleIo): Command {
     );
 
   const client: Client = (command: Command) =>
+    command
+      .option(
+        '--url <url>',
+        `the stepshift API: local mode, or the stack's API URL (default: $STEPSHIFT_URL, else ${DEFAULT_URL})`,
+      )
+      .option('--sign', "sign with SigV4 although the URL is not API Gateway's own (a custom domain)")
+      .option('--region <region>', 'the region to sign for (default: from the URL, else $AWS_REGION)');
+
+  // One client per URL and signing choice: a watch reuses its credentials and connections.
+  const clients = new Map<string, ApiClient>();
+  const clientFor = (flags: ClientFlags, flag = '--url'): ApiClient => {
+    const url = flags.url ?? process.env.STEPSHIFT_URL ?? DEFAULT_URL;
+    const key = JSON.stringify([url, flags.sign === true, flags.region]);
+    let c = clients.get(key);
+    if (!c) {
+      try {
+        c = createApiClient(url, {
+          sign: flags.sign === true ? true : 'auto',
+          ...(flags.region ? { region: flags.region } : {}),
+        });
+      } catch (e) {
+        throw new UsageError(`${flag}: ${e instanceof Error ? e.message : String(e)}`);
+      }
+      clients.set(key, c);
+    }
+    return c;
+  };
+  const request = (flags: ClientFlags, method: string, path: string, body?: unknown, key?: string) =>
+    call(clientFor(flags), method, path, {
+      ...(body === undefined ? {} : { body }),
+      ...(key ? { headers: { 'idempotency-key': key } } : {}),
+    }) as Promise<Json>;
+
+  /** Follows a deployment until it ends; its outcome becomes the exit code. */
+  const watch = async (flags: WatchFlags, id: string, json: boolean) => {
+    const api = clientFor(flags);
+    const code = await follow({
+      read: () => call(api, 'GET', `/deployments/${encodeURIComponent(id)}`) as Promise<WatchBody>,
+      intervalMs: intervalOf(flags, api),
+      out: io.terminal ?? { write: (t) => io.out(t.replace(/\n$/, '')), isTTY: false },
+      warn: (line) => io.err(`stepshift: ${line}`),
+      json,
+    });
+    if (code !== 0) throw new DeploymentDidNotSucceed();
+  };
+  const watching = (command: Command) =>
     command.option(
-      '--url <url>',
-      'the stepshift API',
-      process.env.STEPSHIFT_URL ?? `http://127.0.0.1:${DEFAULT_PORT}`,
+      '--interval <seconds>',
+      'how often to read it (default: 1 locally, 2 for an AWS URL)',
+      number('--interval', 0.1, 3600),
     );
 
   addLocalCommands(local, { client, io, request, usage: (message) => new UsageError(message) });
 
-  client(
-    program
-      .command('deploy')
-      .description('start a deployment')
-      .argument('<group>', 'the deployment group')
-      .argument('<revision>', 'the revision (a published Lambda version)')
-      .option('--config <config>', 'a deployment config the group allows (name or JSON)')
-      .option('--idempotency-key <key>', 'makes a retry return the same deployment')
-      .option(
-        '--ignore-alarm <name>',
-        'do not watch this alarm while it is in ALARM (deploying the fix); repeat for several',
-        (name: string, all: string[]) => [...all, name],
-        [] as string[],
-      ),
+  watching(
+    client(
+      program
+        .command('deploy')
+        .description('start a deployment; with --wait, follow it and exit by its outcome')
+        .argument('<group>', 'the deployment group')
+        .argument('<revision>', 'the revision (a published Lambda version)')
+        .option('--config <config>', 'a deployment config the group allows (name or JSON)')
+        .option('--idempotency-key <key>', 'makes a retry return the same deployment')
+        .option(
+          '--ignore-alarm <name>',
+          'do not watch this alarm while it is in ALARM (deploying the fix); repeat for several',
+          (name: string, all: string[]) => [...all, name],
+          [] as string[],
+        )
+        .option('--wait', 'follow it as status --watch does: exit 0 on SUCCEEDED, 1 otherwise'),
+    ),
   ).action(
     async (
       group: string,
       revision: string,
-      opts: { url: string; config?: string; idempotencyKey?: string; ignoreAlarm: string[] },
+      opts: WatchFlags & { config?: string; idempotencyKey?: string; ignoreAlarm: string[]; wait?: boolean },
     ) => {
       const body = {
         group,
@@ -232,39 +288,57 @@ export function buildProgram(io: Io = consoleIo): Command {
         ...(opts.config ? { config: parseConfigArgument(opts.config) } : {}),
         ...(opts.ignoreAlarm.length > 0 ? { ignoreAlarms: opts.ignoreAlarm } : {}),
       };
-      const d = await request(opts.url, 'POST', '/deployments', body, opts.idempotencyKey);
+      const d = await request(opts, 'POST', '/deployments', body, opts.idempotencyKey);
       io.out(`${d.id}: ${d.status} — version ${d.revision} to ${d.group} with ${d.configName}`);
+      if (opts.wait) await watch(opts, d.id, false);
     },
   );
 
-  client(program.command('status').description('show a deployment and its timeline').argument('<id>')).action(
-    async (id: string, opts: { url: string }) => {
-      const { deployment: d, timeline } = await request(
-        opts.url,
-        'GET',
-        `/deployments/${encodeURIComponent(id)}`,
-      );
+  watching(
+    client(
+      program
+        .command('status')
+        .description('show a deployment: its progress, hooks, alarms and timeline')
+        .argument('<id>')
+        .option(
+          '--watch',
+          'redraw it live until it ends; exit 0 on SUCCEEDED, 1 on ROLLED_BACK/FAILED/STOPPED',
+        )
+        .option('--json', "print the API's answer as it is (with --watch: one line per change)"),
+    ),
+  ).action(async (id: string, opts: WatchFlags & { watch?: boolean; json?: boolean }) => {
+    if (opts.watch) return watch(opts, id, opts.json === true);
+    const body = await request(opts, 'GET', `/deployments/${encodeURIComponent(id)}`);
+    if (opts.json) return io.out(JSON.stringify(body, null, 2));
+    const { deployment: d, timeline } = body;
+    io.out(
+      `${d.id}  ${d.group}  version ${d.revision}  ${d.status}  ${d.percent} %${d.reason ? `  — ${d.reason}` : ''}`,
+    );
+    const now = body.now ? Date.parse(body.now) : Date.now();
+    for (const line of renderWatch(body, now).slice(1)) io.out(line);
+    if (timeline.length > 0) io.out('  timeline');
+    for (const e of timeline as { at: string; kind: string; message: string }[]) {
+      io.out(`  ${e.at}  ${e.kind.padEnd(6)} ${e.message}`);
+    }
+  });
+
+  client(
+    program
+      .command('list')
+      .description('list recent deployments')
+      .option('--group <group>')
+      .option('--json', 'print the deployments as a JSON array'),
+  ).action(async (opts: ClientFlags & { group?: string; json?: boolean }) => {
+    const query = opts.group ? `?group=${encodeURIComponent(opts.group)}` : '';
+    const { deployments } = await request(opts, 'GET', `/deployments${query}`);
+    if (opts.json) return io.out(JSON.stringify(deployments, null, 2));
+    for (const d of deployments) {
       io.out(
-        `${d.id}  ${d.group}  version ${d.revision}  ${d.status}  ${d.percent} %${d.reason ? `  — ${d.reason}` : ''}`,
+        `${d.id}  ${String(d.group).padEnd(16)} v${String(d.revision).padEnd(5)} ${String(d.status).padEnd(12)} ${d.percent} %`,
       );
-      for (const e of timeline as { at: string; kind: string; message: string }[]) {
-        io.out(`  ${e.at}  ${e.kind.padEnd(6)} ${e.message}`);
-      }
-    },
-  );
-
-  client(program.command('list').description('list recent deployments').option('--group <group>')).action(
-    async (opts: { url: string; group?: string }) => {
-      const query = opts.group ? `?group=${encodeURIComponent(opts.group)}` : '';
-      const { deployments } = await request(opts.url, 'GET', `/deployments${query}`);
-      for (const d of deployments) {
-        io.out(
-          `${d.id}  ${String(d.group).padEnd(16)} v${String(d.revision).padEnd(5)} ${String(d.status).padEnd(12)} ${d.percent} %`,
-        );
-      }
-      if (deployments.length === 0) io.out('no deployments yet');
-    },
-  );
+    }
+    if (deployments.length === 0) io.out('no deployments yet');
+  });
 
   client(
     program
@@ -272,8 +346,8 @@ export function buildProgram(io: Io = consoleIo): Command {
       .description('stop a deployment (rolls back unless --no-rollback)')
       .argument('<id>')
       .option('--no-rollback', 'leave the routing as it is, recorded'),
-  ).action(async (id: string, opts: { url: string; rollback: boolean }) => {
-    const { deployment: d } = await request(opts.url, 'POST', `/deployments/${encodeURIComponent(id)}/stop`, {
+  ).action(async (id: string, opts: ClientFlags & { rollback: boolean }) => {
+    const { deployment: d } = await request(opts, 'POST', `/deployments/${encodeURIComponent(id)}/stop`, {
       rollback: opts.rollback,
     });
     io.out(`${d.id}: stop requested (${opts.rollback ? 'with' : 'without'} rollback)`);
@@ -284,9 +358,9 @@ export function buildProgram(io: Io = consoleIo): Command {
     ['rollback', 'roll back a stopped or failed deployment that left a split'],
   ] as const) {
     client(program.command(name).description(text).argument('<id>')).action(
-      async (id: string, opts: { url: string }) => {
+      async (id: string, opts: ClientFlags) => {
         const { deployment: d } = await request(
-          opts.url,
+          opts,
           'POST',
           `/deployments/${encodeURIComponent(id)}/${name}`,
         );
@@ -295,10 +369,78 @@ export function buildProgram(io: Io = consoleIo): Command {
     );
   }
 
+  program
+    .command('console')
+    .description(
+      "the operator console on this machine, in front of the stack's API: every call signed with your AWS credentials",
+    )
+    .requiredOption('--api <url>', "the stack's API URL, with its stage (the stack output)")
+    // Beside local mode's 4477, so both can run at once.
+    .option('--port <n>', 'port on 127.0.0.1', String(DEFAULT_CONSOLE_PORT))
+    .option('--sign', "sign with SigV4 although the URL is not API Gateway's own (a custom domain)")
+    .option('--region <region>', 'the region to sign for (default: from the URL, else $AWS_REGION)')
+    .action(async (opts: { api: string; port: string; sign?: boolean; region?: string }) => {
+      const port = Number(opts.port);
+      if (!Number.isInteger(port) || port < 0 || port > 65_535)
+        throw new UsageError('--port must be a port number');
+      const upstream = clientFor({ ...opts, url: opts.api }, '--api');
+      const { serveConsoleProxy } = await import('./console-proxy.ts');
+      const served = await serveConsoleProxy(upstream, port);
+      io.out(
+        `stepshift console on ${served.url} for ${opts.api}${upstream.signingRegion ? ` (signed for ${upstream.signingRegion})` : ''} — Ctrl-C to stop`,
+      );
+    });
+
+  program.addHelpText(
+    'after',
+    `
+Where the API is (deploy, status, list, stop, promote, rollback, local …):
+  --url <url>         local mode (default ${DEFAULT_URL}) or the stack's API URL with its stage,
+                      e.g. https://abc123.execute-api.eu-west-1.amazonaws.com/v1/
+  STEPSHIFT_URL       the same, from the environment (--url wins)
+  An API Gateway URL (*.execute-api.<region>.amazonaws.com[.cn]) is signed with SigV4 (service
+  execute-api) with your AWS credentials from the default chain (AWS_PROFILE, SSO, environment, …);
+  for a custom domain in front of it, add --sign and --region (or AWS_REGION). Loopback is never signed.
+
+Exit codes: 0 ok; 1 a failure (status --watch, deploy --wait: the deployment did not succeed);
+2 a usage or validation error, or the API refused the request (4xx).`,
+  );
+
   return program;
 }
 
+/** Flags of the commands that follow a deployment. */
+type WatchFlags = ClientFlags & { interval?: number };
+
+/** A watched deployment ended other than SUCCEEDED: exit 1, its status already shown. */
+class DeploymentDidNotSucceed extends Error {}
+
+/** Every second locally; every 2 s against AWS, where each read costs a Lambda invocation. */
+function intervalOf(flags: WatchFlags, api: ApiClient): number {
+  if (flags.interval !== undefined) return flags.interval * 1000;
+  return isLoopback(new URL(api.url).hostname) ? 1000 : 2000;
+}
+
+function number(flag: string, min: number, max: number) {
+  return (value: string) => {
+    const n = Number(value);
+    if (value.trim() === '' || !(n >= min && n <= max))
+      throw new UsageError(`${flag} must be a number from ${min} to ${max}, not "${value}"`);
+    return n;
+  };
+}
+
+/** The exit code of an error: 2 when the request was wrong (usage, validation, a 4xx answer), else 1. */
+export function exitCodeOfError(e: unknown): 1 | 2 {
+  if (e instanceof ValidationError || e instanceof UsageError) return 2;
+  if (e instanceof ApiError && e.status >= 400 && e.status < 500) return 2;
+  return 1;
+}
+
 /** Runs the CLI and returns the exit code. */
+/** `stepshift console`'s port: next to local mode's. */
+export const DEFAULT_CONSOLE_PORT = 4478;
+
 export async function main(argv: string[], io: Io = consoleIo): Promise<number> {
   const program = buildProgram(io);
   try {
@@ -310,11 +452,9 @@ export async function main(argv: string[], io: Io = consoleIo): Promise<number> 
         ? 0
         : 2;
     }
-    if (e instanceof ValidationError || e instanceof UsageError) {
-      io.err(e.message);
-      return 2;
-    }
-    io.err(e instanceof Error ? `${e.name}: ${e.message}` : String(e));
-    return 1;
+    if (e instanceof DeploymentDidNotSucceed) return 1;
+    io.err(`stepshift: ${e instanceof Error ? e.message : String(e)}`);
+    if (process.env.STEPSHIFT_DEBUG && e instanceof Error && e.stack) io.err(e.stack);
+    return exitCodeOfError(e);
   }
 }

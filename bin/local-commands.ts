@@ -13,7 +13,15 @@ import {
   s3PutEntry,
 } from '../local/aws-events.ts';
 
+/** Adds the flags that say where the API is (`--url`, `--sign`, `--region`). */
 export type Client = (command: Command) => Command;
+
+/** Those flags as parsed; `url` absent: `STEPSHIFT_URL`, else local mode's default. */
+export interface ClientFlags {
+  url?: string;
+  sign?: boolean;
+  region?: string;
+}
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON from our own API, read field by field for printing
 type Json = any;
@@ -21,7 +29,8 @@ type Json = any;
 export interface LocalCommandDeps {
   client: Client;
   io: { out: (text: string) => void };
-  request: (base: string, method: string, path: string, body?: unknown) => Promise<Json>;
+  /** The answer's body; throws for a non-2xx answer. */
+  request: (flags: ClientFlags, method: string, path: string, body?: unknown) => Promise<Json>;
   usage: (message: string) => Error;
 }
 
@@ -50,13 +59,8 @@ export function addLocalCommands(local: Command, { client, io, request, usage }:
     behaviour(
       local.command('publish').description('publish a Lambda version with that behaviour; prints its number'),
     ).argument('<group>', 'a Lambda group'),
-  ).action(async (group: string, opts: { url: string; errorRate?: number; latencyMs?: number }) => {
-    const out = await request(
-      opts.url,
-      'POST',
-      path('local', 'groups', group, 'versions'),
-      behaviourBody(opts),
-    );
+  ).action(async (group: string, opts: ClientFlags & { errorRate?: number; latencyMs?: number }) => {
+    const out = await request(opts, 'POST', path('local', 'groups', group, 'versions'), behaviourBody(opts));
     io.out(String(out.version));
   });
 
@@ -69,9 +73,9 @@ export function addLocalCommands(local: Command, { client, io, request, usage }:
     async (
       group: string,
       image: string,
-      opts: { url: string; errorRate?: number; latencyMs?: number; failToStart?: boolean },
+      opts: ClientFlags & { errorRate?: number; latencyMs?: number; failToStart?: boolean },
     ) => {
-      const out = await request(opts.url, 'POST', path('local', 'groups', group, 'images'), {
+      const out = await request(opts, 'POST', path('local', 'groups', group, 'images'), {
         image,
         ...behaviourBody(opts),
         ...(opts.failToStart ? { failToStart: true } : {}),
@@ -88,8 +92,8 @@ export function addLocalCommands(local: Command, { client, io, request, usage }:
       )
       .argument('<function>', 'a hook function a group declares')
       .argument('<behaviour>', 'succeed | fail | in-progress:<n> | slow:<seconds>'),
-  ).action(async (fn: string, behaviour: string, opts: { url: string }) => {
-    const out = await request(opts.url, 'PUT', path('local', 'hooks', fn), { behaviour });
+  ).action(async (fn: string, behaviour: string, opts: ClientFlags) => {
+    const out = await request(opts, 'PUT', path('local', 'hooks', fn), { behaviour });
     io.out(`${out.functionName}: ${out.behaviour}`);
   });
 
@@ -99,16 +103,16 @@ export function addLocalCommands(local: Command, { client, io, request, usage }:
       .description("set a group's synthetic traffic")
       .argument('<group>')
       .argument('<rps>', 'requests per virtual second', number('<rps>', 0, 1000)),
-  ).action(async (group: string, rps: number, opts: { url: string }) => {
-    const out = await request(opts.url, 'PUT', path('local', 'groups', group, 'traffic'), { rps });
+  ).action(async (group: string, rps: number, opts: ClientFlags) => {
+    const out = await request(opts, 'PUT', path('local', 'groups', group, 'traffic'), { rps });
     io.out(`${out.group}: ${out.rps} requests per virtual second`);
   });
 
   const event = local
     .command('event')
     .description('put an event on the local bus, in the shape AWS sends it');
-  const put = async (url: string, entry: PutEventsEntry) => {
-    const out = await request(url, 'POST', '/events', { Entries: [entry] });
+  const put = async (flags: ClientFlags, entry: PutEventsEntry) => {
+    const out = await request(flags, 'POST', '/events', { Entries: [entry] });
     for (const e of out.Entries as Json[]) {
       if (e.Deliveries.length === 0) io.out(`event ${e.EventId}: matched no rule`);
       for (const d of e.Deliveries as Json[]) {
@@ -127,8 +131,8 @@ export function addLocalCommands(local: Command, { client, io, request, usage }:
       .argument('<repository>')
       .argument('<tag>')
       .option('--digest <sha256:…>', 'the image digest (default: derived from repository and tag)'),
-  ).action(async (repository: string, tag: string, opts: { url: string; digest?: string }) => {
-    await put(opts.url, ecrPushEntry(repository, tag, new Date(), opts.digest));
+  ).action(async (repository: string, tag: string, opts: ClientFlags & { digest?: string }) => {
+    await put(opts, ecrPushEntry(repository, tag, new Date(), opts.digest));
   });
   client(
     behaviour(
@@ -143,7 +147,7 @@ export function addLocalCommands(local: Command, { client, io, request, usage }:
     async (
       bucket: string,
       key: string,
-      opts: { url: string; file?: string; errorRate?: number; latencyMs?: number },
+      opts: ClientFlags & { file?: string; errorRate?: number; latencyMs?: number },
     ) => {
       let object = { bucket, key, size: 1, etag: '00000000000000000000000000000000' };
       if (opts.file) {
@@ -153,13 +157,13 @@ export function addLocalCommands(local: Command, { client, io, request, usage }:
         } catch (e) {
           throw usage(`cannot read --file ${opts.file}: ${e instanceof Error ? e.message : String(e)}`);
         }
-        object = await request(opts.url, 'POST', path('local', 'buckets', bucket, 'objects'), {
+        object = await request(opts, 'POST', path('local', 'buckets', bucket, 'objects'), {
           key,
           contentBase64: content.toString('base64'),
           ...behaviourBody(opts),
         });
       }
-      await put(opts.url, s3PutEntry(object));
+      await put(opts, s3PutEntry(object));
     },
   );
   client(
@@ -168,10 +172,10 @@ export function addLocalCommands(local: Command, { client, io, request, usage }:
       .description('aws.cloudwatch / CloudWatch Alarm State Change')
       .argument('<alarm>')
       .option('--state <state>', 'ALARM, OK or INSUFFICIENT_DATA', 'ALARM'),
-  ).action(async (alarm: string, opts: { url: string; state: string }) => {
+  ).action(async (alarm: string, opts: ClientFlags & { state: string }) => {
     if (!['ALARM', 'OK', 'INSUFFICIENT_DATA'].includes(opts.state))
       throw usage(`--state must be ALARM, OK or INSUFFICIENT_DATA, not "${opts.state}"`);
-    await put(opts.url, alarmEntry(alarm, opts.state as 'ALARM'));
+    await put(opts, alarmEntry(alarm, opts.state as 'ALARM'));
   });
   client(
     event
@@ -180,17 +184,17 @@ export function addLocalCommands(local: Command, { client, io, request, usage }:
       .argument('<group>')
       .argument('<revision>')
       .option('--description <text>'),
-  ).action(async (group: string, revision: string, opts: { url: string; description?: string }) => {
+  ).action(async (group: string, revision: string, opts: ClientFlags & { description?: string }) => {
     await put(
-      opts.url,
+      opts,
       requestEntry({ group, revision, ...(opts.description ? { description: opts.description } : {}) }),
     );
   });
 
   client(
     local.command('dead-letters').description('list the events local mode rejected, with the reason'),
-  ).action(async (opts: { url: string }) => {
-    const { deadLetters } = await request(opts.url, 'GET', '/dead-letters');
+  ).action(async (opts: ClientFlags) => {
+    const { deadLetters } = await request(opts, 'GET', '/dead-letters');
     for (const d of deadLetters as Json[]) {
       const e = d.event ?? d.requestPayload;
       io.out(

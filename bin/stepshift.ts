@@ -1,4 +1,5 @@
 #!/usr/bin/env node
-import { main } from './cli.ts';
+import { endQuietlyOnClosedPipe, main } from './cli.ts';
 
+endQuietlyOnClosedPipe();
 process.exitCode = await main(process.argv.slice(2));

@@ -1,17 +1,34 @@
 /**
- * `npm start`: local mode with the example groups, and a demo of two deployments — a healthy version
- * through a canary that succeeds, then a bad version through a linear config that its alarm rolls
- * back — printed as they happen. Then it keeps serving the API until Ctrl-C.
+ * `npm start`: local mode with the example groups, and a demo (local/demo-plan.ts) — a healthy version
+ * through a canary that succeeds, a bad version through a linear config that its alarm rolls back, an
+ * ECS blue/green — printed as a table as they happen (local/demo-output.ts). Then it keeps serving the
+ * API and the console until Ctrl-C, printing every deployment started meanwhile the same way.
  */
 import { join } from 'node:path';
 import { getDeployment, startDeployment } from '../functions/api/operations.ts';
-import { type Deployment, describeRouting } from '../functions/core/deployment.ts';
-import { formatDuration } from '../functions/core/duration.ts';
+import type { Deployment } from '../functions/core/deployment.ts';
 import type { GroupConfig } from '../functions/core/group-config.ts';
-import { wordsOf } from '../functions/platforms/index.ts';
+import type { HookProgress } from '../functions/ports.ts';
 import type { LocalAccountFile } from './account-file.ts';
+import { localConsole } from './console.ts';
+import {
+  endDetails,
+  formatRow,
+  HOOK_STATES,
+  type Layout,
+  layoutFor,
+  type StateEnd,
+  servingLines,
+  startLines,
+  statusLine,
+  summaryLines,
+  TASK_STATES,
+  WAIT_STATES,
+  waitDetail,
+} from './demo-output.ts';
 import { demoDeployments } from './demo-plan.ts';
-import { startLocal } from './index.ts';
+import type { EngineEvent } from './engine.ts';
+import { type LocalStepShift, startLocal } from './index.ts';
 import { Rehearsal } from './rehearsal.ts';
 import { localRoutes } from './routes.ts';
 import { seedAccount } from './seed.ts';
@@ -31,25 +48,6 @@ export interface DemoOptions {
   print: (line: string) => void;
 }
 
-const TASK_STATES = new Set([
-  'Prepare',
-  'BeforeInstall',
-  'Install',
-  'CheckSteady',
-  'AfterInstall',
-  'TestTraffic',
-  'AfterAllowTestTraffic',
-  'ScaleDownOld',
-  'BeforeAllowTraffic',
-  'ShiftTraffic',
-  'CheckAlarms',
-  'Bake',
-  'CheckAlarmsAfterBake',
-  'AfterAllowTraffic',
-  'Finalize',
-  'RollBack',
-]);
-
 export async function runLocal(options: DemoOptions): Promise<{ outcomes: Record<string, string> }> {
   const { print } = options;
   // Before anything starts, so that a Ctrl-C at any moment closes whatever was started.
@@ -68,16 +66,21 @@ export async function runLocal(options: DemoOptions): Promise<{ outcomes: Record
     print(`  recovered ${id}: it was in progress when local mode stopped; rolled back`);
 
   const rehearsal = new Rehearsal(local, { bucketRoot: join(options.dataDir, 's3') });
+  // Before the API listens: a deployment the CLI starts at once is printed too.
+  const demoTitles = new Set<string>();
+  followDeployments(local, print, layoutFor(Object.keys(options.groups.groups)), demoTitles);
   let api: Awaited<ReturnType<typeof serveLocalApi>> | undefined;
   if (!options.exitAfterDemo) {
     // A taken port ends `npm start` with its one line: local mode is closed first, or it would keep
     // the process alive with nothing to serve.
-    api = await serveLocalApi(local.ctx, options.port, localRoutes(rehearsal)).catch(async (e: unknown) => {
+    api = await serveLocalApi(local.ctx, options.port, localRoutes(rehearsal), (url) =>
+      localConsole(local, url),
+    ).catch(async (e: unknown) => {
       stop.dispose();
       await local.close();
       throw e;
     });
-    print(`API on ${api.url}  (try: npx stepshift list)`);
+    for (const line of servingLines(api.url, process.env.STEPSHIFT_URL)) print(line);
   }
   // From here on a stop closes local mode at once, whatever runs (an execution cut short is rolled back at
   // the next start), and every path below returns once it has: the pid file goes, dynalite closes, exit 0.
@@ -99,34 +102,14 @@ export async function runLocal(options: DemoOptions): Promise<{ outcomes: Record
     return { outcomes: {} };
   }
 
-  const starts = new Map<string, number>();
-  local.workflow.onTransition(async (execution, event) => {
-    if (event.type !== 'StateEntered' || !event.state || !TASK_STATES.has(event.state.name)) return;
-    const start = starts.get(execution) ?? local.clock.now();
-    // The engine does not await its listeners: a store error here must not become an unhandled rejection.
-    const d = await local.ctx.store.get(execution).catch(() => undefined);
-    const t = `T+${formatDuration((local.clock.now() - start) / 1000)}`.padEnd(10);
-    print(
-      `  ${t} ${(d?.group ?? '').padEnd(11)} ${event.state.name.padEnd(21)} ${d ? `${d.percent} %` : ''}`,
-    );
-  });
-  local.events.subscribe((c) => {
-    if (c.status !== 'CREATED')
-      print(`  ── ${c.deploymentId} ${c.previousStatus} → ${c.status}${c.reason ? `: ${c.reason}` : ''}`);
-  });
-
   const outcomes: Record<string, string> = {};
   const run = async (group: string, revision: string, title: string) => {
-    print(`\n▶ ${title}`);
+    demoTitles.add(title);
     const { deployment } = await startDeployment(local.ctx, { group, revision, description: title });
-    starts.set(deployment.executionName, local.clock.now());
-    print(
-      `  ${deployment.id}: ${wordsOf(deployment.kind).revision} ${revision} → ${group} with ${deployment.configName}`,
-    );
+    // Ends once the end listeners ran: the deployment's last rows and its summary are printed by then.
     await local.workflow.execution(deployment.executionName)?.done;
     const { deployment: end } = await getDeployment(local.ctx, deployment.id);
     outcomes[group] = end.status;
-    print(summary(end));
   };
 
   try {
@@ -135,8 +118,11 @@ export async function runLocal(options: DemoOptions): Promise<{ outcomes: Record
         rehearsal,
         local.ctx.groups,
         local.clock.now(),
-      ))
+      )) {
+        // A Ctrl-C ends the deployment under way: the next one is not started.
+        if (stop.isRequested()) break;
         await run(group, revision(), title);
+      }
     }
   } catch (e) {
     await shutdown();
@@ -152,7 +138,9 @@ export async function runLocal(options: DemoOptions): Promise<{ outcomes: Record
     return { outcomes };
   }
   if (!stop.isRequested())
-    print(`\nServing the API on ${api?.url} — Ctrl-C to stop. State is kept in ${options.dataDir}.`);
+    print(
+      `\nServing the API and the console on ${api?.url} — Ctrl-C to stop. State is kept in ${options.dataDir}.`,
+    );
   await stop.requested;
   await shutdown();
   stop.dispose();
@@ -186,10 +174,147 @@ function stopSignal(): { requested: Promise<void>; isRequested(): boolean; dispo
   };
 }
 
-function summary(d: Deployment): string {
-  const took = d.endedAt ? formatDuration((Date.parse(d.endedAt) - Date.parse(d.createdAt)) / 1000) : '?';
-  const routing = d.lastRouting ? describeRouting(d.lastRouting) : 'unchanged';
-  return `  ■ ${d.status} after ${took} of virtual time${d.reason ? ` — ${d.reason}` : ''}\n    routing now: ${routing}`;
+/**
+ * Prints every deployment as it runs — the demo's and any other started while local mode serves (the
+ * CLI, the API, an event): its opening block when it is created, a row when each Task state ends (read
+ * then, so the percent is what the state left), a row when a wait begins, the state-change
+ * notifications, and a summary when its execution ends.
+ *
+ * The listeners are called in the engine's order but read the store asynchronously: each read starts at
+ * once (the deployment as it is at that moment) and the lines go out through one queue, in event order.
+ */
+export function followDeployments(
+  local: LocalStepShift,
+  print: (line: string) => void,
+  layout: Layout,
+  demoTitles: ReadonlySet<string> = new Set(),
+): void {
+  let queue = Promise.resolve();
+  const enqueue = (lines: () => Promise<string[]>) => {
+    queue = queue.then(async () => {
+      // A read that fails (the store closing under a Ctrl-C) prints nothing rather than ending the process.
+      for (const line of await lines().catch(() => [])) print(line);
+    });
+    return queue;
+  };
+  const read = (id: string) => local.ctx.store.get(id).catch(() => undefined);
+
+  /** Per execution: the error of the state that just failed, and each hook event's last progress. */
+  type Followed = { failure?: StateEnd['failure']; hooks: Map<string, HookProgress[]> };
+  const executions = new Map<string, Followed>();
+  const stateOf = (execution: string): Followed => {
+    const known = executions.get(execution);
+    if (known) return known;
+    const fresh: Followed = { hooks: new Map() };
+    executions.set(execution, fresh);
+    return fresh;
+  };
+
+  local.workflow.onTransition((execution, event) => {
+    const name = event.state?.name;
+    if (!name || !TASK_STATES.has(name)) return;
+    const at = local.clock.now();
+    const s = stateOf(execution);
+    const deployment = read(execution);
+    const row = (details: (d: Deployment) => Promise<string[]> | string[]) =>
+      enqueue(async () => {
+        const d = await deployment;
+        if (!d) return [];
+        const shifted =
+          name === 'ShiftTraffic' && event.type === 'StateExited' ? shiftPercent(event) : undefined;
+        return formatRow(layout, {
+          at,
+          since: Date.parse(d.createdAt),
+          group: d.group,
+          state: name,
+          percent: shifted ?? d.percent,
+          details: await details(d),
+        });
+      });
+    switch (event.type) {
+      case 'StateEntered': {
+        if (!WAIT_STATES.has(name)) return;
+        row((d) => {
+          const detail = waitDetail(name, event.state?.input, at, Date.parse(d.createdAt));
+          return detail ? [detail] : [];
+        });
+        return;
+      }
+      case 'StateFailed':
+        s.failure = failureOf(event);
+        return;
+      case 'StateRetried':
+      case 'StateExited': {
+        const failure = s.failure;
+        delete s.failure;
+        const hooks = HOOK_STATES.has(name)
+          ? local.ctx.store.hookProgress(execution, name).catch(() => undefined)
+          : Promise.resolve(undefined);
+        row(async (d) => {
+          const progress = await hooks;
+          const previous = s.hooks.get(name);
+          if (progress) s.hooks.set(name, structuredClone(progress));
+          return endDetails({
+            state: name,
+            input: event.state?.input,
+            output: event.state?.output,
+            ...(failure ? { failure } : {}),
+            ...(event.type === 'StateRetried' ? { retrying: true } : {}),
+            deployment: d,
+            ...(progress ? { hooks: progress } : {}),
+            ...(previous ? { previousHooks: previous } : {}),
+          });
+        });
+        return;
+      }
+    }
+  });
+
+  local.events.subscribe((change) => {
+    if (change.status !== 'CREATED') {
+      enqueue(async () => [statusLine(change)]);
+      return;
+    }
+    const deployment = read(change.deploymentId);
+    enqueue(async () => {
+      const d = await deployment;
+      if (!d) return [];
+      return startLines(
+        layout,
+        d,
+        d.description && demoTitles.has(d.description) ? d.description : undefined,
+      );
+    });
+  });
+
+  // `done` of an execution waits for this: the demo goes on to its next deployment once the summary is out.
+  local.workflow.onEnd(async (execution, input) => {
+    executions.delete(execution.name);
+    // Aborted only by local mode stopping: the next start rolls it back and says so.
+    if (execution.status === 'ABORTED') return;
+    const deployment = read(input.deploymentId);
+    await enqueue(async () => {
+      const d = await deployment;
+      return d ? summaryLines(d) : [];
+    });
+  });
+}
+
+/** The error a state failed with, as the engine reports it (AWS's Error and Cause). */
+function failureOf(event: EngineEvent): { error: string; cause: string } {
+  const e = event as EngineEvent & { Error?: unknown; Cause?: unknown };
+  const error = e.Error ?? e.error;
+  const cause = e.Cause ?? e.cause;
+  return {
+    error: typeof error === 'string' ? error : 'Error',
+    cause: typeof cause === 'string' ? cause : cause === undefined ? '' : JSON.stringify(cause),
+  };
+}
+
+/** The percent a ShiftTraffic state set, from its output: exact even if the store has moved on since. */
+function shiftPercent(event: EngineEvent): number | undefined {
+  const shift = (event.state?.output as { shift?: { percent?: unknown } } | undefined)?.shift;
+  return typeof shift?.percent === 'number' ? shift.percent : undefined;
 }
 
 export const DEFAULT_DATA_DIR = join(process.cwd(), '.stepshift');

@@ -12,6 +12,7 @@ import {
   STATUS_CODES,
 } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { type ConsoleSource, isConsolePath, serveConsole } from '../console/serve.ts';
 import { errorResponse, type HttpRequest, type HttpResponse, route } from '../functions/api/http.ts';
 import type { ApiContext } from '../functions/api/operations.ts';
 import { StepShiftError } from '../functions/core/errors.ts';
@@ -39,17 +40,48 @@ export interface LocalApi {
   close(): Promise<void>;
 }
 
-/** Serves the application API as JSON on loopback only. */
+/**
+ * What a loopback server does with a request that passed the checks: answer it as JSON, or answer it
+ * itself on `res` (the console's page and stream) and say `'answered'`.
+ */
+export type LoopbackHandler = (
+  request: HttpRequest,
+  res: ServerResponse,
+  req: IncomingMessage,
+) => Promise<HttpResponse | 'answered'>;
+
+/**
+ * Serves the application API as JSON on loopback only, with the local-only routes, and the operator
+ * console at `/` when `consoleOf` is given (called once the URL is known: port 0 picks one).
+ */
 export async function serveLocalApi(
   ctx: ApiContext,
   port = DEFAULT_PORT,
   localRoutes: LocalRoutes = async () => undefined,
+  consoleOf?: (url: string) => ConsoleSource,
 ): Promise<LocalApi> {
+  let source: ConsoleSource | undefined;
+  const served = await serveLoopback(port, async (request, res, req) => {
+    if (source && isConsolePath(request.path)) {
+      await serveConsole(req, res, request.path, request.query, source);
+      return 'answered';
+    }
+    return (await localRoutes(request)) ?? (await route(ctx, request));
+  });
+  source = consoleOf?.(served.url);
+  return served;
+}
+
+/**
+ * A server on 127.0.0.1 hardened for a machine where a web browser runs too (see `refusal`), for local
+ * mode and for the `stepshift console` proxy alike.
+ */
+export async function serveLoopback(port: number, handler: LoopbackHandler): Promise<LocalApi> {
   // Known once listening (port 0 picks one): the hosts and origins that are this server itself.
   const own = { hosts: new Set<string>(), origins: new Set<string>() };
   const server = createServer((req, res) => {
     // The handler never rejects: an unhandled rejection would end the whole process.
-    serve(req, res, own, ctx, localRoutes).catch((e: unknown) => {
+    serve(req, res, own, handler).catch((e: unknown) => {
       console.error(e);
       if (!res.headersSent) answer(res, errorResponse(e));
       else res.destroy();
@@ -91,8 +123,7 @@ async function serve(
   req: IncomingMessage,
   res: ServerResponse,
   own: { hosts: Set<string>; origins: Set<string> },
-  ctx: ApiContext,
-  localRoutes: LocalRoutes,
+  handler: LoopbackHandler,
 ): Promise<void> {
   const refused = refusal(req, own);
   if (refused) return answer(res, refused, refused.status === 413);
@@ -111,12 +142,14 @@ async function serve(
     headers: req.headers as Record<string, string | undefined>,
     body,
   };
-  let out: HttpResponse;
+  let out: HttpResponse | 'answered';
   try {
-    out = (await localRoutes(request)) ?? (await route(ctx, request));
+    out = await handler(request, res, req);
+    if (out === 'answered') return;
   } catch (e) {
-    console.error(e);
     out = errorResponse(e);
+    // A caller's mistake (4xx) is answered, not logged; anything else is the server's to explain.
+    if (out.status >= 500) console.error(e);
   }
   if (out.status === 500) console.error(`500 on ${request.method} ${request.path}`);
   answer(res, out);

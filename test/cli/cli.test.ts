@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -57,7 +57,7 @@ describe('stepshift plan', () => {
     [['plan', '{"type":'], /config is not valid JSON/],
     [['plan', '{"type":"canary","percent":100,"intervalMinutes":5}'], /config.percent: must be at most 99 %/],
     [['plan'], /give a config name or JSON, or --list/],
-    [['bogus'], /unknown command 'bogus'/],
+    [['bogus'], /^stepshift: unknown command 'bogus'/],
   ])('exits 2 with the message on stderr for %j', async (argv, message) => {
     const { code, err, out } = await run(...argv);
     expect(code).toBe(2);
@@ -118,6 +118,22 @@ describe('the installed bin', () => {
     expect(ok).toContain('CodeDeployDefault.ECSAllAtOnce (ecs)');
     const bad = spawnSync(process.execPath, ['bin/stepshift.js', 'plan', 'Nope'], { encoding: 'utf8' });
     expect(bad.status).toBe(2);
-    expect(bad.stderr).toContain('unknown deployment config "Nope"');
+    expect(bad.stderr).toMatch(
+      /^stepshift: invalid deployment config: 1 problem\n {2}config: unknown deployment config "Nope"/,
+    );
+  });
+
+  it('ends quietly, exit 0, when the reader of its output goes away (`stepshift schema | head -1`)', async () => {
+    const child = spawn(process.execPath, ['bin/stepshift.js', 'schema'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    // Closed before the CLI writes a byte: its first write meets EPIPE, as after `head` exits.
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
   });
 });

@@ -3,6 +3,7 @@ import { loadGroupConfigFile, main } from '../../bin/cli.ts';
 import { type LocalStepShift, startLocal } from '../../local/index.ts';
 import { HEALTHY, seedExampleAccount } from '../../local/seed.ts';
 import { serveLocalApi } from '../../local/server.ts';
+import { closedPort } from './stub-api.ts';
 
 let local: LocalStepShift;
 let url: string;
@@ -61,8 +62,8 @@ describe('the CLI against local mode', () => {
     local.account.setAlarmState('orders-api-5xx', 'ALARM');
     const v2 = local.account.publishVersion('orders-api', HEALTHY);
     const refused = await run('deploy', 'orders-api', v2);
-    expect(refused.code).toBe(1);
-    expect(refused.err).toContain('409 Conflict: alarm orders-api-5xx is in ALARM');
+    expect(refused.code).toBe(2);
+    expect(refused.err).toMatch(/^stepshift: 409 Conflict: alarm orders-api-5xx is in ALARM/);
     expect(refused.err).toContain('--ignore-alarm orders-api-5xx');
     const deployed = await run('deploy', 'orders-api', v2, '--ignore-alarm', 'orders-api-5xx');
     expect(deployed.code).toBe(0);
@@ -78,19 +79,77 @@ describe('the CLI against local mode', () => {
     await local.workflow.execution(id)?.done;
   });
 
-  it('prints the API’s error and exits 1', async () => {
+  it('prints the API’s refusal with every problem, no class name, and exits 2 as for any 4xx', async () => {
     const { code, err } = await run('deploy', 'nope', '2');
-    expect(code).toBe(1);
-    expect(err).toContain('400 ValidationError: invalid deployment request');
+    expect(code).toBe(2);
+    expect(err).toMatch(
+      /^stepshift: 400 ValidationError: invalid deployment request: 1 problem\n {2}group: no group named "nope"/,
+    );
+    expect(err).not.toContain('ApiError');
   });
 
-  it('says clearly when local mode is not running', async () => {
+  it('says clearly when local mode is not running, and exits 1', async () => {
     const out: string[] = [];
-    const code = await main(['list', '--url', 'http://127.0.0.1:9'], {
-      out: (t) => out.push(t),
-      err: (t) => out.push(t),
-    });
+    const url = `http://127.0.0.1:${await closedPort()}`;
+    const code = await main(['list', '--url', url], { out: (t) => out.push(t), err: (t) => out.push(t) });
     expect(code).toBe(1);
-    expect(out.join('')).toContain('cannot reach stepshift at http://127.0.0.1:9: is `npm start` running?');
+    expect(out).toEqual([
+      `stepshift: cannot reach stepshift at ${url}: is \`npm start\` running? (ECONNREFUSED)`,
+    ]);
+  });
+
+  it('takes the URL from STEPSHIFT_URL when --url is not given', async () => {
+    const before = process.env.STEPSHIFT_URL;
+    process.env.STEPSHIFT_URL = url;
+    try {
+      const out: string[] = [];
+      const code = await main(['list', '--json'], { out: (t) => out.push(t), err: (t) => out.push(t) });
+      expect(code).toBe(0);
+      expect(Array.isArray(JSON.parse(out.join('\n')))).toBe(true);
+    } finally {
+      if (before === undefined) delete process.env.STEPSHIFT_URL;
+      else process.env.STEPSHIFT_URL = before;
+    }
+  });
+});
+
+describe('following a deployment in local mode', () => {
+  it('deploy --wait follows it to SUCCEEDED and exits 0', async () => {
+    const v = local.account.publishVersion('payments', HEALTHY);
+    const { code, out, err } = await run('deploy', 'payments', v, '--wait', '--interval', '0.1');
+    expect({ code, err }).toEqual({ code: 0, err: '' });
+    const lines = out.split('\n');
+    expect(lines[0]).toMatch(new RegExp(`^d-\\S+: CREATED — version ${v} to payments`));
+    expect(lines).toContain('status SUCCEEDED');
+    expect(lines).toContain('step 10/10  ████████████████████  100 %');
+  });
+
+  it('status --watch exits 1 when a watched alarm rolls it back', async () => {
+    const v = local.account.publishVersion('payments', HEALTHY);
+    const started = await run('deploy', 'payments', v);
+    const id = /^(d-\S+):/.exec(started.out)?.[1] ?? '';
+    const watching = run('status', id, '--watch', '--interval', '0.1');
+    local.account.setAlarmState('payments-errors', 'ALARM');
+    try {
+      const { code, out } = await watching;
+      expect(code).toBe(1);
+      expect(out).toMatch(/^status ROLLED_BACK — .*payments-errors/m);
+      expect(out).toContain('alarm payments-errors: ALARM');
+    } finally {
+      local.account.setAlarmState('payments-errors', 'OK');
+    }
+  });
+
+  it('status --json prints the API’s body, progress included; list --json the deployments', async () => {
+    const listed = await run('list', '--json', '--group', 'payments');
+    const deployments = JSON.parse(listed.out) as { id: string; group: string }[];
+    expect(deployments.length).toBeGreaterThan(0);
+    expect(deployments.every((d) => d.group === 'payments')).toBe(true);
+    const status = await run('status', deployments[0]?.id ?? '', '--json');
+    expect(JSON.parse(status.out)).toMatchObject({
+      deployment: { id: deployments[0]?.id },
+      progress: { phase: 'ended' },
+      timeline: expect.any(Array),
+    });
   });
 });

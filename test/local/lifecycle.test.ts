@@ -122,7 +122,7 @@ describe('stepshift local as a process', () => {
       // Assess
       expect(end).toEqual({ code: 1, signal: null });
       expect(local.stderr().trim().split('\n')).toEqual([
-        expect.stringMatching(new RegExp(`^PortInUse: port ${taken} .*--port`)),
+        expect.stringMatching(new RegExp(`^stepshift: port ${taken} .*--port`)),
       ]);
       expect(existsSync(join(data, 'stepshift.pid'))).toBe(false);
     } finally {
