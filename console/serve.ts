@@ -27,6 +27,12 @@ export interface ConsoleSource {
   onChange?(listener: () => void): () => void;
   /** The longest a change waits to be seen when nothing wakes the stream. */
   pollMs: number;
+  /**
+   * The server's clock, when it is not the wall clock (local mode's is virtual): what it reads now and
+   * how many of its seconds pass in a real one (0: it moves only in steps), so the page counts a bake
+   * down in the server's time.
+   */
+  clock?(): { now: string; speed: number };
 }
 
 export interface ConsoleAssets {
@@ -218,7 +224,12 @@ async function stream(
   });
   const send = (event: string, data: unknown) =>
     res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
-  send('meta', { mode: source.mode, api: source.api, ...(deployment ? { deployment } : {}) });
+  send('meta', {
+    mode: source.mode,
+    api: source.api,
+    ...(deployment ? { deployment } : {}),
+    ...(source.clock ? { clock: source.clock() } : {}),
+  });
 
   let closed = false;
   let wake = () => {};

@@ -5,6 +5,7 @@
 
 import type { ConsoleSource } from '../console/serve.ts';
 import { route } from '../functions/api/http.ts';
+import { VirtualClock } from './clock.ts';
 import type { LocalStepShift } from './index.ts';
 
 /** Changes wake the stream; this poll only catches what nothing signals (a hook's progress between polls). */
@@ -15,6 +16,11 @@ export function localConsole(local: LocalStepShift, api: string): ConsoleSource 
     mode: 'local',
     api,
     pollMs: LOCAL_POLL_MS,
+    // The test clock (StepClock) moves only in steps: between two of them, no time passes.
+    clock: () => ({
+      now: new Date(local.clock.now()).toISOString(),
+      speed: local.clock instanceof VirtualClock ? local.clock.speed : 0,
+    }),
     read: async (target) => {
       const q = target.indexOf('?');
       const out = await route(local.ctx, {

@@ -202,6 +202,21 @@ describe('the console stream', () => {
     expect(listeners.size).toBe(0);
   });
 
+  it("tells the page the server's clock when it is not the wall clock", async () => {
+    const { source } = scriptedSource({ '/groups': { groups: [] }, '/deployments': { deployments: [] } });
+    const url = await serve({
+      ...source,
+      mode: 'local',
+      clock: () => ({ now: '2026-11-25T10:00:00.000Z', speed: 30 }),
+    });
+    const seen = await events(`${url}/console/stream`, (s) => s.length >= 1);
+    expect(seen[0]?.data).toEqual({
+      mode: 'local',
+      api: source.api,
+      clock: { now: '2026-11-25T10:00:00.000Z', speed: 30 },
+    });
+  });
+
   it('answers only GET on console paths, with the methods it has', async () => {
     const { source } = scriptedSource({});
     const url = await serve(source);

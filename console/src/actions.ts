@@ -1,0 +1,116 @@
+/**
+ * The operator's actions on a deployment, and when each applies: the rules functions/api/operations.ts
+ * enforces, so a button is disabled exactly when the API would refuse (and says why), plus two the
+ * page adds — a stop already asked for, a promote with no bake left to skip.
+ */
+import type { DeploymentView, Progress } from './types.ts';
+
+export type ActionName = 'stop' | 'stopKeep' | 'promote' | 'rollback';
+
+export interface Action {
+  name: ActionName;
+  label: string;
+  /** What the confirmation dialog says will happen. */
+  confirm: string;
+  path: string;
+  body?: unknown;
+  /** Why it does not apply now; undefined when it does. */
+  disabled?: string;
+}
+
+const RUNNING = ['CREATED', 'IN_PROGRESS'];
+
+/**
+ * @example status IN_PROGRESS, step 3 of 10 → stop, stop without rollback, promote enabled; rollback not
+ * @example status STOPPED with a recorded routing and a last routing → only rollback enabled
+ */
+export function actionsFor(d: DeploymentView, progress: Progress | undefined): Action[] {
+  const base = `/deployments/${encodeURIComponent(d.id)}`;
+  const running = RUNNING.includes(d.status);
+  const stopWhy = !running
+    ? `it is ${d.status}: only a deployment in progress can be stopped`
+    : d.stopRequest
+      ? `a stop was requested at ${d.stopRequest.at}`
+      : undefined;
+  const atLast = progress !== undefined && progress.steps > 0 && progress.step >= progress.steps;
+  const promoteWhy = !running
+    ? `it is ${d.status}: only a deployment in progress can be promoted`
+    : d.promoted
+      ? 'already promoted'
+      : atLast
+        ? 'the last step is applied: no bake is left to skip'
+        : d.stopRequest
+          ? 'a stop was requested'
+          : undefined;
+  const rollbackWhy =
+    d.status !== 'STOPPED' && d.status !== 'FAILED'
+      ? `it is ${d.status}: only a stopped or failed deployment can be rolled back`
+      : !d.originalRouting || !d.lastRouting
+        ? 'it never moved traffic: there is nothing to roll back'
+        : undefined;
+  return [
+    {
+      name: 'stop',
+      label: 'Stop',
+      confirm: `Stop ${d.id} and restore the routing recorded before its first shift?`,
+      path: `${base}/stop`,
+      body: { rollback: true },
+      ...(stopWhy ? { disabled: stopWhy } : {}),
+    },
+    {
+      name: 'stopKeep',
+      label: 'Stop without rollback',
+      confirm: `Stop ${d.id} and leave the routing as it is now (${d.percent} % on revision ${d.revision})? A rollback can be asked for later.`,
+      path: `${base}/stop`,
+      body: { rollback: false },
+      ...(stopWhy ? { disabled: stopWhy } : {}),
+    },
+    {
+      name: 'promote',
+      label: 'Promote',
+      confirm: `Promote ${d.id}: end the current bake and shift the remaining steps without waiting?`,
+      path: `${base}/promote`,
+      ...(promoteWhy ? { disabled: promoteWhy } : {}),
+    },
+    {
+      name: 'rollback',
+      label: 'Rollback',
+      confirm: `Roll ${d.id} back: restore the routing recorded before its first shift?`,
+      path: `${base}/rollback`,
+      ...(rollbackWhy ? { disabled: rollbackWhy } : {}),
+    },
+  ];
+}
+
+/** What the API answered, in a sentence: the deployment's status, or the error's own message. */
+export async function perform(action: Action): Promise<{ ok: boolean; message: string }> {
+  let res: Response;
+  try {
+    res = await fetch(action.path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(action.body ?? {}),
+    });
+  } catch (e) {
+    return { ok: false, message: `the request failed: ${e instanceof Error ? e.message : String(e)}` };
+  }
+  const body = (await res.json().catch(() => undefined)) as
+    | { deployment?: DeploymentView; message?: string; error?: string }
+    | undefined;
+  if (!res.ok) {
+    return {
+      ok: false,
+      message: `${res.status} ${body?.error ?? res.statusText}: ${body?.message ?? 'no message'}`,
+    };
+  }
+  const d = body?.deployment;
+  const what =
+    action.name === 'promote'
+      ? 'promoted: the remaining bakes are skipped'
+      : action.name === 'rollback'
+        ? 'rolled back'
+        : action.name === 'stop'
+          ? 'stop requested, with rollback'
+          : 'stop requested, without rollback';
+  return { ok: true, message: `${res.status}: ${what}${d ? ` — ${d.id} is ${d.status}` : ''}` };
+}

@@ -1,0 +1,81 @@
+/**
+ * Stop, stop without rollback, promote, rollback: each disabled (with the reason as its tooltip) when it
+ * does not apply, each confirmed in a modal dialog, each answered on the page with what the API said.
+ */
+import { useRef, useState } from 'preact/hooks';
+import { type Action, actionsFor, perform } from '../actions.ts';
+import type { DeploymentView, Progress } from '../types.ts';
+
+export function ActionsBar({ deployment, progress }: { deployment: DeploymentView; progress?: Progress }) {
+  const actions = actionsFor(deployment, progress);
+  const dialog = useRef<HTMLDialogElement>(null);
+  const [pending, setPending] = useState<Action>();
+  const [busy, setBusy] = useState(false);
+  const [answer, setAnswer] = useState<{ ok: boolean; message: string }>();
+
+  const ask = (a: Action) => {
+    setPending(a);
+    setAnswer(undefined);
+    dialog.current?.showModal();
+  };
+  const confirm = async () => {
+    if (!pending) return;
+    setBusy(true);
+    try {
+      setAnswer(await perform(pending));
+    } finally {
+      setBusy(false);
+      dialog.current?.close();
+    }
+  };
+  return (
+    <div class="actions">
+      <div class="action-buttons">
+        {actions.map((a) => (
+          <button
+            key={a.name}
+            type="button"
+            class={`btn btn-${a.name}`}
+            data-action={a.name}
+            disabled={a.disabled !== undefined || busy}
+            title={a.disabled ?? a.confirm}
+            onClick={() => ask(a)}
+          >
+            {a.label}
+          </button>
+        ))}
+      </div>
+      {answer && (
+        <p
+          class={`answer ${answer.ok ? 'ok' : 'error'}`}
+          role="status"
+          data-answer={answer.ok ? 'ok' : 'error'}
+        >
+          {answer.message}
+        </p>
+      )}
+      <dialog ref={dialog} class="confirm" onClose={() => setPending(undefined)}>
+        {pending && (
+          <form method="dialog" onSubmit={(e) => e.preventDefault()}>
+            <h3>{pending.label}</h3>
+            <p>{pending.confirm}</p>
+            <div class="dialog-buttons">
+              <button type="button" class="btn" onClick={() => dialog.current?.close()} disabled={busy}>
+                Cancel
+              </button>
+              <button
+                type="button"
+                class={`btn btn-primary btn-${pending.name}`}
+                data-confirm={pending.name}
+                onClick={confirm}
+                disabled={busy}
+              >
+                {busy ? 'Sending…' : pending.label}
+              </button>
+            </div>
+          </form>
+        )}
+      </dialog>
+    </div>
+  );
+}
