@@ -1,7 +1,9 @@
 /**
  * Lambda deployments in local mode, measured:
  * 1. state transitions per successful deployment for each predefined Lambda config (what Step Functions
- *    bills, at $0.025 per 1,000 on a Standard workflow), and for a rollback;
+ *    bills, at $0.025 per 1,000 on a Standard workflow), and for a rollback; each against its target
+ *    (issue 12: at most 3 per traffic step plus 12 fixed, 12 in all for a single step — decision 0008)
+ *    and beside a naive polling design (a Wait of 10 s and a check per 10 s of bake, plus the shifts);
  * 2. the time from an alarm entering ALARM to the alias being restored, virtual and wall-clock, with the
  *    virtual clock at ×1 so both are real durations.
  * Prints its figures; run with `npm run bench`.
@@ -9,6 +11,7 @@
 import { getDeployment, startDeployment } from '../functions/api/operations.ts';
 import { PREDEFINED_CONFIGS } from '../functions/core/configs.ts';
 import { parseGroupConfig } from '../functions/core/group-config.ts';
+import { STATE } from '../functions/core/states.ts';
 import { startLocal } from '../local/index.ts';
 import { HEALTHY } from '../local/seed.ts';
 
@@ -40,10 +43,36 @@ async function local(deploymentConfig: unknown, speed: number, alarms: string[] 
   });
 }
 
-export async function transitionsPerConfig(): Promise<
-  { name: string; steps: number; transitions: number; wallMs: number }[]
-> {
-  const rows = [];
+/** The states a traffic step enters; every other state of a deployment is fixed, whatever the steps. */
+const STEP_STATES = new Set<string>([STATE.ShiftTraffic, STATE.ChooseNext, STATE.Bake, STATE.FinalBake]);
+
+/** Issue 12's target: at most 3 transitions per traffic step plus 12 fixed; 12 for all at once. */
+export const transitionTarget = (steps: number): number => (steps === 1 ? 12 : 3 * steps + 12);
+
+/** The naive poll of a bake: a Wait state and a check task per this many seconds. */
+export const NAIVE_POLL_SECONDS = 10;
+
+/**
+ * The same deployment run by a naive polling design: the same fixed states, and per step a shift, then
+ * for each 10 s of bake a Wait state and an alarm check.
+ */
+export function naiveTransitions(fixed: number, steps: readonly { bakeSeconds: number }[]): number {
+  return steps.reduce((n, s) => n + 1 + 2 * Math.ceil(s.bakeSeconds / NAIVE_POLL_SECONDS), fixed);
+}
+
+export interface TransitionRow {
+  name: string;
+  steps: number;
+  transitions: number;
+  /** Of `transitions`, those outside the per-step states. */
+  fixed: number;
+  target: number;
+  naive: number;
+  wallMs: number;
+}
+
+export async function transitionsPerConfig(): Promise<TransitionRow[]> {
+  const rows: TransitionRow[] = [];
   for (const config of PREDEFINED_CONFIGS.filter((c) => c.platform === 'lambda')) {
     const l = await local(config.name, 100_000);
     const revision = l.account.publishVersion('bench', HEALTHY);
@@ -54,10 +83,16 @@ export async function transitionsPerConfig(): Promise<
     const wallMs = performance.now() - t0;
     const { deployment: end } = await getDeployment(l.ctx, deployment.id);
     if (end.status !== 'SUCCEEDED') throw new Error(`${config.name} ended ${end.status}`);
+    const entered = (execution?.history ?? []).filter((e) => e.type === 'StateEntered');
+    const fixed = entered.filter((e) => !STEP_STATES.has(e.state ?? '')).length;
+    const steps = end.schedule.steps;
     rows.push({
       name: config.name,
-      steps: end.schedule.steps.length,
+      steps: steps.length,
       transitions: execution?.transitions ?? 0,
+      fixed,
+      target: transitionTarget(steps.length),
+      naive: naiveTransitions(fixed, steps),
       wallMs,
     });
     await l.close();
@@ -102,18 +137,25 @@ export async function alarmToRestore(
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
 const fmt = (n: number) => n.toFixed(1);
 
-export async function main(): Promise<void> {
+export async function main(): Promise<{ met: boolean }> {
   console.log(
-    'Lambda deployments: state transitions per successful deployment (local engine, same ASL as AWS)\n',
+    'Lambda deployments: state transitions per successful deployment (local engine, same ASL as AWS)',
   );
   console.log(
-    `${'config'.padEnd(54)} ${'steps'.padStart(5)} ${'transitions'.padStart(11)} ${'$ / 1000 deploys'.padStart(17)} ${'wall ms'.padStart(8)}`,
+    `target: ≤ 3 per traffic step + 12 fixed (≤ 12 all at once); naive: Wait ${NAIVE_POLL_SECONDS} s + check per ${NAIVE_POLL_SECONDS} s of bake, plus the shifts\n`,
   );
+  console.log(
+    `${'config'.padEnd(54)} ${'steps'.padStart(5)} ${'transitions'.padStart(11)} ${'target'.padStart(8)} ${'met'.padStart(7)} ${'naive'.padStart(6)} ${'ours/naive'.padStart(10)} ${'$ / 1000 deploys'.padStart(17)} ${'wall ms'.padStart(8)}`,
+  );
+  let met = true;
   for (const r of await transitionsPerConfig()) {
+    const ok = r.transitions <= r.target;
+    met &&= ok;
     console.log(
-      `${r.name.padEnd(54)} ${String(r.steps).padStart(5)} ${String(r.transitions).padStart(11)} ${(r.transitions * STANDARD_PRICE_PER_TRANSITION * 1000).toFixed(3).padStart(17)} ${fmt(r.wallMs).padStart(8)}`,
+      `${r.name.padEnd(54)} ${String(r.steps).padStart(5)} ${String(r.transitions).padStart(11)} ${`≤ ${r.target}`.padStart(8)} ${(ok ? 'met' : 'NOT MET').padStart(7)} ${String(r.naive).padStart(6)} ${(r.transitions / r.naive).toFixed(2).padStart(10)} ${(r.transitions * STANDARD_PRICE_PER_TRANSITION * 1000).toFixed(3).padStart(17)} ${fmt(r.wallMs).padStart(8)}`,
     );
   }
+  console.log(`transitions: ${met ? 'every target met' : 'some target NOT MET'}`);
   const { virtualMs, wallMs, transitions } = await alarmToRestore();
   console.log('\nAlarm entering ALARM mid-bake → alias restored (clock ×1, 7 runs, dynalite on loopback)');
   console.log(
@@ -123,4 +165,5 @@ export async function main(): Promise<void> {
     `  virtual ms:    median ${fmt(median(virtualMs))}, min ${fmt(Math.min(...virtualMs))}, max ${fmt(Math.max(...virtualMs))}`,
   );
   console.log(`  transitions of a canary rolled back by an alarm in its first bake: ${transitions}`);
+  return { met };
 }

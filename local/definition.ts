@@ -33,7 +33,7 @@ export function localDefinition(text = readFileSync(DEFINITION_PATH, 'utf8')): R
   const definition = JSON.parse(out) as { States: Record<string, Record<string, unknown>> };
   // The engine reads TimeoutSecondsPath from the Parameters output where AWS reads the state input, and
   // the local bake handler keeps the bake time itself: the callback states only get a ceiling.
-  for (const name of [STATE.Bake, STATE.TerminationWait]) {
+  for (const name of [STATE.Bake, STATE.FinalBake, STATE.TerminationWait]) {
     const state = definition.States[name];
     if (!state) continue;
     delete state.TimeoutSecondsPath;

@@ -29,9 +29,8 @@ export const TASK_STATES: ReadonlySet<string> = new Set([
   STATE.AfterAllowTestTraffic,
   STATE.BeforeAllowTraffic,
   STATE.ShiftTraffic,
-  STATE.CheckAlarms,
   STATE.Bake,
-  STATE.CheckAlarmsAfterBake,
+  STATE.FinalBake,
   STATE.AfterAllowTraffic,
   STATE.Finalize,
   STATE.TerminationWait,
@@ -49,7 +48,7 @@ export const HOOK_STATES: ReadonlySet<string> = new Set([
 ]);
 
 /** The Task states that wait on the clock: announced with their length when they begin. */
-export const WAIT_STATES: ReadonlySet<string> = new Set([STATE.Bake, STATE.TerminationWait]);
+export const WAIT_STATES: ReadonlySet<string> = new Set([STATE.Bake, STATE.FinalBake, STATE.TerminationWait]);
 
 const TIME_WIDTH = 10;
 const STATE_WIDTH = 'AfterAllowTestTraffic'.length;
@@ -128,7 +127,9 @@ export function endDetails(end: StateEnd): string[] {
   if (failure) {
     // The bake and the termination wait end this way when their time is up: AWS's timeout of the callback.
     if (failure.error === 'States.Timeout' && WAIT_STATES.has(end.state))
-      return [`${end.state === 'Bake' ? 'baked' : 'waited'} ${formatDuration(waitSeconds(end) ?? 0)}`];
+      return [
+        `${end.state === 'TerminationWait' ? 'waited' : 'baked'} ${formatDuration(waitSeconds(end) ?? 0)}`,
+      ];
     // A hook's own failure is already on its line; the workflow's error would only repeat it.
     if (failure.error === 'HookFailed' && !end.retrying && end.hooks?.some((h) => h.status === 'Failed'))
       return hooks;
@@ -141,14 +142,14 @@ export function endDetails(end: StateEnd): string[] {
       return steps === undefined ? [] : [`${steps} step${steps === 1 ? '' : 's'} to shift`];
     }
     case 'ShiftTraffic': {
+      // The shift checks the alarms before and after it (decision 0008): say which it found not in ALARM.
       const index = num(record(output.shift).stepIndex);
       const steps = num(record(output.plan).stepCount);
-      return index === undefined ? [] : [`step ${index + 1}${steps === undefined ? '' : ` of ${steps}`}`];
-    }
-    case 'CheckAlarms':
-    case 'CheckAlarmsAfterBake': {
       const alarms = end.deployment?.alarms ?? [];
-      return [alarms.length === 0 ? 'no alarms watched' : `not in ALARM: ${alarms.join(', ')}`];
+      return [
+        ...(index === undefined ? [] : [`step ${index + 1}${steps === undefined ? '' : ` of ${steps}`}`]),
+        alarms.length === 0 ? 'no alarms watched' : `not in ALARM: ${alarms.join(', ')}`,
+      ];
     }
     case 'Install': {
       const definition = str(record(output.install).taskDefinition);
@@ -159,6 +160,7 @@ export function endDetails(end: StateEnd): string[] {
         ? [`the new service is not steady yet: checking again in ${formatDuration(STEADY_POLL_SECONDS)}`]
         : ['the new service is steady'];
     case 'Bake':
+    case 'FinalBake':
     case 'TerminationWait':
       // No timeout and no error: the wait was cut short with success, which only a promote does.
       return ['ended early: promoted'];
@@ -209,7 +211,7 @@ export function waitDetail(state: string, input: unknown, at: number, since: num
   const seconds = waitSeconds({ state, input });
   if (seconds === undefined) return undefined;
   const until = elapsed(at + seconds * 1000, since);
-  if (state === 'Bake') {
+  if (state === 'Bake' || state === 'FinalBake') {
     const percent = num(record(record(input).shift).percent);
     return `baking ${formatDuration(seconds)}${percent === undefined ? '' : ` at ${percent} %`}, until ${until}`;
   }
@@ -219,7 +221,7 @@ export function waitDetail(state: string, input: unknown, at: number, since: num
 /** The length of a bake (its step's bake time) or of the termination wait (the plan's). */
 function waitSeconds(end: { state: string; input?: unknown }): number | undefined {
   const input = record(end.input);
-  if (end.state === 'Bake') return num(record(input.shift).bakeSeconds);
+  if (end.state === 'Bake' || end.state === 'FinalBake') return num(record(input.shift).bakeSeconds);
   if (end.state === 'TerminationWait') return num(record(input.plan).terminationWaitSeconds);
   return undefined;
 }

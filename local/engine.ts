@@ -2,7 +2,7 @@
  * Runs statemachines/deployment.asl.json with aws-local-stepfunctions: the same file as on AWS, each
  * Task state mapped (by state name) to the same task function its Lambda runs. Two local overrides,
  * both because the engine has no clock of its own to compress:
- * - the Bake state, a callback task on AWS, becomes a handler that does exactly what AWS does — ends
+ * - the Bake and FinalBake states, callback tasks on AWS, become a handler that does exactly what AWS does — ends
  *   with `States.Timeout` when the bake time elapses on the virtual clock, or at once with the error an
  *   alarm or a stop sends through the task token;
  * - the hooks' Wait states take no time, and the hooks task first sleeps on the virtual clock until the
@@ -24,7 +24,6 @@ import type {
   WorkflowStarter,
 } from '../functions/ports.ts';
 import { bake } from '../functions/tasks/bake.ts';
-import { checkAlarms } from '../functions/tasks/check-alarms.ts';
 import type { TaskContext } from '../functions/tasks/context.ts';
 import { finalize, scaleDownOld } from '../functions/tasks/finalize.ts';
 import { checkSteady, install, STEADY_POLL_SECONDS, testTraffic } from '../functions/tasks/install.ts';
@@ -295,9 +294,8 @@ export class LocalWorkflow implements WorkflowStarter {
       [STATE.ShiftTraffic]: task((i) =>
         shiftTraffic(ctx, { deploymentId: i.deploymentId, stepIndex: i.stepIndex ?? 0 }),
       ),
-      [STATE.CheckAlarms]: task((i) => checkAlarms(ctx, i)),
-      [STATE.CheckAlarmsAfterBake]: task((i) => checkAlarms(ctx, i)),
       [STATE.Bake]: task((i) => this.localBake(i as unknown as { Payload: BakePayload }, token)),
+      [STATE.FinalBake]: task((i) => this.localBake(i as unknown as { Payload: BakePayload }, token)),
       [STATE.Finalize]: task((i) => finalize(ctx, i)),
       [STATE.RollBack]: task((i) => rollback(ctx, i as never)),
       [STATE.BeforeInstall]: hooks,

@@ -101,7 +101,7 @@ interface Visit {
  * What the execution did in each state, from its events (oldest first):
  * - notRun: never entered; running: entered and not left (a retry keeps it running);
  * - succeeded: left normally — or through a Catch that names a specific error, which is a designed
- *   way out rather than a failure (the bake ends with `States.Timeout` into CheckAlarmsAfterBake);
+ *   way out rather than a failure (a bake ends with `States.Timeout` into the next ShiftTraffic);
  * - caught: failed and caught by a `States.ALL` catcher into its target (RollBack);
  * - failed: failed and not caught, a Fail state reached, or still open when the execution ended.
  * The status is the last visit's; `visits` counts them all.

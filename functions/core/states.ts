@@ -22,14 +22,10 @@ export const STATE = {
   BeforeAllowTraffic: 'BeforeAllowTraffic',
   BeforeAllowTrafficDecided: 'BeforeAllowTrafficDecided',
   BeforeAllowTrafficWait: 'BeforeAllowTrafficWait',
-  FirstStep: 'FirstStep',
   ShiftTraffic: 'ShiftTraffic',
-  CheckAlarms: 'CheckAlarms',
-  BakeNeeded: 'BakeNeeded',
+  ChooseNext: 'ChooseNext',
   Bake: 'Bake',
-  CheckAlarmsAfterBake: 'CheckAlarmsAfterBake',
-  NextStep: 'NextStep',
-  MoreSteps: 'MoreSteps',
+  FinalBake: 'FinalBake',
   AfterAllowTraffic: 'AfterAllowTraffic',
   AfterAllowTrafficDecided: 'AfterAllowTrafficDecided',
   AfterAllowTrafficWait: 'AfterAllowTrafficWait',
@@ -51,7 +47,6 @@ export const SUBSTITUTIONS = [
   'PrepareFunctionArn',
   'RunHooksFunctionArn',
   'ShiftTrafficFunctionArn',
-  'CheckAlarmsFunctionArn',
   'BakeFunctionArn',
   'FinalizeFunctionArn',
   'RollBackFunctionArn',
@@ -60,7 +55,14 @@ export const SUBSTITUTIONS = [
   'TestTrafficFunctionArn',
   'ScaleDownOldFunctionArn',
 ] as const;
-export type Substitution = (typeof SUBSTITUTIONS)[number];
+
+/**
+ * Substitutions the stack still provides but the workflow no longer uses: ShiftTraffic checks the
+ * alarms itself since decision 0008, so the CheckAlarms function is invoked by nothing in the workflow.
+ * Remove each with its function in infra.
+ */
+export const UNUSED_SUBSTITUTIONS = ['CheckAlarmsFunctionArn'] as const;
+export type Substitution = (typeof SUBSTITUTIONS)[number] | (typeof UNUSED_SUBSTITUTIONS)[number];
 
 /**
  * The one substitution that is not a function: the partition (`aws`, `aws-cn`, `aws-us-gov`) of the

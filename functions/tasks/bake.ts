@@ -13,7 +13,7 @@ export interface BakeInput {
 /**
  * Bake, the callback half: stores the task token on the deployment so that an alarm's state-change
  * event, a stop or a promote can end the bake at once, then checks once more for what happened
- * between CheckAlarms and now. Returns `skip` when the deployment was promoted (the caller ends the
+ * between ShiftTraffic's check and now. Returns `skip` when the deployment was promoted (the caller ends the
  * wait with success); otherwise the wait goes on until the bake time elapses (States.Timeout).
  */
 export async function bake(ctx: TaskContext, input: BakeInput): Promise<{ outcome: 'wait' | 'skip' }> {

@@ -8,8 +8,9 @@ export class AlarmUnreadable extends StepShiftError {
 }
 
 /**
- * CheckAlarms: after every shift and every bake, catches alarms already in ALARM (they send no
- * state-change event) and stop requests made outside a bake.
+ * CheckAlarms: catches alarms already in ALARM (they send no state-change event) and stop requests made
+ * outside a bake. No longer a state of the workflow — ShiftTraffic checks before and after each shift
+ * (decision 0008) — but still a task function of the stack, and `assertNoAlarm` is what every check runs.
  */
 export async function checkAlarms(ctx: TaskContext, input: { deploymentId: string }): Promise<{ ok: true }> {
   const deployment = await load(ctx, input.deploymentId);

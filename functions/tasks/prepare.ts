@@ -6,6 +6,8 @@ import { load, note, platformFor, type TaskContext, throwIfInterrupted, transiti
 import { acquireLock } from './lock.ts';
 
 export interface PrepareOutput {
+  /** Echoed: the workflow's state after Prepare is built from this output alone (ResultPath `$`). */
+  deploymentId: string;
   kind: Deployment['kind'];
   stepCount: number;
   /** ECS: how long the old service keeps its tasks after all traffic has moved. */
@@ -21,6 +23,7 @@ export async function prepare(ctx: TaskContext, input: { deploymentId: string })
   const deployment = await load(ctx, input.deploymentId);
   const { group, platform } = platformFor(ctx, deployment);
   const result: PrepareOutput = {
+    deploymentId: deployment.id,
     kind: platform.kind,
     stepCount: deployment.schedule.steps.length,
     terminationWaitSeconds: platform.terminationWaitSeconds(),

@@ -27,8 +27,11 @@ export async function runHooks(
   input: { deploymentId: string; lifecycleEvent: HookEvent },
 ): Promise<RunHooksOutput> {
   const deployment = await load(ctx, input.deploymentId);
+  // After the last step's bake (FinalBake): its token no longer ends anything.
+  if (deployment.bakeToken) await ctx.store.clear(deployment.id, ['bakeToken']);
   throwIfInterrupted(deployment);
-  // Once traffic has moved (AfterAllowTraffic), the alarms are watched through the hooks too.
+  // Once traffic has moved (AfterAllowTraffic), the alarms are watched through the hooks too: the first
+  // call is the check after the last step's bake, before any hook runs.
   if (deployment.percent > 0) await assertNoAlarm(ctx, deployment);
   const event = input.lifecycleEvent;
   const specs = groupOf(ctx, deployment).hooks[event] ?? [];

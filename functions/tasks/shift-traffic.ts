@@ -1,31 +1,44 @@
 import { describeRouting, sameRouting } from '../core/deployment.ts';
 import { RoutingDrift, StepShiftError } from '../core/errors.ts';
+import { assertNoAlarm } from './check-alarms.ts';
 import { load, note, platformFor, type TaskContext, throwIfInterrupted } from './context.ts';
 
 export interface ShiftOutput {
   stepIndex: number;
+  /** The step the next ShiftTraffic sets (the workflow reads it after the bake). */
+  nextStepIndex: number;
   percent: number;
   bakeSeconds: number;
+  /** The last step: AfterAllowTraffic comes next (after its bake, if it has one). */
+  last: boolean;
 }
 
 /**
- * ShiftTraffic: sets the new revision's share to the step's percent (absolute, so idempotent), after
- * checking that the live routing is what stepshift last set — anything else is drift, and ends the
- * deployment in a rollback rather than overwrite someone's change blindly.
+ * ShiftTraffic, one task per step (decision 0008):
+ * 1. checks the alarms — the check after the previous bake, which catches alarms already in ALARM
+ *    (they send no state-change event) — and a stop request;
+ * 2. checks that the live routing is what stepshift last set — anything else is drift, and ends the
+ *    deployment in a rollback rather than overwrite someone's change blindly;
+ * 3. sets the new revision's share to the step's percent (absolute, so idempotent);
+ * 4. checks the alarms again, at the new percent — the check before the bake.
  */
 export async function shiftTraffic(
   ctx: TaskContext,
   input: { deploymentId: string; stepIndex: number },
 ): Promise<ShiftOutput> {
   const deployment = await load(ctx, input.deploymentId);
+  // The previous bake is over: its token no longer ends anything.
+  if (deployment.bakeToken) await ctx.store.clear(deployment.id, ['bakeToken']);
   throwIfInterrupted(deployment);
-  const step = deployment.schedule.steps[input.stepIndex];
+  const steps = deployment.schedule.steps;
+  const step = steps[input.stepIndex];
   const original = deployment.originalRouting;
   if (!step || !original || deployment.status !== 'IN_PROGRESS') {
     throw new StepShiftError(
       `deployment ${deployment.id} cannot shift to step ${input.stepIndex} (${deployment.status})`,
     );
   }
+  await assertNoAlarm(ctx, deployment);
   const { platform } = platformFor(ctx, deployment);
   const target = platform.target(deployment, step.percent);
   const live = await platform.current();
@@ -37,15 +50,23 @@ export async function shiftTraffic(
     );
   }
   const routing = sameRouting(live, target) ? live : await platform.apply(target);
-  await ctx.store.update(deployment.id, {
+  const shifted = await ctx.store.update(deployment.id, {
     percent: step.percent,
     stepIndex: input.stepIndex,
     lastRouting: routing,
   });
   await note(ctx, deployment.id, 'shift', `${step.percent} % on ${platform.receiver(deployment)}`, {
     step: input.stepIndex + 1,
-    of: deployment.schedule.steps.length,
+    of: steps.length,
     percent: step.percent,
   });
-  return { stepIndex: input.stepIndex, percent: step.percent, bakeSeconds: step.bakeSeconds };
+  throwIfInterrupted(shifted);
+  await assertNoAlarm(ctx, shifted);
+  return {
+    stepIndex: input.stepIndex,
+    nextStepIndex: input.stepIndex + 1,
+    percent: step.percent,
+    bakeSeconds: step.bakeSeconds,
+    last: input.stepIndex === steps.length - 1,
+  };
 }

@@ -37,8 +37,8 @@ function events(...script: string[]): ExecutionEvent[] {
 
 const through = (...states: string[]) => states.flatMap((s) => [`>${s}`, `<${s}`]);
 const UP_TO_BAKE = [
-  ...through('Prepare', 'ChooseKind', 'BeforeAllowTraffic', 'BeforeAllowTrafficDecided', 'FirstStep'),
-  ...through('ShiftTraffic', 'CheckAlarms', 'BakeNeeded'),
+  ...through('Prepare', 'ChooseKind', 'BeforeAllowTraffic', 'BeforeAllowTrafficDecided'),
+  ...through('ShiftTraffic', 'ChooseNext'),
   '>Bake',
 ];
 
@@ -56,9 +56,21 @@ describe('what the execution did in each state', () => {
       },
     },
     {
-      name: 'a bake ended by its timeout into CheckAlarmsAfterBake succeeded: that catch names its error',
-      script: [...UP_TO_BAKE, '!Bake:States.Timeout', '^Bake', '<Bake', '>CheckAlarmsAfterBake'],
-      expected: { Bake: 'succeeded', CheckAlarmsAfterBake: 'running' },
+      name: 'a bake ended by its timeout into the next ShiftTraffic succeeded: that catch names its error',
+      script: [...UP_TO_BAKE, '!Bake:States.Timeout', '^Bake', '<Bake', '>ShiftTraffic'],
+      expected: { Bake: 'succeeded', ShiftTraffic: 'running' },
+    },
+    {
+      name: 'the last bake ended by its timeout into AfterAllowTraffic succeeded too',
+      script: [
+        ...UP_TO_BAKE.slice(0, -1),
+        '>FinalBake',
+        '!FinalBake:States.Timeout',
+        '^FinalBake',
+        '<FinalBake',
+        '>AfterAllowTraffic',
+      ],
+      expected: { FinalBake: 'succeeded', AfterAllowTraffic: 'running', Bake: 'notRun' },
     },
     {
       name: 'a failure caught by States.ALL into RollBack is caught (local engine: the state also exits)',
@@ -106,11 +118,11 @@ describe('what the execution did in each state', () => {
   });
 
   it('counts the visits of a loop and records the path taken, start and end included', () => {
-    const loop = [...through('ShiftTraffic', 'CheckAlarms', 'BakeNeeded', 'NextStep', 'MoreSteps')];
+    const loop = [...through('ShiftTraffic', 'ChooseNext')];
     const pic = picture(
       definition,
       events(
-        ...through('Prepare', 'ChooseKind', 'BeforeAllowTraffic', 'BeforeAllowTrafficDecided', 'FirstStep'),
+        ...through('Prepare', 'ChooseKind', 'BeforeAllowTraffic', 'BeforeAllowTrafficDecided'),
         ...loop,
         ...loop,
         ...loop,
@@ -125,8 +137,8 @@ describe('what the execution did in each state', () => {
     for (const [from, to] of [
       [START, 'Prepare'],
       ['ChooseKind', 'BeforeAllowTraffic'],
-      ['MoreSteps', 'ShiftTraffic'],
-      ['MoreSteps', 'AfterAllowTraffic'],
+      ['ChooseNext', 'ShiftTraffic'],
+      ['ChooseNext', 'AfterAllowTraffic'],
       ['DeploymentSucceeded', END],
     ] as const)
       expect(pic.taken).toContain(edgeKey(from, to));

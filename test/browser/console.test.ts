@@ -43,14 +43,7 @@ describe('the operator console on a local deployment', () => {
     const page = await s.open(`#/deployments/${d.id}`);
 
     await expectState(page, 'Bake', 'running', 1);
-    for (const done of [
-      'Prepare',
-      'ChooseKind',
-      'BeforeAllowTraffic',
-      'FirstStep',
-      'ShiftTraffic',
-      'CheckAlarms',
-    ])
+    for (const done of ['Prepare', 'ChooseKind', 'BeforeAllowTraffic', 'ShiftTraffic', 'ChooseNext'])
       await expectState(page, done, 'succeeded');
     for (const never of ['BeforeInstall', 'Install', 'RollBack', 'DeploymentSucceeded'])
       await expectState(page, never, 'notRun');
@@ -60,7 +53,7 @@ describe('the operator console on a local deployment', () => {
 
     await page.waitForSelector('.dep-head [data-status="SUCCEEDED"]');
     await expectState(page, 'DeploymentSucceeded', 'succeeded');
-    // Each bake ends with States.Timeout into CheckAlarmsAfterBake: the designed way on, not a failure.
+    // Each bake ends with States.Timeout into the next ShiftTraffic: the designed way on, not a failure.
     await expectState(page, 'Bake', 'succeeded', 2);
     await expectState(page, 'ShiftTraffic', 'succeeded', 3);
     await expect(state(page, 'ShiftTraffic').locator('.loops').textContent()).resolves.toBe('×3');
@@ -72,9 +65,9 @@ describe('the operator console on a local deployment', () => {
     expect(taken).toEqual(
       expect.arrayContaining([
         'ChooseKind->BeforeAllowTraffic',
-        'BakeNeeded->Bake',
-        'MoreSteps->ShiftTraffic',
-        'BakeNeeded->NextStep',
+        'ChooseNext->Bake',
+        'Bake->ShiftTraffic',
+        'ChooseNext->AfterAllowTraffic',
         'ChooseEnd->DeploymentSucceeded',
       ]),
     );

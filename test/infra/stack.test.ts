@@ -6,7 +6,7 @@ import { App, Stack, aws_sqs as sqs, Validations } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { PARTITION_SUBSTITUTION, SUBSTITUTIONS } from '../../functions/core/states.ts';
+import { PARTITION_SUBSTITUTION, SUBSTITUTIONS, UNUSED_SUBSTITUTIONS } from '../../functions/core/states.ts';
 import { ASL_PATH } from '../../infra/stepshift.ts';
 import { synth } from './synth.ts';
 
@@ -63,7 +63,10 @@ describe('the StepShift construct', () => {
       string,
       { 'Fn::GetAtt': [string, string] }
     >;
-    expect(Object.keys(subs).sort()).toEqual([...SUBSTITUTIONS, PARTITION_SUBSTITUTION].sort());
+    // The unused ones (the CheckAlarms function, decision 0008) until infra drops their functions.
+    expect(Object.keys(subs).sort()).toEqual(
+      [...SUBSTITUTIONS, ...UNUSED_SUBSTITUTIONS, PARTITION_SUBSTITUTION].sort(),
+    );
     const functions = built.template.findResources('AWS::Lambda::Function');
     for (const name of SUBSTITUTIONS) {
       const [logicalId = '', attribute] = subs[name]?.['Fn::GetAtt'] ?? [];

@@ -96,10 +96,8 @@ describe('the views of a local deployment', () => {
       'ChooseKind',
       'BeforeAllowTraffic',
       'BeforeAllowTrafficDecided',
-      'FirstStep',
       'ShiftTraffic',
-      'CheckAlarms',
-      'BakeNeeded',
+      'ChooseNext',
       'Bake',
     ]);
 
@@ -131,10 +129,8 @@ describe('the views of a local deployment', () => {
       'ChooseKind',
       'BeforeAllowTraffic',
       'BeforeAllowTrafficDecided',
-      'FirstStep',
       'ShiftTraffic',
-      'CheckAlarms',
-      'BakeNeeded',
+      'ChooseNext',
       'Bake',
       'RollBack',
       'HowItEnded',

@@ -86,19 +86,22 @@ describe('the detail of a task state as it ends', () => {
     ],
     ['Prepare: one step', { state: 'Prepare', output: { plan: { stepCount: 1 } } }, ['1 step to shift']],
     [
-      'ShiftTraffic: which step of how many',
-      { state: 'ShiftTraffic', output: { plan: { stepCount: 10 }, shift: { stepIndex: 2, percent: 30 } } },
-      ['step 3 of 10'],
+      'ShiftTraffic: which step of how many, and the alarms it checked before and after the shift',
+      {
+        state: 'ShiftTraffic',
+        output: { plan: { stepCount: 10 }, shift: { stepIndex: 2, percent: 30 } },
+        deployment,
+      },
+      ['step 3 of 10', 'not in ALARM: orders-api-5xx'],
     ],
     [
-      'CheckAlarms: the alarms watched',
-      { state: 'CheckAlarms', deployment },
-      ['not in ALARM: orders-api-5xx'],
-    ],
-    [
-      'CheckAlarmsAfterBake: no alarms',
-      { state: 'CheckAlarmsAfterBake', deployment: { ...deployment, alarms: [] } },
-      ['no alarms watched'],
+      'ShiftTraffic: no alarms',
+      {
+        state: 'ShiftTraffic',
+        output: { plan: { stepCount: 10 }, shift: { stepIndex: 2, percent: 30 } },
+        deployment: { ...deployment, alarms: [] },
+      },
+      ['step 3 of 10', 'no alarms watched'],
     ],
     [
       'a bake that ran its time (States.Timeout)',
@@ -236,7 +239,8 @@ describe('a wait as it begins', () => {
       { plan: { terminationWaitSeconds: 300 } },
       'termination wait 5m: the old service keeps its tasks until T+6m 56s',
     ],
-    ['CheckAlarms', {}, undefined],
+    ['FinalBake', { shift: { percent: 100, bakeSeconds: 120 } }, 'baking 2m at 100 %, until T+3m 56s'],
+    ['ShiftTraffic', {}, undefined],
   ])('%s %j → %s', (state, input, expected) => {
     expect(waitDetail(state, input, 116_000, 0)).toBe(expected);
   });
@@ -351,15 +355,16 @@ describe('the printer', () => {
         `orders-api  BeforeAllowTraffic        0 %  orders-api-smoke-test in progress — orders-api-smoke-test is still checking ${version} (1 of 1)`,
         `orders-api  BeforeAllowTraffic        0 %  orders-api-smoke-test succeeded — orders-api-smoke-test passed on ${version} (local behaviour in-progress:1)`,
         'orders-api  ShiftTraffic             10 %  step 1 of 2',
-        'orders-api  CheckAlarms              10 %  not in ALARM: orders-api-5xx, orders-api-p99-latency',
         'orders-api  Bake                     10 %  baking 5m at 10 %, until T+5m 20s',
         'orders-api  Bake                     10 %  baked 5m',
-        'orders-api  CheckAlarmsAfterBake     10 %  not in ALARM: orders-api-5xx, orders-api-p99-latency',
         'orders-api  ShiftTraffic            100 %  step 2 of 2',
-        'orders-api  CheckAlarms             100 %  not in ALARM: orders-api-5xx, orders-api-p99-latency',
         `orders-api  AfterAllowTraffic       100 %  orders-api-contract-test succeeded — orders-api-contract-test passed on ${version} (local behaviour succeed)`,
         'orders-api  Finalize                100 %',
       ]);
+      // Each ShiftTraffic says, on the line below its row, the alarms it found not in ALARM.
+      const below = (row: string) => lines[lines.findIndex((l) => l.endsWith(row)) + 1]?.trim();
+      for (const row of ['step 1 of 2', 'step 2 of 2'])
+        expect(below(row)).toBe('not in ALARM: orders-api-5xx, orders-api-p99-latency');
       // The hook's poll waits its 20 s; the bake its 5 minutes.
       expect(lines).toContainEqual(expect.stringMatching(/^ +waiting 20s, then asking the hooks again$/));
       expect(lines).toContainEqual(

@@ -1,7 +1,12 @@
 import { readFileSync } from 'node:fs';
 import validator from 'asl-validator';
 import { describe, expect, it } from 'vitest';
-import { PARTITION_SUBSTITUTION, STATE, SUBSTITUTIONS } from '../../functions/core/states.ts';
+import {
+  PARTITION_SUBSTITUTION,
+  STATE,
+  SUBSTITUTIONS,
+  UNUSED_SUBSTITUTIONS,
+} from '../../functions/core/states.ts';
 import { DEFINITION_PATH, localDefinition } from '../../local/definition.ts';
 
 const text = readFileSync(DEFINITION_PATH, 'utf8');
@@ -21,6 +26,7 @@ describe('statemachines/deployment.asl.json', () => {
     expect(text).not.toContain('"Assign"');
     const used = new Set([...text.matchAll(/\$\{(\w+)\}/g)].map((m) => m[1]));
     expect([...used].sort()).toEqual([...SUBSTITUTIONS, PARTITION_SUBSTITUTION].sort());
+    for (const unused of UNUSED_SUBSTITUTIONS) expect(used.has(unused), unused).toBe(false);
   });
 
   it('has every state the console and local mode name, and no other', () => {
@@ -54,7 +60,40 @@ describe('statemachines/deployment.asl.json', () => {
       '$$.Task.Token',
     );
     const catchers = bake.Catch as { ErrorEquals: string[]; Next: string }[];
-    expect(catchers[0]).toMatchObject({ ErrorEquals: ['States.Timeout'], Next: STATE.CheckAlarmsAfterBake });
+    // The next ShiftTraffic checks the alarms first: the check after the bake (decision 0008).
+    expect(catchers[0]).toMatchObject({ ErrorEquals: ['States.Timeout'], Next: STATE.ShiftTraffic });
+    expect(bake.Next).toBe(STATE.ShiftTraffic);
+    // The last step's bake is the same callback, into AfterAllowTraffic, whose hooks task checks first.
+    const { Catch, Next, Comment, ...same } = definition.States[STATE.FinalBake] as Record<string, unknown>;
+    const { Catch: _c, Next: _n, Comment: _m, ...bakeSame } = bake;
+    expect(same).toEqual(bakeSame);
+    expect((Catch as { ErrorEquals: string[]; Next: string }[]).map((c) => [c.ErrorEquals, c.Next])).toEqual([
+      [['States.Timeout'], STATE.AfterAllowTraffic],
+      [['States.ALL'], STATE.RollBack],
+    ]);
+    expect(Next).toBe(STATE.AfterAllowTraffic);
+  });
+
+  it('enters three states per step at most: ShiftTraffic, ChooseNext and a bake', () => {
+    expect(definition.States[STATE.BeforeAllowTrafficDecided]).toMatchObject({
+      Choices: [{ Next: STATE.ShiftTraffic }],
+    });
+    const shift = definition.States[STATE.ShiftTraffic] as Record<string, unknown>;
+    expect(shift.Next).toBe(STATE.ChooseNext);
+    expect(shift.Parameters).toMatchObject({ 'stepIndex.$': '$.shift.nextStepIndex' });
+    // Prepare's output starts the loop at step 0. It replaces the state (ResultPath left out: the default,
+    // `$`, which the local engine reads right only when it is left out).
+    expect(definition.States[STATE.Prepare]).toMatchObject({
+      ResultSelector: { 'deploymentId.$': '$.deploymentId', shift: { nextStepIndex: 0 } },
+    });
+    expect(definition.States[STATE.Prepare]?.ResultPath).toBeUndefined();
+    const choose = definition.States[STATE.ChooseNext] as { Choices: { Next: string }[]; Default: string };
+    expect([...choose.Choices.map((c) => c.Next), choose.Default]).toEqual([
+      STATE.Bake,
+      STATE.FinalBake,
+      STATE.ShiftTraffic,
+      STATE.AfterAllowTraffic,
+    ]);
   });
 
   it('keeps the ECS termination wait a callback too, so an alarm or a stop ends it at once', () => {

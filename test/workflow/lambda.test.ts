@@ -380,3 +380,181 @@ describe('retries and concurrency', () => {
     await expect(s.deploy('orders', '1')).rejects.toThrow('version 1 is already live: nothing to deploy');
   });
 });
+
+/** The states one execution entered, in order. */
+const entered = (sc: Scenario, execution: string) =>
+  sc.events
+    .filter((e) => e.execution === execution && e.event.type === 'StateEntered')
+    .map((e) => e.event.state?.name);
+
+/**
+ * Makes `alarm` read ALARM from `from` (virtual ms) on, with no state-change event: an alarm that was
+ * already in ALARM, or whose event was lost, which only a check finds.
+ */
+function silentAlarm(sc: Scenario, alarm: string, from: () => number | undefined) {
+  const states = sc.ctx.alarms.states.bind(sc.ctx.alarms);
+  sc.ctx.alarms.states = async (names) => {
+    const read = await states(names);
+    const at = from();
+    return at !== undefined && sc.local.clock.now() >= at && names.includes(alarm)
+      ? { ...read, [alarm]: 'ALARM' }
+      : read;
+  };
+}
+
+describe('the states a deployment goes through (decision 0008)', () => {
+  it('enters ShiftTraffic, ChooseNext and Bake per step, and checks the alarms in ShiftTraffic', async () => {
+    s = await scenario({
+      orders: { deploymentConfig: 'LambdaCanary10Percent5Minutes', alarms: ['orders-errors'] },
+    });
+    const d = await s.deploy('orders', s.publish('orders'));
+    const checks: number[] = [];
+    const states = s.ctx.alarms.states.bind(s.ctx.alarms);
+    s.ctx.alarms.states = async (names) => {
+      checks.push((await s?.ctx.store.get(d.id))?.percent ?? -1);
+      return states(names);
+    };
+    expect((await s.finished(d)).deployment.status).toBe('SUCCEEDED');
+    expect(entered(s, d.executionName)).toEqual([
+      'Prepare',
+      'ChooseKind',
+      'BeforeAllowTraffic',
+      'BeforeAllowTrafficDecided',
+      'ShiftTraffic',
+      'ChooseNext',
+      'Bake',
+      'ShiftTraffic',
+      'ChooseNext',
+      'AfterAllowTraffic',
+      'AfterAllowTrafficDecided',
+      'Finalize',
+      'ChooseEnd',
+      'DeploymentSucceeded',
+    ]);
+    // Prepare (two reads at 0 %); ShiftTraffic before the shift to 10 %, after it (before the bake); the
+    // bake; ShiftTraffic after the bake (before the shift to 100 %), after it; AfterAllowTraffic; Finalize.
+    // (Then the API's view of the deployment reads them for `finished`.)
+    expect(checks.slice(0, 9)).toEqual([0, 0, 0, 10, 10, 10, 100, 100, 100]);
+  });
+
+  it.each([
+    ['CodeDeployDefault.LambdaAllAtOnce', 11, 12],
+    ['CodeDeployDefault.LambdaCanary10Percent5Minutes', 14, 18],
+    ['CodeDeployDefault.LambdaLinear10PercentEvery1Minute', 38, 42],
+  ])('%s: %i transitions, issue 12 asks ≤ %i', async (config, transitions, target) => {
+    s = await scenario({ orders: { deploymentConfig: config } });
+    const d = await s.deploy('orders', s.publish('orders'));
+    expect((await s.finished(d)).deployment.status).toBe('SUCCEEDED');
+    const counted = s.local.workflow.execution(d.executionName)?.transitions;
+    expect(counted).toBe(transitions);
+    expect(counted).toBeLessThanOrEqual(target);
+  });
+
+  it('bakes the last step in FinalBake, then AfterAllowTraffic', async () => {
+    s = await scenario({
+      orders: {
+        deploymentConfig: {
+          type: 'steps',
+          steps: [
+            { percent: 50, bakeSeconds: 60 },
+            { percent: 100, bakeSeconds: 120 },
+          ],
+        },
+      },
+    });
+    const d = await s.deploy('orders', s.publish('orders'));
+    const { deployment, timeline } = await s.finished(d);
+    expect(deployment.status).toBe('SUCCEEDED');
+    expect(entered(s, d.executionName).slice(4, 11)).toEqual([
+      'ShiftTraffic',
+      'ChooseNext',
+      'Bake',
+      'ShiftTraffic',
+      'ChooseNext',
+      'FinalBake',
+      'AfterAllowTraffic',
+    ]);
+    const at = (m: string) => Date.parse(timeline.find((e) => e.message.startsWith(m))?.at ?? '');
+    expect(at('IN_PROGRESS → SUCCEEDED') - at('100 %')).toBeGreaterThanOrEqual(120_000);
+    expect(deployment.bakeToken).toBeUndefined();
+  });
+});
+
+describe('the alarm checks around each bake', () => {
+  it('rolls back before the next shift when an alarm is in ALARM after a bake, with no event', async () => {
+    s = await scenario({
+      payments: { deploymentConfig: 'LambdaCanary10Percent5Minutes', alarms: ['payments-errors'] },
+    });
+    const d = await s.deploy('payments', s.publish('payments'));
+    let bakingAt: number | undefined;
+    silentAlarm(s, 'payments-errors', () => bakingAt && bakingAt + 1000);
+    await s.until(d, (x) => x.bakeToken !== undefined, 'the bake');
+    bakingAt = s.local.clock.now();
+    const { deployment, timeline } = await s.finished(d);
+    expect(deployment).toMatchObject({ status: 'ROLLED_BACK', reason: 'alarm payments-errors in ALARM' });
+    expect(messages(timeline)).toContain('alarm: payments-errors in ALARM at 10 %');
+    expect(messages(timeline)).not.toContain('shift: 100 % on version 2');
+    expect(s.local.account.aliasRouting('payments', 'live')).toEqual(routing('1'));
+    const failed = s.events.filter((e) => e.execution === d.executionName && e.event.type === 'StateFailed');
+    expect(failed.map((e) => [e.event.state?.name, e.event.Error])).toContainEqual([
+      'ShiftTraffic',
+      'AlarmFired',
+    ]);
+  });
+
+  it('rolls back before the AfterAllowTraffic hooks when an alarm is in ALARM after the last bake', async () => {
+    let hookCalls = 0;
+    s = await scenario(
+      {
+        payments: {
+          deploymentConfig: {
+            type: 'steps',
+            steps: [
+              { percent: 50, bakeSeconds: 60 },
+              { percent: 100, bakeSeconds: 120 },
+            ],
+          },
+          alarms: ['payments-errors'],
+          hooks: { AfterAllowTraffic: ['check'] },
+        },
+      },
+      {
+        hooks: {
+          check: () => {
+            hookCalls += 1;
+            return { status: 'Succeeded' };
+          },
+        },
+      },
+    );
+    const d = await s.deploy('payments', s.publish('payments'));
+    let bakingAt: number | undefined;
+    silentAlarm(s, 'payments-errors', () => bakingAt && bakingAt + 1000);
+    await s.until(d, (x) => x.bakeToken !== undefined && x.percent === 100, 'the last bake');
+    bakingAt = s.local.clock.now();
+    const { deployment, timeline } = await s.finished(d);
+    expect(deployment).toMatchObject({ status: 'ROLLED_BACK', reason: 'alarm payments-errors in ALARM' });
+    expect(messages(timeline)).toContain('alarm: payments-errors in ALARM at 100 %');
+    expect(hookCalls).toBe(0);
+    expect(s.local.account.aliasRouting('payments', 'live')).toEqual(routing('1'));
+    expect(entered(s, d.executionName)).toContain('FinalBake');
+  });
+
+  it('ends the last bake at once when an alarm fires during it', async () => {
+    s = await scenario({
+      payments: {
+        deploymentConfig: { type: 'steps', steps: [{ percent: 100, bakeSeconds: 1800 }] },
+        alarms: ['payments-errors'],
+      },
+    });
+    const d = await s.deploy('payments', s.publish('payments'));
+    await s.until(d, (x) => x.bakeToken !== undefined, 'the bake');
+    const alarmAt = s.local.clock.now();
+    s.local.account.setAlarmState('payments-errors', 'ALARM');
+    const { deployment, timeline } = await s.finished(d);
+    expect(deployment.status).toBe('ROLLED_BACK');
+    const restoredAt = Date.parse(timeline.find((e) => e.message.startsWith('routing restored'))?.at ?? '');
+    expect(restoredAt - alarmAt).toBeLessThan(5 * 60_000);
+    expect(s.local.account.aliasRouting('payments', 'live')).toEqual(routing('1'));
+  });
+});
