@@ -8,60 +8,64 @@
  * (`groups.payments.versions[0].errorRate`), and names checked against the group config.
  */
 import { readFileSync } from 'node:fs';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { type Problem, ValidationError } from '../functions/core/errors.ts';
 import type { GroupConfig } from '../functions/core/group-config.ts';
 import { problemsFrom } from '../functions/core/problems.ts';
 import { behaviourSchema, hookBehaviourSchema, imageBehaviourSchema, rpsSchema } from './behaviour.ts';
 
-const seconds = z.number().int().min(10).max(86_400);
+/** A whole number from `min` to `max`. */
+const whole = (min: number, max: number) => z.number().check(z.int(), z.gte(min), z.lte(max));
+const names = z.array(z.string().check(z.minLength(1))).check(z.minLength(1));
 
 const metricAlarmSchema = z.strictObject({
   /** ErrorRate: the fraction of requests failing; LatencyAverage: their mean duration in ms. */
   metric: z.enum(['ErrorRate', 'LatencyAverage'], { error: 'must be ErrorRate or LatencyAverage' }),
   /** ALARM above this: a fraction for ErrorRate, milliseconds for LatencyAverage. */
-  threshold: z.number().min(0),
-  periodSeconds: seconds.default(30),
-  evaluationPeriods: z.number().int().min(1).max(100).default(1),
+  threshold: z.number().check(z.gte(0)),
+  periodSeconds: z._default(whole(10, 86_400), 30),
+  evaluationPeriods: z._default(whole(1, 100), 1),
 });
 
 const compositeAlarmSchema = z
   .strictObject({
     /** ALARM while any of these alarms is in ALARM (CloudWatch's `ALARM(a) OR ALARM(b)`). */
-    anyOf: z.array(z.string().min(1)).min(1).optional(),
+    anyOf: z.optional(names),
     /** ALARM while every one of these is in ALARM (`ALARM(a) AND ALARM(b)`). */
-    allOf: z.array(z.string().min(1)).min(1).optional(),
+    allOf: z.optional(names),
   })
-  .refine((c) => (c.anyOf === undefined) !== (c.allOf === undefined), {
-    error: 'give exactly one of anyOf or allOf',
-  });
+  .check(
+    z.refine((c) => (c.anyOf === undefined) !== (c.allOf === undefined), {
+      error: 'give exactly one of anyOf or allOf',
+    }),
+  );
 
 const groupSchema = z.strictObject({
   /** Synthetic requests per virtual second through the alias (Lambda) or the listener (ECS). Default 40. */
-  rps: rpsSchema.optional(),
+  rps: z.optional(rpsSchema),
   /** How version 1 (Lambda) or the first image (ECS) behaves. Default healthy. */
-  live: imageBehaviourSchema.optional(),
+  live: z.optional(imageBehaviourSchema),
   /** Lambda: versions published at the first start, as 2, 3, … in this order. */
-  versions: z.array(behaviourSchema).max(100).optional(),
+  versions: z.optional(z.array(behaviourSchema).check(z.maxLength(100))),
   /** ECS: the image the blue service runs at first. Default `<group>:initial`. */
-  liveImage: z.string().min(1).max(1024).optional(),
+  liveImage: z.optional(z.string().check(z.minLength(1), z.maxLength(1024))),
   /** ECS: the blue service's task count at first. Default 3. */
-  desiredCount: z.number().int().min(1).max(100).optional(),
+  desiredCount: z.optional(whole(1, 100)),
   /** ECS: images with behaviour, by image (`shop/web:release-2`). */
-  images: z.record(z.string().min(1), imageBehaviourSchema).optional(),
+  images: z.optional(z.record(z.string().check(z.minLength(1)), imageBehaviourSchema)),
 });
 
 export const localAccountFileSchema = z.strictObject({
-  $schema: z.string().optional(),
+  $schema: z.optional(z.string()),
   /** By group name, as in the group config. */
-  groups: z.record(z.string(), groupSchema).default({}),
+  groups: z._default(z.record(z.string(), groupSchema), {}),
   /** By hook function name: succeed, fail, in-progress:<n> or slow:<seconds>. Undeclared hooks succeed. */
-  hooks: z.record(z.string(), hookBehaviourSchema).default({}),
+  hooks: z._default(z.record(z.string(), hookBehaviourSchema), {}),
   /**
    * By alarm name. A group's alarm not declared here is an ErrorRate alarm above 2 % over 30 s on the
    * group's traffic.
    */
-  alarms: z.record(z.string(), z.union([metricAlarmSchema, compositeAlarmSchema])).default({}),
+  alarms: z._default(z.record(z.string(), z.union([metricAlarmSchema, compositeAlarmSchema])), {}),
 });
 
 export type LocalAccountFile = z.output<typeof localAccountFileSchema>;

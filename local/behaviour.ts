@@ -2,7 +2,7 @@
  * How rehearsal revisions and hooks behave in the simulated account: the schemas that the local routes,
  * the CLI and the local account file share, and the hook functions a behaviour stands for.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { HookPayload, HookResult } from '../functions/ports.ts';
 import type { HookFunction, ImageProfile, VersionProfile } from './account.ts';
 
@@ -13,25 +13,31 @@ export const BROKEN: VersionProfile = { errorRate: 0.35, latencyMs: 60 };
 
 export const errorRateSchema = z
   .number({ error: 'must be a fraction from 0 to 1 (0.3 is 30 % of requests failing)' })
-  .min(0, { error: 'must be a fraction from 0 to 1' })
-  .max(1, { error: 'must be a fraction from 0 to 1 (0.3 is 30 % of requests failing)' });
+  .check(
+    z.gte(0, { error: 'must be a fraction from 0 to 1' }),
+    z.lte(1, { error: 'must be a fraction from 0 to 1 (0.3 is 30 % of requests failing)' }),
+  );
 export const latencyMsSchema = z
   .number({ error: 'must be a number of milliseconds' })
-  .positive({ error: 'must be a number of milliseconds above 0' })
-  .max(900_000, { error: 'must be at most 900000 (a Lambda invocation lasts at most 15 minutes)' });
+  .check(
+    z.positive({ error: 'must be a number of milliseconds above 0' }),
+    z.lte(900_000, { error: 'must be at most 900000 (a Lambda invocation lasts at most 15 minutes)' }),
+  );
 export const rpsSchema = z
   .number({ error: 'must be a number of requests per virtual second' })
-  .min(0, { error: 'must be 0 or more requests per virtual second' })
-  .max(1000, { error: 'must be at most 1000 requests per virtual second' });
+  .check(
+    z.gte(0, { error: 'must be 0 or more requests per virtual second' }),
+    z.lte(1000, { error: 'must be at most 1000 requests per virtual second' }),
+  );
 
 /** A version's or an image's behaviour under traffic; what is left out is healthy. */
 export const behaviourSchema = z.strictObject({
-  errorRate: errorRateSchema.optional(),
-  latencyMs: latencyMsSchema.optional(),
+  errorRate: z.optional(errorRateSchema),
+  latencyMs: z.optional(latencyMsSchema),
 });
-export const imageBehaviourSchema = behaviourSchema.extend({
+export const imageBehaviourSchema = z.extend(behaviourSchema, {
   /** Tasks of this image never start (a bad image, a missing secret): the service never becomes steady. */
-  failToStart: z.boolean({ error: 'must be true or false' }).optional(),
+  failToStart: z.optional(z.boolean({ error: 'must be true or false' })),
 });
 
 export function versionProfile(b: z.output<typeof behaviourSchema>): VersionProfile {
@@ -51,9 +57,11 @@ const HOOK_BEHAVIOUR = /^(succeed|fail|in-progress:([1-9]\d{0,2})|slow:([1-9]\d{
  */
 export const hookBehaviourSchema = z
   .string({ error: 'must be succeed, fail, in-progress:<n> or slow:<seconds>' })
-  .regex(HOOK_BEHAVIOUR, {
-    error: 'must be succeed, fail, in-progress:<n> (1–999) or slow:<seconds> (1–99999)',
-  });
+  .check(
+    z.regex(HOOK_BEHAVIOUR, {
+      error: 'must be succeed, fail, in-progress:<n> (1–999) or slow:<seconds> (1–99999)',
+    }),
+  );
 export type HookBehaviour = z.output<typeof hookBehaviourSchema>;
 
 /** The seconds an `in-progress:<n>` hook asks to be called back after. */

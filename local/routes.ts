@@ -14,7 +14,7 @@
  *
  * Bodies are strict: an unknown or wrong field is a 400 `{error, message, details}` naming it.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { parse } from '../functions/api/context.ts';
 import { errorResponse, type HttpRequest, type HttpResponse, parseBody } from '../functions/api/http.ts';
 import { ValidationError } from '../functions/core/errors.ts';
@@ -22,51 +22,59 @@ import { errorRateSchema, hookBehaviourSchema, latencyMsSchema, rpsSchema } from
 import type { Rehearsal } from './rehearsal.ts';
 import type { LocalRoutes } from './server.ts';
 
-const behaviour = { errorRate: errorRateSchema.optional(), latencyMs: latencyMsSchema.optional() };
+/** A string of `min` to `max` characters; `error` when it is not a string. */
+const text = (min: number, max: number, error?: string) =>
+  z.string(error === undefined ? undefined : { error }).check(z.minLength(min), z.maxLength(max));
+
+const behaviour = { errorRate: z.optional(errorRateSchema), latencyMs: z.optional(latencyMsSchema) };
 const versionBody = z.strictObject(behaviour);
 const imageBody = z.strictObject({
-  image: z.string({ error: 'must be an image (repository:tag)' }).min(1).max(1024),
-  failToStart: z.boolean({ error: 'must be true or false' }).optional(),
+  image: text(1, 1024, 'must be an image (repository:tag)'),
+  failToStart: z.optional(z.boolean({ error: 'must be true or false' })),
   ...behaviour,
 });
 const trafficBody = z.strictObject({ rps: rpsSchema });
 const hookBody = z.strictObject({ behaviour: hookBehaviourSchema });
 const objectBody = z.strictObject({
-  key: z.string({ error: 'must be an object key' }).min(1).max(1024),
+  key: text(1, 1024, 'must be an object key'),
   contentBase64: z.base64({ error: 'must be the object in base64' }),
   ...behaviour,
 });
-const detailObject = z.string({ error: 'must be the detail as a JSON string' }).refine(
-  (text) => {
-    try {
-      const v: unknown = JSON.parse(text);
-      return typeof v === 'object' && v !== null && !Array.isArray(v);
-    } catch {
-      return false;
-    }
-  },
-  { error: 'must be a JSON object as a string (PutEvents takes Detail as text)' },
+const detailObject = z.string({ error: 'must be the detail as a JSON string' }).check(
+  z.refine(
+    (text) => {
+      try {
+        const v: unknown = JSON.parse(text);
+        return typeof v === 'object' && v !== null && !Array.isArray(v);
+      } catch {
+        return false;
+      }
+    },
+    { error: 'must be a JSON object as a string (PutEvents takes Detail as text)' },
+  ),
 );
 const eventsBody = z.strictObject({
   Entries: z
     .array(
       z.strictObject({
-        Source: z.string().min(1).max(256),
-        DetailType: z.string().min(1).max(128),
+        Source: text(1, 256),
+        DetailType: text(1, 128),
         Detail: detailObject,
-        Resources: z.array(z.string().max(2048)).max(100).optional(),
-        Time: z.iso.datetime({ offset: true, error: 'must be an ISO 8601 time' }).optional(),
-        EventBusName: z.literal('default', { error: 'local mode has only the default bus' }).optional(),
+        Resources: z.optional(z.array(z.string().check(z.maxLength(2048))).check(z.maxLength(100))),
+        Time: z.optional(z.iso.datetime({ offset: true, error: 'must be an ISO 8601 time' })),
+        EventBusName: z.optional(z.literal('default', { error: 'local mode has only the default bus' })),
       }),
     )
-    .min(1, { error: 'must list 1 to 10 entries' })
-    .max(10, { error: 'must list 1 to 10 entries (PutEvents takes at most 10)' }),
+    .check(
+      z.minLength(1, { error: 'must list 1 to 10 entries' }),
+      z.maxLength(10, { error: 'must list 1 to 10 entries (PutEvents takes at most 10)' }),
+    ),
 });
 const deliveryBody = z.strictObject({
   version: z.literal('0'),
-  id: z.string().min(1).max(128),
-  'detail-type': z.string().min(1),
-  source: z.string().min(1),
+  id: text(1, 128),
+  'detail-type': z.string().check(z.minLength(1)),
+  source: z.string().check(z.minLength(1)),
   account: z.string(),
   time: z.string(),
   region: z.string(),

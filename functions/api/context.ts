@@ -2,7 +2,7 @@
  * What every API operation runs with, and the helpers they share: the view of a deployment an API
  * caller sees, request parsing that names every problem, and the group a request names.
  */
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import type { Deployment } from '../core/deployment.ts';
 import { ValidationError } from '../core/errors.ts';
 import type { DeploymentGroup } from '../core/group-config.ts';
@@ -27,7 +27,7 @@ export function view(ctx: ApiContext, d: Deployment): DeploymentView {
   return ctx.executionUrl ? { ...d, executionUrl: ctx.executionUrl(d.executionName) } : d;
 }
 
-export function parse<T>(schema: z.ZodType<T>, body: unknown, what: string): T {
+export function parse<T>(schema: z.ZodMiniType<T>, body: unknown, what: string): T {
   const parsed = schema.safeParse(body ?? {});
   if (!parsed.success) throw new ValidationError(what, problemsFrom(parsed.error));
   return parsed.data;

@@ -11,7 +11,7 @@
  * (the handler sends it to the dead-letter queue), never retried forever. The rules that deliver these
  * events are built in `functions/core/event-rules.ts`, from the same constants.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { Transient, ValidationError } from '../core/errors.ts';
 import { DETAIL_TYPES, SOURCES } from '../core/event-rules.ts';
 import { triggersOfType } from '../core/group-config.ts';
@@ -38,30 +38,32 @@ export type IntakeOutcome =
   | { outcome: 'duplicate'; deploymentId: string }
   | { outcome: 'dropped'; reason: string };
 
+const nonEmpty = z.string().check(z.minLength(1));
+
 const envelope = z.object({
-  id: z.string().min(1).max(128),
-  account: z.string().optional(),
-  region: z.string().optional(),
-  source: z.string().min(1),
-  'detail-type': z.string().min(1),
+  id: z.string().check(z.minLength(1), z.maxLength(128)),
+  account: z.optional(z.string()),
+  region: z.optional(z.string()),
+  source: nonEmpty,
+  'detail-type': nonEmpty,
   detail: z.record(z.string(), z.unknown()),
 });
 
 const s3Detail = z.object({
-  bucket: z.object({ name: z.string().min(1) }),
+  bucket: z.object({ name: nonEmpty }),
   object: z.object({
-    key: z.string().min(1),
-    size: z.number().optional(),
-    'version-id': z.string().optional(),
+    key: nonEmpty,
+    size: z.optional(z.number()),
+    'version-id': z.optional(z.string()),
   }),
 });
 
 const ecrDetail = z.object({
   'action-type': z.string(),
   result: z.string(),
-  'repository-name': z.string().min(1),
-  'image-digest': z.string().optional(),
-  'image-tag': z.string().optional(),
+  'repository-name': nonEmpty,
+  'image-digest': z.optional(z.string()),
+  'image-tag': z.optional(z.string()),
 });
 
 /** The deployment id of an event: stable across deliveries, valid as an execution name (≤ 80). */
@@ -181,7 +183,7 @@ function dropIfPermanent(kind: string, e: unknown): IntakeOutcome {
   throw e;
 }
 
-function summary(error: z.ZodError): string {
+function summary(error: z.core.$ZodError): string {
   return new ValidationError('invalid event', problemsFrom(error)).problems
     .map((p) => `${p.path || '(root)'}: ${p.message}`)
     .join('; ');

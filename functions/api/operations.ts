@@ -3,7 +3,8 @@
  * views an operator watches are in ./views.ts). Over ports, served by the local HTTP server and by the
  * API Gateway handlers alike.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import { _coercedNumber } from 'zod/v4/core';
 import { type Deployment, isTerminal, sameRouting } from '../core/deployment.ts';
 import { Conflict, GroupBusy, NotFound, PreflightFailed } from '../core/errors.ts';
 import { type Platform, platformOf } from '../platforms/index.ts';
@@ -25,13 +26,14 @@ export {
 } from './views.ts';
 
 export const stopRequestSchema = z.strictObject({
-  rollback: z.boolean({ error: 'must be true or false' }).default(true),
-  reason: z.string().max(512).optional(),
+  rollback: z._default(z.boolean({ error: 'must be true or false' }), true),
+  reason: z.optional(z.string().check(z.maxLength(512))),
 });
 
 export const listQuerySchema = z.strictObject({
-  group: z.string().min(1).optional(),
-  limit: z.coerce.number().int().min(1).max(100).optional(),
+  group: z.optional(z.string().check(z.minLength(1))),
+  // z.coerce.number() itself: through the `coerce` namespace, esbuild would keep every coercing schema.
+  limit: z.optional(_coercedNumber(z.ZodMiniNumber).check(z.int(), z.gte(1), z.lte(100))),
 });
 
 export async function listDeployments(

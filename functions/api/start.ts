@@ -3,7 +3,7 @@
  * written), the group lock, the record, and the execution.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { deploymentConfigInputSchema, type ResolvedConfig, resolveParsed } from '../core/configs.ts';
 import type { Deployment } from '../core/deployment.ts';
 import { Conflict, GroupBusy, ValidationError } from '../core/errors.ts';
@@ -19,24 +19,27 @@ import { type ApiContext, type DeploymentView, groupFor, parse, view } from './c
 /** As Stripe and powertools: an idempotency key answers the same for 24 hours. */
 export const IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
 
+const alarmNames = z.array(z.string().check(z.minLength(1), z.maxLength(255))).check(z.maxLength(10));
+
 export const startRequestSchema = z.strictObject({
-  group: z.string({ error: (i) => (i.input === undefined ? 'is required' : 'must be a group name') }).min(1),
+  group: z
+    .string({ error: (i) => (i.input === undefined ? 'is required' : 'must be a group name') })
+    .check(z.minLength(1)),
   revision: z
     .string({ error: (i) => (i.input === undefined ? 'is required' : 'must be a string') })
-    .min(1)
-    .max(256),
-  config: deploymentConfigInputSchema.optional(),
+    .check(z.minLength(1), z.maxLength(256)),
+  config: z.optional(deploymentConfigInputSchema),
   /**
    * Alarms watched in addition to the group's: an override can add alarms, never remove them. Only
    * alarms declared in the config: stepshift's IAM grant and alarm rule cover those alone.
    */
-  alarms: z.array(z.string().min(1).max(255)).max(10).optional(),
+  alarms: z.optional(alarmNames),
   /**
    * Watched alarms this deployment does not watch while they are in ALARM — for the deployment that
    * fixes what fired them. Each is watched again as soon as it is OK.
    */
-  ignoreAlarms: z.array(z.string().min(1).max(255)).max(10).optional(),
-  description: z.string().max(512).optional(),
+  ignoreAlarms: z.optional(alarmNames),
+  description: z.optional(z.string().check(z.maxLength(512))),
 });
 export type StartRequest = z.infer<typeof startRequestSchema>;
 

@@ -4,7 +4,7 @@
  * Read-only. A live read that fails (an alarm, a group's routing) is shown as such in the answer, never
  * a failed request: one unreadable group must not hide the others.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { type Deployment, describeRouting, isTerminal, type TimelineEntry } from '../core/deployment.ts';
 import { NotFound } from '../core/errors.ts';
 import { type DeploymentGroup, hookEventsOf } from '../core/group-config.ts';
@@ -75,7 +75,7 @@ async function alarmStatesOf(ctx: ApiContext, deployment: Deployment): Promise<A
 
 /** The page token is the history's own (AWS's wraps AWS's, local mode's is an offset): only its size is checked here. */
 export const executionQuerySchema = z.strictObject({
-  nextToken: z.string().min(1).max(4096).optional(),
+  nextToken: z.optional(z.string().check(z.minLength(1), z.maxLength(4096))),
 });
 
 export interface ExecutionView {

@@ -4,17 +4,17 @@
  * other shape is `Failed`, with the reason the function gave.
  */
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { HookPayload, HookResult, HookRunner } from '../ports.ts';
 import { call } from './errors.ts';
 
 const hookResultSchema = z.discriminatedUnion('status', [
-  z.object({ status: z.literal('Succeeded'), reason: z.string().optional() }),
-  z.object({ status: z.literal('Failed'), reason: z.string().default('the hook reported Failed') }),
+  z.object({ status: z.literal('Succeeded'), reason: z.optional(z.string()) }),
+  z.object({ status: z.literal('Failed'), reason: z._default(z.string(), 'the hook reported Failed') }),
   z.object({
     status: z.literal('InProgress'),
-    reason: z.string().optional(),
-    callBackDelaySeconds: z.number().positive().default(30),
+    reason: z.optional(z.string()),
+    callBackDelaySeconds: z._default(z.number().check(z.positive()), 30),
   }),
 ]);
 

@@ -5,7 +5,7 @@
  * `canary`, `linear` and `allAtOnce` with CodeDeploy's limits — plus `steps`, an explicit list of
  * `(percent, bakeSeconds)` that CodeDeploy cannot express (a 1 % → 5 % → 25 % → 100 % ramp, say).
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { ValidationError } from './errors.ts';
 import { problemsFrom, typeRule } from './problems.ts';
 
@@ -16,26 +16,27 @@ export const MAX_SHIFT_MINUTES = 2_880;
 /** A bound on the steps of a `steps` config: each step costs state transitions and API calls. */
 export const MAX_STEPS = 100;
 
-const wholePercent = z.int(typeRule('must be a whole number of percent'));
+const wholePercent = (min: number, max: number, maxError: string) =>
+  z
+    .int(typeRule('must be a whole number of percent'))
+    .check(z.gte(min, { error: `must be at least ${min} %` }), z.lte(max, { error: maxError }));
 const wholeMinutes = z
   .int(typeRule('must be a whole number of minutes'))
-  .min(1, { error: 'must be at least 1 minute' })
-  .max(MAX_SHIFT_MINUTES, { error: `must be at most ${MAX_SHIFT_MINUTES} minutes` });
+  .check(
+    z.gte(1, { error: 'must be at least 1 minute' }),
+    z.lte(MAX_SHIFT_MINUTES, { error: `must be at most ${MAX_SHIFT_MINUTES} minutes` }),
+  );
 
 export const canarySchema = z.strictObject({
   type: z.literal('canary'),
-  percent: wholePercent
-    .min(1, { error: 'must be at least 1 %' })
-    .max(99, { error: 'must be at most 99 %: a canary leaves traffic on the live revision' }),
+  percent: wholePercent(1, 99, 'must be at most 99 %: a canary leaves traffic on the live revision'),
   intervalMinutes: wholeMinutes,
 });
 
 export const linearSchema = z
   .strictObject({
     type: z.literal('linear'),
-    percent: wholePercent
-      .min(1, { error: 'must be at least 1 %' })
-      .max(99, { error: 'must be at most 99 %: use allAtOnce to shift everything in one step' }),
+    percent: wholePercent(1, 99, 'must be at most 99 %: use allAtOnce to shift everything in one step'),
     intervalMinutes: wholeMinutes,
   })
   .check((ctx) => {
@@ -54,17 +55,19 @@ export const linearSchema = z
 export const allAtOnceSchema = z.strictObject({ type: z.literal('allAtOnce') });
 
 export const stepSchema = z.strictObject({
-  percent: z
-    .number(typeRule('must be a number'))
-    .gt(0, { error: 'must be more than 0 %' })
-    .max(100, { error: 'must be at most 100 %' })
-    .refine((p) => Math.abs(p * 10 - Math.round(p * 10)) < 1e-9, {
+  percent: z.number(typeRule('must be a number')).check(
+    z.gt(0, { error: 'must be more than 0 %' }),
+    z.lte(100, { error: 'must be at most 100 %' }),
+    z.refine((p) => Math.abs(p * 10 - Math.round(p * 10)) < 1e-9, {
       error: 'must be a multiple of 0.1 %',
     }),
+  ),
   bakeSeconds: z
     .int(typeRule('must be a whole number of seconds'))
-    .min(0, { error: 'must not be negative' })
-    .max(MAX_SHIFT_MINUTES * 60, { error: `must be at most ${MAX_SHIFT_MINUTES * 60} seconds` }),
+    .check(
+      z.gte(0, { error: 'must not be negative' }),
+      z.lte(MAX_SHIFT_MINUTES * 60, { error: `must be at most ${MAX_SHIFT_MINUTES * 60} seconds` }),
+    ),
 });
 
 export const stepsSchema = z
@@ -72,8 +75,10 @@ export const stepsSchema = z
     type: z.literal('steps'),
     steps: z
       .array(stepSchema)
-      .min(1, { error: 'must have at least one step' })
-      .max(MAX_STEPS, { error: `must have at most ${MAX_STEPS} steps` }),
+      .check(
+        z.minLength(1, { error: 'must have at least one step' }),
+        z.maxLength(MAX_STEPS, { error: `must have at most ${MAX_STEPS} steps` }),
+      ),
   })
   .check((ctx) => {
     const { steps } = ctx.value;

@@ -3,8 +3,7 @@
  * to deploy to each. The CDK stack reads the same file, so IAM grants reach exactly what is declared
  * here, and the API deploys only to groups declared here.
  */
-import { visit } from 'jsonc-parser';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { type deploymentConfigInputSchema, type ResolvedConfig, resolveParsed } from './configs.ts';
 import { type Problem, ValidationError } from './errors.ts';
 import {
@@ -227,29 +226,46 @@ export function parseGroupConfigText(text: string, source = 'group config'): Gro
 /**
  * JSON.parse keeps the last of two equal keys without a word: two groups of one name would be merged
  * silently. Every key given twice in one object is reported, with both lines.
+ *
+ * `text` is JSON that JSON.parse has read, so a scan of its strings and brackets is enough (no
+ * parser is bundled for it): each open object keeps its keys with the line each was first given on,
+ * each open array its current index, which together are the path of a key. Lines are counted as
+ * JSON breaks them: LF, CR LF or CR.
  */
 function duplicateKeys(text: string): Problem[] {
   const problems: Problem[] = [];
-  const objects: Map<string, number>[] = [];
-  visit(text, {
-    onObjectBegin: () => {
-      objects.push(new Map());
-    },
-    onObjectEnd: () => {
-      objects.pop();
-    },
-    onObjectProperty: (property, _offset, _length, line, _character, pathSupplier) => {
-      const keys = objects[objects.length - 1];
-      const first = keys?.get(property);
-      if (first !== undefined) {
-        problems.push({
-          path: [...pathSupplier(), property].map(String).join('.'),
-          message: `is given twice (lines ${first + 1} and ${line + 1}): JSON would keep only the last`,
-        });
+  /** One per open object (`keys`) or array; `at` is its current key or index, `key` whether a key is next. */
+  const open: { keys?: Map<string, number>; at: string | number; key: boolean }[] = [];
+  let line = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    const top = open[open.length - 1];
+    if (c === '\n' || (c === '\r' && text[i + 1] !== '\n')) line++;
+    else if (c === '{') open.push({ keys: new Map(), at: '', key: true });
+    else if (c === '[') open.push({ at: 0, key: false });
+    else if (c === '}' || c === ']') open.pop();
+    else if (c === ',' && top) {
+      if (top.keys) top.key = true;
+      else top.at = Number(top.at) + 1;
+    } else if (c === '"') {
+      let end = i + 1;
+      while (end < text.length && text[end] !== '"') end += text[end] === '\\' ? 2 : 1;
+      if (top?.keys && top.key) {
+        const key = JSON.parse(text.slice(i, end + 1)) as string;
+        const first = top.keys.get(key);
+        if (first !== undefined) {
+          problems.push({
+            path: [...open.slice(0, -1).map((o) => o.at), key].map(String).join('.'),
+            message: `is given twice (lines ${first + 1} and ${line + 1}): JSON would keep only the last`,
+          });
+        }
+        top.keys.set(key, first ?? line);
+        top.at = key;
+        top.key = false;
       }
-      keys?.set(property, first ?? line);
-    },
-  });
+      i = end;
+    }
+  }
   return problems;
 }
 

@@ -1,9 +1,11 @@
 /**
  * The schema of the group config file, field by field: what each field may hold, and the error a
- * wrong value gets (each names the rule). zod `.strict()` objects, so a typo is an error, not ignored.
+ * wrong value gets (each names the rule). Strict objects, so a typo is an error, not ignored. zod/mini,
+ * whose functions the Lambda bundles tree-shake (classic zod's methods cannot be): `z.optional(s)` for
+ * `s.optional()`, `s.check(z.maxLength(n))` for `s.max(n)`, with the same issues and messages.
  * The checks that span fields or groups, and the resolution, are in group-config.ts.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { type ComputePlatform, deploymentConfigInputSchema, predefinedConfig } from './configs.ts';
 import { typeRule } from './problems.ts';
 
@@ -39,20 +41,25 @@ const ALARM_NAME = /^[^\s].{0,254}$/;
 const ELB_ARN = (kind: string) =>
   new RegExp(`^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\\d{12}:${kind}/.+`);
 
-const functionName = z.string(typeRule('must be a string')).regex(FUNCTION_NAME, {
-  error: 'must be a Lambda function name (1–64 of A–Z a–z 0–9 - _) or a function ARN',
-});
+const functionName = z.string(typeRule('must be a string')).check(
+  z.regex(FUNCTION_NAME, {
+    error: 'must be a Lambda function name (1–64 of A–Z a–z 0–9 - _) or a function ARN',
+  }),
+);
 
 export const hookSchema = z.union(
   [
     functionName,
     z.strictObject({
       functionName,
-      timeoutSeconds: z
-        .int(typeRule('must be a whole number of seconds'))
-        .min(1, { error: 'must be at least 1 second' })
-        .max(43_200, { error: 'must be at most 43200 seconds (12 hours)' })
-        .optional(),
+      timeoutSeconds: z.optional(
+        z
+          .int(typeRule('must be a whole number of seconds'))
+          .check(
+            z.gte(1, { error: 'must be at least 1 second' }),
+            z.lte(43_200, { error: 'must be at most 43200 seconds (12 hours)' }),
+          ),
+      ),
     }),
   ],
   { error: 'must be a function name or {functionName, timeoutSeconds?}' },
@@ -60,8 +67,8 @@ export const hookSchema = z.union(
 
 function hooksSchema<const E extends readonly string[]>(events: E, kind: ComputePlatform) {
   const shape = Object.fromEntries(
-    events.map((e) => [e, z.array(hookSchema, typeRule('must be a list of hook functions')).optional()]),
-  ) as { [K in E[number]]: z.ZodOptional<z.ZodArray<typeof hookSchema>> };
+    events.map((e) => [e, z.optional(z.array(hookSchema, typeRule('must be a list of hook functions')))]),
+  ) as { [K in E[number]]: z.ZodMiniOptional<z.ZodMiniArray<typeof hookSchema>> };
   return z.strictObject(shape, {
     error: (issue) =>
       issue.code === 'unrecognized_keys'
@@ -70,31 +77,39 @@ function hooksSchema<const E extends readonly string[]>(events: E, kind: Compute
   });
 }
 
+/** A string matching `pattern`, else `error`. */
+const matching = (pattern: RegExp, error: string) => z.string().check(z.regex(pattern, { error }));
+/** A string of `min` to `max` characters. */
+const text = (min: number, max: number) => z.string().check(z.minLength(min), z.maxLength(max));
+
 const alarmsSchema = z
   .array(
-    z.string().regex(ALARM_NAME, { error: 'must be a CloudWatch alarm name (1–255 characters)' }),
+    matching(ALARM_NAME, 'must be a CloudWatch alarm name (1–255 characters)'),
     typeRule('must be a list of CloudWatch alarm names'),
   )
-  .max(MAX_ALARMS, { error: `must list at most ${MAX_ALARMS} alarms` })
-  .refine((names) => new Set(names).size === names.length, { error: 'must not list an alarm twice' });
+  .check(
+    z.maxLength(MAX_ALARMS, { error: `must list at most ${MAX_ALARMS} alarms` }),
+    z.refine((names) => new Set(names).size === names.length, { error: 'must not list an alarm twice' }),
+  );
 
 const autoRollbackSchema = z.strictObject({
-  enabled: z.boolean(typeRule('must be true or false')).default(true),
-  events: z
-    .array(z.enum(ROLLBACK_EVENTS, { error: `must be one of ${ROLLBACK_EVENTS.join(', ')}` }))
-    .default([...ROLLBACK_EVENTS]),
+  enabled: z._default(z.boolean(typeRule('must be true or false')), true),
+  events: z._default(
+    z.array(z.enum(ROLLBACK_EVENTS, { error: `must be one of ${ROLLBACK_EVENTS.join(', ')}` })),
+    [...ROLLBACK_EVENTS],
+  ),
 });
 
 const s3Trigger = z.strictObject({
   type: z.literal('s3ObjectCreated'),
-  bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { error: 'must be an S3 bucket name' }),
-  keyPrefix: z.string().max(1024).optional(),
+  bucket: matching(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name'),
+  keyPrefix: z.optional(z.string().check(z.maxLength(1024))),
 });
 const ecrTrigger = z.strictObject({
   type: z.literal('ecrPush'),
-  repository: z.string().regex(/^[a-z0-9][a-z0-9._/-]{1,255}$/, { error: 'must be an ECR repository name' }),
+  repository: matching(/^[a-z0-9][a-z0-9._/-]{1,255}$/, 'must be an ECR repository name'),
   /** Tags to react to; a trailing `*` matches a prefix. Absent: every tag. */
-  tags: z.array(z.string().min(1).max(128)).min(1).optional(),
+  tags: z.optional(z.array(text(1, 128)).check(z.minLength(1))),
 });
 const requestedTrigger = z.strictObject({ type: z.literal('deploymentRequested') });
 
@@ -141,12 +156,12 @@ function configFor(kind: ComputePlatform) {
 
 function common(kind: ComputePlatform) {
   return {
-    description: z.string().max(512).optional(),
+    description: z.optional(z.string().check(z.maxLength(512))),
     deploymentConfig: configFor(kind),
     /** The configs a deployment request may choose instead of the default. Absent: any of the platform's. */
-    allowedConfigs: z.array(configFor(kind)).optional(),
-    alarms: alarmsSchema.default([]),
-    autoRollback: autoRollbackSchema.default({ enabled: true, events: [...ROLLBACK_EVENTS] }),
+    allowedConfigs: z.optional(z.array(configFor(kind))),
+    alarms: z._default(alarmsSchema, []),
+    autoRollback: z._default(autoRollbackSchema, { enabled: true, events: [...ROLLBACK_EVENTS] }),
   };
 }
 
@@ -155,10 +170,10 @@ export const lambdaGroupSchema = z.strictObject({
   ...common('lambda'),
   target: z.strictObject({
     functionName,
-    alias: z.string().regex(ALIAS_NAME, { error: 'must be an alias name (not only digits)' }),
+    alias: matching(ALIAS_NAME, 'must be an alias name (not only digits)'),
   }),
-  hooks: hooksSchema(LAMBDA_HOOK_EVENTS, 'lambda').default({}),
-  triggers: lambdaTriggersSchema.default([]),
+  hooks: z._default(hooksSchema(LAMBDA_HOOK_EVENTS, 'lambda'), {}),
+  triggers: z._default(lambdaTriggersSchema, []),
 });
 
 export const ecsGroupSchema = z.strictObject({
@@ -166,28 +181,26 @@ export const ecsGroupSchema = z.strictObject({
   ...common('ecs'),
   target: z
     .strictObject({
-      cluster: z.string().min(1).max(255),
-      blueService: z.string().min(1).max(255),
-      greenService: z.string().min(1).max(255),
-      blueTargetGroup: z.string().regex(ELB_ARN('targetgroup'), { error: 'must be a target group ARN' }),
-      greenTargetGroup: z.string().regex(ELB_ARN('targetgroup'), { error: 'must be a target group ARN' }),
-      listener: z.string().regex(ELB_ARN('listener'), { error: 'must be a listener ARN' }).optional(),
-      listenerRule: z
-        .string()
-        .regex(ELB_ARN('listener-rule'), { error: 'must be a listener rule ARN' })
-        .optional(),
-      testListener: z.string().regex(ELB_ARN('listener'), { error: 'must be a listener ARN' }).optional(),
+      cluster: text(1, 255),
+      blueService: text(1, 255),
+      greenService: text(1, 255),
+      blueTargetGroup: matching(ELB_ARN('targetgroup'), 'must be a target group ARN'),
+      greenTargetGroup: matching(ELB_ARN('targetgroup'), 'must be a target group ARN'),
+      listener: z.optional(matching(ELB_ARN('listener'), 'must be a listener ARN')),
+      listenerRule: z.optional(matching(ELB_ARN('listener-rule'), 'must be a listener rule ARN')),
+      testListener: z.optional(matching(ELB_ARN('listener'), 'must be a listener ARN')),
       /** The container whose image an image revision replaces. */
-      container: z.string().min(1).max(255).optional(),
+      container: z.optional(text(1, 255)),
       /** Roles the task definition names (task and execution role): registering an image revision passes them. */
-      taskRoles: z
-        .array(z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+/, { error: 'must be an IAM role ARN' }))
-        .max(10)
-        .optional(),
+      taskRoles: z.optional(
+        z
+          .array(matching(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+/, 'must be an IAM role ARN'))
+          .check(z.maxLength(10)),
+      ),
       /** How long the old service keeps its tasks after all traffic has moved (CodeDeploy's default: 5). */
-      terminationWaitMinutes: z.int().min(0).max(2_880).default(5),
+      terminationWaitMinutes: z._default(z.int().check(z.gte(0), z.lte(2_880)), 5),
       /** How long the new service may take to become steady before the deployment fails. */
-      steadyTimeoutMinutes: z.int().min(1).max(120).default(30),
+      steadyTimeoutMinutes: z._default(z.int().check(z.gte(1), z.lte(120)), 30),
     })
     .check((ctx) => {
       const t = ctx.value;
@@ -233,8 +246,8 @@ export const ecsGroupSchema = z.strictObject({
         });
       }
     }),
-  hooks: hooksSchema(ECS_HOOK_EVENTS, 'ecs').default({}),
-  triggers: ecsTriggersSchema.default([]),
+  hooks: z._default(hooksSchema(ECS_HOOK_EVENTS, 'ecs'), {}),
+  triggers: z._default(ecsTriggersSchema, []),
 });
 
 export const groupSchema = z.discriminatedUnion('kind', [lambdaGroupSchema, ecsGroupSchema], {
@@ -242,13 +255,13 @@ export const groupSchema = z.discriminatedUnion('kind', [lambdaGroupSchema, ecsG
 });
 
 export const groupConfigFileSchema = z.strictObject({
-  $schema: z.string().optional(),
+  $schema: z.optional(z.string()),
   groups: z
     .record(
-      z.string().regex(GROUP_NAME, {
-        error: 'group names are 1–64 of A–Z a–z 0–9 - _, starting with a letter or digit',
-      }),
+      matching(GROUP_NAME, 'group names are 1–64 of A–Z a–z 0–9 - _, starting with a letter or digit'),
       groupSchema,
     )
-    .refine((groups) => Object.keys(groups).length > 0, { error: 'must declare at least one group' }),
+    .check(
+      z.refine((groups) => Object.keys(groups).length > 0, { error: 'must declare at least one group' }),
+    ),
 });

@@ -1,8 +1,12 @@
-import { z } from 'zod';
+import { en } from 'zod/locales';
+import * as z from 'zod/mini';
 import type { Problem } from './errors.ts';
 
-// A missing field reads "is required", not zod's "expected string, received undefined".
+// zod/mini ships no messages ("Invalid input" for everything): English, as classic zod has it, for the
+// rules that state none of their own. And a missing field reads "is required", not zod's "expected
+// string, received undefined".
 z.config({
+  ...en(),
   customError: (issue) =>
     issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : undefined,
 });
@@ -27,7 +31,7 @@ type Issue = z.core.$ZodIssue;
  * reported through the branch the input was meant for (the one that failed deeper than its root),
  * so `{type: "linear", percent: 700}` says what is wrong with `percent`, not "no branch matched".
  */
-export function problemsFrom(error: z.ZodError, prefix: readonly PropertyKey[] = []): Problem[] {
+export function problemsFrom(error: z.core.$ZodError, prefix: readonly PropertyKey[] = []): Problem[] {
   return flatten(error.issues, prefix);
 }
 

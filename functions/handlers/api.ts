@@ -5,7 +5,7 @@
 import middy from '@middy/core';
 import { route } from '../api/http.ts';
 import type { ApiContext } from '../api/operations.ts';
-import { aws } from './context.ts';
+import { apiContext } from './context.ts';
 
 export interface ApiGatewayEvent {
   httpMethod: string;
@@ -47,4 +47,4 @@ export function makeApiHandler(get: () => ApiContext) {
   };
 }
 
-export const handler = middy(makeApiHandler(() => aws().ctx));
+export const handler = middy(makeApiHandler(apiContext));

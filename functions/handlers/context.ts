@@ -1,6 +1,11 @@
 /**
  * The AWS wiring of the handlers: SDK clients and adapters built once per container, from the
  * environment the CDK construct sets. The one place in functions/ that picks concrete adapters.
+ *
+ * Each handler file asks for its own context (`taskContext`, `apiContext`, `eventsContext`), so that its
+ * bundle carries the adapters, SDK clients and commands that its functions use and no others: a task
+ * function never starts an execution nor reads its history, and only the intake sends to the
+ * dead-letter queue or publishes code.
  */
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -12,6 +17,7 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { IntakeContext } from '../api/intake.ts';
+import type { ApiContext } from '../api/operations.ts';
 import { AlbRouter } from '../aws/alb-router.ts';
 import { CloudWatchAlarmWatcher } from '../aws/cloudwatch-alarms.ts';
 import { DynamoDeploymentStore } from '../aws/dynamo-store.ts';
@@ -24,6 +30,8 @@ import { LambdaAliasRouter } from '../aws/lambda-router.ts';
 import { withMetrics } from '../aws/metrics.ts';
 import { StepFunctionsBakeSignals, StepFunctionsStarter } from '../aws/step-functions.ts';
 import { type GroupConfig, parseGroupConfigText } from '../core/group-config.ts';
+import type { BakeSignals, ExecutionHistory, HookRunner, WorkflowStarter } from '../ports.ts';
+import type { TaskContext } from '../tasks/context.ts';
 
 /** Environment variables the construct sets on every function. */
 export const ENV = {
@@ -48,59 +56,132 @@ function required(name: string): string {
   return value;
 }
 
-export interface AwsWiring {
-  ctx: IntakeContext;
-  sqs: SQSClient;
-  deadLetterQueueUrl: string | undefined;
+/** What every function runs with: the tasks' ports (but hooks), the bake signals, and the clients they share. */
+interface Shared {
+  ctx: Omit<TaskContext, 'hooks'> & { bakes: BakeSignals };
+  lambda: LambdaClient;
+  sfn: SFNClient;
+  region: string;
+  /**
+   * The task functions cannot know the state machine's ARN (it is built from theirs) and never start
+   * executions: only the API, intake and watchdog functions get it.
+   */
+  stateMachineArn: string | undefined;
 }
 
-let wiring: AwsWiring | undefined;
+// Each is built on first use and kept for the container's life. Function declarations, not calls at
+// module level, so that esbuild drops the wiring (and its SDK clients) a handler file does not use.
+let shared: Shared | undefined;
+let api: ApiContext | undefined;
+let events: EventsWiring | undefined;
 
-/** Built on first use and kept for the container's life. */
-export function aws(): AwsWiring {
-  if (wiring) return wiring;
-  const region = process.env.AWS_REGION ?? 'us-east-1';
+function sharedWiring(): Shared {
+  if (shared) return shared;
   const lambda = new LambdaClient({});
   const sfn = new SFNClient({});
+  const region = process.env.AWS_REGION ?? 'us-east-1';
   const store = new DynamoDeploymentStore(
     DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } }),
     required(ENV.table),
     Date,
   );
-  // The task functions cannot know the state machine's ARN (it is built from theirs) and never start
-  // executions: only the API, intake and watchdog functions get it.
-  const stateMachineArn = process.env[ENV.stateMachine];
-  const ctx: IntakeContext = {
-    groups: groupsFromEnvironment(),
-    router: new LambdaAliasRouter(lambda),
-    loadBalancer: new AlbRouter(new ElasticLoadBalancingV2Client({})),
-    scaler: new EcsServices(new ECSClient({})),
-    alarms: new CloudWatchAlarmWatcher(new CloudWatchClient({})),
-    hooks: new LambdaHookRunner(lambda),
-    store,
-    events: withMetrics(new EventBridgePublisher(new EventBridgeClient({}), region)),
-    clock: Date,
-    workflow: stateMachineArn
-      ? new StepFunctionsStarter(sfn, stateMachineArn)
-      : {
-          start: () =>
-            Promise.reject(new Error(`${ENV.stateMachine} is not set: this function starts no executions`)),
-        },
-    bakes: new StepFunctionsBakeSignals(sfn),
+  shared = {
+    ctx: {
+      groups: groupsFromEnvironment(),
+      router: new LambdaAliasRouter(lambda),
+      loadBalancer: new AlbRouter(new ElasticLoadBalancingV2Client({})),
+      scaler: new EcsServices(new ECSClient({})),
+      alarms: new CloudWatchAlarmWatcher(new CloudWatchClient({})),
+      store,
+      events: withMetrics(new EventBridgePublisher(new EventBridgeClient({}), region)),
+      clock: Date,
+      bakes: new StepFunctionsBakeSignals(sfn),
+    },
+    lambda,
+    sfn,
+    region,
+    stateMachineArn: process.env[ENV.stateMachine],
+  };
+  return shared;
+}
+
+let tasks: (TaskContext & { bakes: BakeSignals }) | undefined;
+
+/** The state machine's tasks: the ports, the hooks (RunHooks invokes them) and the bake signals. */
+export function taskContext(): TaskContext & { bakes: BakeSignals } {
+  if (tasks) return tasks;
+  const s = sharedWiring();
+  tasks = { ...s.ctx, hooks: new LambdaHookRunner(s.lambda) };
+  return tasks;
+}
+
+/** Invoking hooks is the RunHooks task's alone. */
+const NO_HOOKS: HookRunner = {
+  invoke: () => Promise.reject(new Error('this function runs no hooks: the RunHooks task does')),
+};
+
+function starter({ sfn, stateMachineArn }: Shared): WorkflowStarter {
+  return stateMachineArn
+    ? new StepFunctionsStarter(sfn, stateMachineArn)
+    : {
+        start: () =>
+          Promise.reject(new Error(`${ENV.stateMachine} is not set: this function starts no executions`)),
+      };
+}
+
+/** Reading executions is the API's alone (its views); any other function that asked would be told why not. */
+const NO_EXECUTIONS: ExecutionHistory = {
+  page: () => Promise.reject(new Error('this function reads no executions: the API does')),
+};
+
+/** The API: the tasks' context, starting executions, reading their history, and a link to each. */
+export function apiContext(): ApiContext {
+  if (api) return api;
+  const s = sharedWiring();
+  const { region, stateMachineArn } = s;
+  api = {
+    ...s.ctx,
+    hooks: NO_HOOKS,
+    workflow: starter(s),
     // The execution's ARN: the one the deployment recorded, else the state machine's + the execution name.
     executions: stateMachineArn
-      ? new StepFunctionsExecutionHistory(sfn, stateMachineArn)
+      ? new StepFunctionsExecutionHistory(s.sfn, stateMachineArn)
       : {
           page: () =>
             Promise.reject(new Error(`${ENV.stateMachine} is not set: this function reads no executions`)),
         },
-    artifacts: new LambdaArtifactPublisher(lambda),
     ...(stateMachineArn && hasExecutionConsole(stateMachineArn)
       ? { executionUrl: (name: string) => executionConsoleUrl(region, stateMachineArn, name) }
       : {}),
   };
-  wiring = { ctx, sqs: new SQSClient({}), deadLetterQueueUrl: process.env[ENV.deadLetterQueue] };
-  return wiring;
+  return api;
+}
+
+export interface EventsWiring {
+  ctx: IntakeContext;
+  sqs: SQSClient;
+  deadLetterQueueUrl: string | undefined;
+}
+
+/**
+ * The EventBridge targets: intake starts deployments and publishes code, the alarm path fails bakes, the
+ * watchdog rolls back. None reads an execution's history.
+ */
+export function eventsContext(): EventsWiring {
+  if (events) return events;
+  const s = sharedWiring();
+  events = {
+    ctx: {
+      ...s.ctx,
+      hooks: NO_HOOKS,
+      workflow: starter(s),
+      executions: NO_EXECUTIONS,
+      artifacts: new LambdaArtifactPublisher(s.lambda),
+    },
+    sqs: new SQSClient({}),
+    deadLetterQueueUrl: process.env[ENV.deadLetterQueue],
+  };
+  return events;
 }
 
 /**

@@ -7,12 +7,12 @@
  */
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { handleEvent, type IntakeContext, type IntakeOutcome } from '../api/intake.ts';
 import { type ApiContext, alarmStateChanged } from '../api/operations.ts';
 import { DETAIL_TYPES, ENDED_STATUSES } from '../core/event-rules.ts';
 import { rollback } from '../tasks/rollback.ts';
-import { aws } from './context.ts';
+import { eventsContext } from './context.ts';
 
 /**
  * Intake: starts a deployment per trigger event. An event that cannot be used is logged and sent to
@@ -41,7 +41,7 @@ export function makeIntakeHandler(
 
 const alarmEvent = z.object({
   'detail-type': z.literal(DETAIL_TYPES.alarmStateChange),
-  detail: z.object({ alarmName: z.string().min(1), state: z.object({ value: z.string() }) }),
+  detail: z.object({ alarmName: z.string().check(z.minLength(1)), state: z.object({ value: z.string() }) }),
 });
 
 /** CloudWatch "Alarm State Change" → every baking deployment that watches the alarm fails at once. */
@@ -65,9 +65,9 @@ const executionEvent = z.object({
   detail: z.object({
     status: z.string(),
     name: z.string(),
-    input: z.string().nullish(),
-    cause: z.string().nullish(),
-    error: z.string().nullish(),
+    input: z.nullish(z.string()),
+    cause: z.nullish(z.string()),
+    error: z.nullish(z.string()),
   }),
 });
 
@@ -97,6 +97,6 @@ export function makeExecutionEndedHandler(get: () => ApiContext) {
   };
 }
 
-export const intakeHandler = middy(makeIntakeHandler(() => aws()));
-export const alarmHandler = middy(makeAlarmHandler(() => aws().ctx));
-export const executionEndedHandler = middy(makeExecutionEndedHandler(() => aws().ctx));
+export const intakeHandler = middy(makeIntakeHandler(eventsContext));
+export const alarmHandler = middy(makeAlarmHandler(() => eventsContext().ctx));
+export const executionEndedHandler = middy(makeExecutionEndedHandler(() => eventsContext().ctx));

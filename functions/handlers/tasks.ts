@@ -14,7 +14,7 @@ import { prepare } from '../tasks/prepare.ts';
 import { rollback } from '../tasks/rollback.ts';
 import { runHooks } from '../tasks/run-hooks.ts';
 import { shiftTraffic } from '../tasks/shift-traffic.ts';
-import { aws } from './context.ts';
+import { taskContext } from './context.ts';
 
 type In = Parameters<typeof prepare>[1];
 
@@ -40,7 +40,7 @@ export function makeTaskHandlers(get: () => TaskContext & { bakes: BakeSignals }
   };
 }
 
-const tasks = makeTaskHandlers(() => aws().ctx);
+const tasks = makeTaskHandlers(taskContext);
 export const prepareHandler = middy(tasks.prepare);
 export const runHooksHandler = middy(tasks.runHooks);
 export const shiftTrafficHandler = middy(tasks.shiftTraffic);
