@@ -1,5 +1,6 @@
 import { main as bundles } from './bundles.ts';
 import { main as chaos } from './chaos.ts';
+import { main as cliStart } from './cli-start.ts';
 import { main as idle } from './idle.ts';
 import { main as lambda } from './lambda.ts';
 
@@ -10,3 +11,5 @@ console.log('');
 await idle();
 console.log('');
 await chaos();
+console.log('');
+await cliStart();

@@ -11,6 +11,7 @@ import { StepShiftError, ValidationError } from '../functions/core/errors.ts';
 import { groupConfigJsonSchema, parseGroupConfigText } from '../functions/core/group-config.ts';
 import { plan } from '../functions/core/planner.ts';
 import { DEFAULT_LOCAL_ACCOUNT_FILE, loadLocalAccountFile } from '../local/account-file.ts';
+import pkg from '../package.json' with { type: 'json' };
 import { type ApiClient, ApiError, call, createApiClient, isLoopback } from './api-client.ts';
 import { addLocalCommands, type Client, type ClientFlags } from './local-commands.ts';
 import { renderSchedule, scheduleJson } from './render.ts';
@@ -93,6 +94,7 @@ export function loadGroupConfigFile(file: string) {
 export function buildProgram(io: Io = consoleIo): Command {
   const program = new Command('stepshift')
     .description('Canary, linear and all-at-once deployments for Lambda aliases and ECS services.')
+    .version(pkg.version, '-V, --version', 'print the version of stepshift')
     .showHelpAfterError()
     .exitOverride()
     .configureOutput({

@@ -9,6 +9,7 @@
  * /deployments/{id}/execution), each only when it changed, so the page has one model for both places
  * and its actions are plain API calls on the same origin.
  */
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { dirname, join } from 'node:path';
@@ -44,18 +45,33 @@ export interface ConsoleAssets {
 let built: Promise<ConsoleAssets> | undefined;
 
 /**
+ * The page as the package ships it, bundled by `npm run build` (build/build.ts) into `page/` beside this
+ * module compiled: no sources and no esbuild needed where the package is installed.
+ */
+const PREBUILT = join(HERE, 'page');
+
+/**
  * The page, bundled once per process with esbuild (about 0.2 s): no CDN, no files written. A failed
- * build is not cached, so fixing the source and reloading works without a restart.
+ * build is not cached, so fixing the source and reloading works without a restart. From the package,
+ * the page it ships prebuilt.
  */
 export function consoleAssets(): Promise<ConsoleAssets> {
-  built ??= build().catch((e: unknown) => {
+  built ??= (existsSync(join(PREBUILT, 'app.js')) ? readPrebuilt() : bundleConsole()).catch((e: unknown) => {
     built = undefined;
     throw e;
   });
   return built;
 }
 
-async function build(): Promise<ConsoleAssets> {
+async function readPrebuilt(): Promise<ConsoleAssets> {
+  const [html, js, css] = await Promise.all(
+    ['index.html', 'app.js', 'app.css'].map((file) => readFile(join(PREBUILT, file), 'utf8')),
+  );
+  return { html: html ?? '', js: js ?? '', css: css ?? '' };
+}
+
+/** The page bundled from its sources (`src/`, `index.html`); build/build.ts ships it in the package. */
+export async function bundleConsole(): Promise<ConsoleAssets> {
   const { build: esbuild } = await import('esbuild');
   const result = await esbuild({
     entryPoints: [join(HERE, 'src', 'main.tsx')],

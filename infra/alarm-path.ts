@@ -13,7 +13,7 @@
  */
 import {
   Duration,
-  type aws_lambda_nodejs as nodejs,
+  type aws_lambda as lambda,
   type aws_stepfunctions as sfn,
   type aws_sqs as sqs,
   aws_events_targets as targets,
@@ -36,8 +36,8 @@ export function createAlarmPath(
   scope: Construct,
   { fn, stateMachine, groups }: AlarmPathProps,
 ): {
-  alarmIntake: nodejs.NodejsFunction;
-  executionEnded: nodejs.NodejsFunction;
+  alarmIntake: lambda.Function;
+  executionEnded: lambda.Function;
   deadLetterQueues: { alarmIntake: sqs.Queue; executionEnded: sqs.Queue };
 } {
   const alarmIntake = fn('AlarmIntake', 'events.ts', 'alarmHandler');

@@ -18,8 +18,8 @@
 import {
   aws_apigateway as apigw,
   Duration,
+  type aws_lambda as lambda,
   aws_logs as logs,
-  type aws_lambda_nodejs as nodejs,
   type aws_stepfunctions as sfn,
 } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
@@ -40,7 +40,7 @@ export interface ApiProps {
 export function createApi(
   scope: Construct,
   { fn, stateMachine, groups, throttle }: ApiProps,
-): { api: apigw.RestApi; handler: nodejs.NodejsFunction } {
+): { api: apigw.RestApi; handler: lambda.Function } {
   const handler = fn('Api', 'api.ts', 'handler', Duration.seconds(29));
   handler.addEnvironment(ENV.stateMachine, stateMachine.stateMachineArn);
   stateMachine.grantStartExecution(handler);

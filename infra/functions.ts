@@ -3,9 +3,20 @@
  * config, and reads and writes the deployment table. Every concern module makes its functions with
  * the one factory here, so that all fifteen are built alike (Node 22 on arm64, tracing, source maps,
  * the locked AWS SDK inside the bundle, a log group of its own with a retention).
+ *
+ * Where the code comes from depends on where this module runs. From the sources (this repository: the
+ * tests, `cdk.json`), each function is a `NodejsFunction` bundled from `functions/handlers/` with
+ * `BUNDLING`. From the installed package (`stepshift/cdk`), `npm run build` has already bundled each
+ * handler file with the same options into `dist/lambda/<file>/index.js`, and the function's asset is that
+ * bundle plus the group config as a file beside it: no esbuild, no lockfile and no `functions/` sources
+ * are needed in the app that uses the construct (`build/lambda.ts`).
  */
+import { createHash } from 'node:crypto';
+import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
+  DockerImage,
   Duration,
   type aws_dynamodb as dynamodb,
   aws_lambda as lambda,
@@ -17,6 +28,28 @@ import type { Substitution } from '../functions/core/states.ts';
 import { ENV } from '../functions/handlers/context.ts';
 
 const HANDLERS = fileURLToPath(new URL('../functions/handlers/', import.meta.url));
+
+/** The handler files of `functions/handlers/` that functions run: `npm run build` bundles each of them. */
+export const HANDLER_FILES = ['api.ts', 'events.ts', 'tasks.ts'] as const;
+export type HandlerFile = (typeof HANDLER_FILES)[number];
+
+/**
+ * The prebuilt bundles, `dist/lambda/` beside `dist/js/`, where the package's compiled construct runs.
+ * From the sources this is `<repo>/lambda/`, which does not exist: they bundle with `BUNDLING`.
+ */
+const PREBUILT = fileURLToPath(new URL('../lambda/', import.meta.url));
+
+/** The directory of a handler file's prebuilt bundle, under `root`: `dist/lambda/tasks/` for `tasks.ts`. */
+export const prebuiltDir = (root: string, file: HandlerFile) => join(root, file.replace(/\.ts$/, ''));
+
+/**
+ * The name of the group config file next to a prebuilt bundle; the bundle reads it when it loads, as
+ * the value of `__STEPSHIFT_GROUPS__` (build/lambda-config.ts). A file rather than an environment
+ * variable: Lambda allows 4 KB for all of a function's environment variables together
+ * (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html), and the example
+ * stepshift.config.json alone is 3.3 KB.
+ */
+export const PREBUILT_CONFIG_FILE = 'stepshift.config.json';
 
 /** How long the functions' and the state machine's logs are kept: a quarter, then CloudWatch deletes them. */
 export const LOG_RETENTION = logs.RetentionDays.THREE_MONTHS;
@@ -42,15 +75,15 @@ export type TaskName = Substitution extends `${infer Name}FunctionArn` ? Name : 
 /** Every function stepshift deploys: the tasks, the API, and the three EventBridge targets. */
 export type FnName = TaskName | 'Api' | 'Intake' | 'AlarmIntake' | 'ExecutionEnded';
 
-export type StepShiftFunctions = Record<FnName, nodejs.NodejsFunction>;
+export type StepShiftFunctions = Record<FnName, lambda.Function>;
 
 /** Makes the function `<name>Function` running `handler` of `functions/handlers/<file>`. */
 export type NewFunction = (
   name: FnName,
-  file: string,
+  file: HandlerFile,
   handler: string,
   timeout?: Duration,
-) => nodejs.NodejsFunction;
+) => lambda.Function;
 
 /**
  * The factory of stepshift's functions in `scope`. The construct id is `<name>Function` directly in
@@ -60,14 +93,13 @@ export function functionFactory(
   scope: Construct,
   { table, configText }: { table: dynamodb.TableV2; configText: string },
 ): NewFunction {
+  const prebuilt = existsSync(PREBUILT);
   return (name, file, handler, timeout = Duration.seconds(60)) => {
     // Lambda's default log group, /aws/lambda/<name>, is created on first use and kept forever; this one
     // is the stack's, with a retention
     // (https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs-loggroups.html).
     const logGroup = new logs.LogGroup(scope, `${name}FunctionLogs`, { retention: LOG_RETENTION });
-    const fn = new nodejs.NodejsFunction(scope, `${name}Function`, {
-      entry: `${HANDLERS}${file}`,
-      handler,
+    const props: lambda.FunctionOptions & { runtime: lambda.Runtime } = {
       runtime: lambda.Runtime.NODEJS_22_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: 512,
@@ -78,13 +110,60 @@ export function functionFactory(
         [ENV.table]: table.tableName,
         NODE_OPTIONS: '--enable-source-maps',
       },
-      bundling: {
-        ...BUNDLING,
-        // The config travels inside the bundle; the functions parse and validate it again at start.
-        define: { __STEPSHIFT_GROUPS__: JSON.stringify(configText) },
-      },
-    });
+    };
+    const fn = prebuilt
+      ? new lambda.Function(scope, `${name}Function`, {
+          ...props,
+          handler: `index.${handler}`,
+          code: prebuiltCode(prebuiltDir(PREBUILT, file), configText),
+        })
+      : new nodejs.NodejsFunction(scope, `${name}Function`, {
+          ...props,
+          entry: `${HANDLERS}${file}`,
+          handler,
+          bundling: {
+            ...BUNDLING,
+            // The config travels inside the bundle; the functions parse and validate it again at start.
+            define: { __STEPSHIFT_GROUPS__: JSON.stringify(configText) },
+          },
+        });
     table.grantReadWriteData(fn);
     return fn;
   };
+}
+
+/** The files of a prebuilt bundle that go into its asset, with the config file beside them. */
+const BUNDLE_FILES = ['index.js', 'index.js.map'];
+
+const bundleHashes = new Map<string, string>();
+
+/**
+ * The asset of a prebuilt bundle for one config: the bundle's files and the config file, staged by CDK's
+ * local bundling (a copy; no Docker, no esbuild). Its hash is the bundle's and the config's, so that the
+ * asset changes exactly when one of them does, and two configs in one app never share a staged asset.
+ */
+function prebuiltCode(dir: string, configText: string): lambda.Code {
+  if (!existsSync(join(dir, 'index.js')))
+    throw new Error(`no prebuilt bundle at ${dir}: run \`npm run build\` in the stepshift package`);
+  let bundleHash = bundleHashes.get(dir);
+  if (bundleHash === undefined) {
+    const hash = createHash('sha256');
+    for (const each of BUNDLE_FILES) hash.update(readFileSync(join(dir, each)));
+    bundleHash = hash.digest('hex');
+    bundleHashes.set(dir, bundleHash);
+  }
+  return lambda.Code.fromAsset(dir, {
+    assetHash: createHash('sha256').update(bundleHash).update('\0').update(configText).digest('hex'),
+    bundling: {
+      // Never pulled: the local bundling below always succeeds, and CDK asks Docker only when it does not.
+      image: DockerImage.fromRegistry('public.ecr.aws/docker/library/busybox'),
+      local: {
+        tryBundle(outputDir: string) {
+          for (const each of BUNDLE_FILES) copyFileSync(join(dir, each), join(outputDir, each));
+          writeFileSync(join(outputDir, PREBUILT_CONFIG_FILE), configText);
+          return true;
+        },
+      },
+    },
+  });
 }

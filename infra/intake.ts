@@ -14,7 +14,7 @@ import {
   Duration,
   aws_lambda_destinations as destinations,
   aws_events as events,
-  type aws_lambda_nodejs as nodejs,
+  type aws_lambda as lambda,
   type aws_stepfunctions as sfn,
   aws_sqs as sqs,
   aws_events_targets as targets,
@@ -36,7 +36,7 @@ export interface IntakeProps {
 export function createIntake(
   scope: Construct,
   { fn, stateMachine, groups }: IntakeProps,
-): { handler: nodejs.NodejsFunction; deadLetterQueue: sqs.Queue } {
+): { handler: lambda.Function; deadLetterQueue: sqs.Queue } {
   const deadLetterQueue = deadLetters(scope, 'IntakeDeadLetters');
   const handler = fn('Intake', 'events.ts', 'intakeHandler', Duration.seconds(INTAKE_TIMEOUT_SECONDS));
   handler.addEnvironment(ENV.stateMachine, stateMachine.stateMachineArn);
@@ -85,7 +85,7 @@ export function deadLetters(scope: Construct, id: string): sqs.Queue {
  * throws twice, then passes its invocation record (the event under `requestPayload`) to the on-failure
  * destination — also for an event older than `maxEventAge`. Grants the function SendMessage on the queue.
  */
-export function failuresTo(handler: nodejs.NodejsFunction, queue: sqs.IQueue, maxEventAge: Duration): void {
+export function failuresTo(handler: lambda.Function, queue: sqs.IQueue, maxEventAge: Duration): void {
   handler.configureAsyncInvoke({
     onFailure: new destinations.SqsDestination(queue),
     retryAttempts: 2,

@@ -6,9 +6,9 @@
 import { fileURLToPath } from 'node:url';
 import {
   Duration,
+  type aws_lambda as lambda,
   aws_logs as logs,
   Names,
-  type aws_lambda_nodejs as nodejs,
   Stack,
   aws_stepfunctions as sfn,
 } from 'aws-cdk-lib';
@@ -21,7 +21,7 @@ export const ASL_PATH = fileURLToPath(new URL('../statemachines/deployment.asl.j
 export interface Workflow {
   stateMachine: sfn.StateMachine;
   /** The task functions, in the order the ASL's substitutions list them. */
-  tasks: Record<TaskName, nodejs.NodejsFunction>;
+  tasks: Record<TaskName, lambda.Function>;
 }
 
 /** Creates the task functions and the state machine that runs them, in `scope`. */
@@ -29,7 +29,7 @@ export function createWorkflow(
   scope: Construct,
   { fn, logLevel }: { fn: NewFunction; logLevel: 'ERROR' | 'ALL' },
 ): Workflow {
-  const tasks: Record<TaskName, nodejs.NodejsFunction> = {
+  const tasks: Record<TaskName, lambda.Function> = {
     Prepare: fn('Prepare', 'tasks.ts', 'prepareHandler'),
     RunHooks: fn('RunHooks', 'tasks.ts', 'runHooksHandler', Duration.minutes(15)),
     ShiftTraffic: fn('ShiftTraffic', 'tasks.ts', 'shiftTrafficHandler'),
