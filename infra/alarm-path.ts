@@ -1,6 +1,6 @@
 /**
  * The paths that end a deployment from outside the state machine. A watched alarm entering ALARM
- * fails the bake of every deployment watching it at once, instead of at the next CheckAlarms. An
+ * fails the bake of every deployment watching it at once, instead of at the next alarm check (ShiftTraffic's). An
  * execution that ends without passing through RollBack (failed, timed out, aborted) is rolled back by
  * the watchdog, so that no group is left half-shifted or locked. Rule patterns come from
  * functions/core/event-rules.ts.
@@ -8,7 +8,7 @@
  * Each function has its own dead-letter queue — `AlarmIntakeDeadLetters`, `ExecutionEndedDeadLetters` —
  * as its on-failure destination (after Lambda's two retries) and as its rules' target DLQ (what
  * EventBridge could not deliver). Separate queues, because what is in them asks for different things:
- * a lost alarm event is late news (CheckAlarms after each bake reads the alarm anyway), a lost watchdog
+ * a lost alarm event is late news (ShiftTraffic after each bake reads the alarm anyway), a lost watchdog
  * event is a group left locked or split, to replay at once; and each function may write only its own.
  */
 import {
@@ -47,7 +47,7 @@ export function createAlarmPath(
   }
 
   // An alarm event is worth acting on while the bake it should end may still run; past 10 minutes the
-  // bake has been ended by CheckAlarmsAfterBake, which reads the alarm itself.
+  // bake has ended and the next ShiftTraffic (or AfterAllowTraffic) has read the alarm itself.
   const alarmDeadLetters = deadLetters(scope, 'AlarmIntakeDeadLetters');
   failuresTo(alarmIntake, alarmDeadLetters, Duration.minutes(10));
   createRules(

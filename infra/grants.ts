@@ -35,12 +35,11 @@ export function grantDeclared(stack: Stack, config: GroupConfig, functions: Step
   // The functions that read alarm states: the checks of the workflow (ShiftTraffic before and after each
   // shift, so after each bake and before the next; before finalizing, before the old ECS service goes,
   // while hooks run) and the refusal to start under a firing alarm (the API, and intake, which starts
-  // deployments the same way). CheckAlarms is no longer in the workflow (decision 0008).
+  // deployments the same way).
   const alarmReaders = [
     f.Prepare,
     f.RunHooks,
     f.ShiftTraffic,
-    f.CheckAlarms,
     f.Bake,
     f.Finalize,
     f.ScaleDownOld,

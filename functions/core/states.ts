@@ -56,13 +56,7 @@ export const SUBSTITUTIONS = [
   'ScaleDownOldFunctionArn',
 ] as const;
 
-/**
- * Substitutions the stack still provides but the workflow no longer uses: ShiftTraffic checks the
- * alarms itself since decision 0008, so the CheckAlarms function is invoked by nothing in the workflow.
- * Remove each with its function in infra.
- */
-export const UNUSED_SUBSTITUTIONS = ['CheckAlarmsFunctionArn'] as const;
-export type Substitution = (typeof SUBSTITUTIONS)[number] | (typeof UNUSED_SUBSTITUTIONS)[number];
+export type Substitution = (typeof SUBSTITUTIONS)[number];
 
 /**
  * The one substitution that is not a function: the partition (`aws`, `aws-cn`, `aws-us-gov`) of the

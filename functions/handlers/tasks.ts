@@ -6,7 +6,6 @@
 import middy from '@middy/core';
 import type { BakeSignals } from '../ports.ts';
 import { bake } from '../tasks/bake.ts';
-import { checkAlarms } from '../tasks/check-alarms.ts';
 import type { TaskContext } from '../tasks/context.ts';
 import { finalize, scaleDownOld } from '../tasks/finalize.ts';
 import { checkSteady, install, testTraffic } from '../tasks/install.ts';
@@ -23,7 +22,6 @@ export function makeTaskHandlers(get: () => TaskContext & { bakes: BakeSignals }
     prepare: (event: In) => prepare(get(), event),
     runHooks: (event: Parameters<typeof runHooks>[1]) => runHooks(get(), event),
     shiftTraffic: (event: Parameters<typeof shiftTraffic>[1]) => shiftTraffic(get(), event),
-    checkAlarms: (event: In) => checkAlarms(get(), event),
     /** Invoked by `lambda:invoke.waitForTaskToken`: stores the token; on a promote, ends the wait itself. */
     bake: async (event: Parameters<typeof bake>[1]) => {
       const ctx = get();
@@ -44,7 +42,6 @@ const tasks = makeTaskHandlers(taskContext);
 export const prepareHandler = middy(tasks.prepare);
 export const runHooksHandler = middy(tasks.runHooks);
 export const shiftTrafficHandler = middy(tasks.shiftTraffic);
-export const checkAlarmsHandler = middy(tasks.checkAlarms);
 export const bakeHandler = middy(tasks.bake);
 export const finalizeHandler = middy(tasks.finalize);
 export const rollbackHandler = middy(tasks.rollback);

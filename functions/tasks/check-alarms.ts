@@ -1,23 +1,10 @@
 import type { Deployment } from '../core/deployment.ts';
 import { AlarmFired, StepShiftError } from '../core/errors.ts';
-import { load, note, type TaskContext, throwIfInterrupted } from './context.ts';
+import { note, type TaskContext } from './context.ts';
 
 /** An alarm could not be read: not "OK", and not "ALARM" either. Rolls back as a failure. */
 export class AlarmUnreadable extends StepShiftError {
   override name = 'AlarmUnreadable';
-}
-
-/**
- * CheckAlarms: catches alarms already in ALARM (they send no state-change event) and stop requests made
- * outside a bake. No longer a state of the workflow — ShiftTraffic checks before and after each shift
- * (decision 0008) — but still a task function of the stack, and `assertNoAlarm` is what every check runs.
- */
-export async function checkAlarms(ctx: TaskContext, input: { deploymentId: string }): Promise<{ ok: true }> {
-  const deployment = await load(ctx, input.deploymentId);
-  if (deployment.bakeToken) await ctx.store.clear(deployment.id, ['bakeToken']);
-  throwIfInterrupted(deployment);
-  await assertNoAlarm(ctx, deployment);
-  return { ok: true };
 }
 
 /**

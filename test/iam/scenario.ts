@@ -35,7 +35,6 @@ export const TASK_HANDLERS = {
   Prepare: 'prepare',
   RunHooks: 'runHooks',
   ShiftTraffic: 'shiftTraffic',
-  CheckAlarms: 'checkAlarms',
   Bake: 'bake',
   Finalize: 'finalize',
   RollBack: 'rollback',
@@ -121,7 +120,6 @@ export async function runScenario(): Promise<Scenario> {
   const status = async (id: string) => (await env.ctx.store.get(id))?.status;
   const shiftAndBake = async (kind: RunKind, id: string, stepIndex: number, taskToken: string) => {
     await task('ShiftTraffic', kind, { deploymentId: id, stepIndex });
-    await task('CheckAlarms', kind, { deploymentId: id });
     await task('Bake', kind, { deploymentId: id, stepIndex, bakeSeconds: 300, taskToken });
   };
   const install = async (kind: RunKind, id: string) => {
@@ -164,7 +162,6 @@ export async function runScenario(): Promise<Scenario> {
   await task('RunHooks', 'lambda', { deploymentId: a, lifecycleEvent: 'BeforeAllowTraffic' });
   await shiftAndBake('lambda', a, 0, 'token-a');
   await request('lambda', 'POST', `/deployments/${a}/promote`, 202);
-  await task('CheckAlarms', 'lambda', { deploymentId: a });
   await task('ShiftTraffic', 'lambda', { deploymentId: a, stepIndex: 1 });
   await task('RunHooks', 'lambda', { deploymentId: a, lifecycleEvent: 'AfterAllowTraffic' });
   await task('Finalize', 'lambda', { deploymentId: a });
@@ -224,7 +221,6 @@ export async function runScenario(): Promise<Scenario> {
   await task('RunHooks', 'ecs', { deploymentId: e, lifecycleEvent: 'BeforeAllowTraffic' });
   await shiftAndBake('ecs', e, 0, 'token-e');
   await request('ecs', 'POST', `/deployments/${e}/promote`, 202);
-  await task('CheckAlarms', 'ecs', { deploymentId: e });
   await task('ShiftTraffic', 'ecs', { deploymentId: e, stepIndex: 1 });
   await task('RunHooks', 'ecs', { deploymentId: e, lifecycleEvent: 'AfterAllowTraffic' });
   await task('Finalize', 'ecs', { deploymentId: e });

@@ -6,7 +6,7 @@ import { App, Stack, aws_sqs as sqs, Validations } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { PARTITION_SUBSTITUTION, SUBSTITUTIONS, UNUSED_SUBSTITUTIONS } from '../../functions/core/states.ts';
+import { PARTITION_SUBSTITUTION, SUBSTITUTIONS } from '../../functions/core/states.ts';
 import { ASL_PATH } from '../../infra/stepshift.ts';
 import { synth } from './synth.ts';
 
@@ -63,10 +63,7 @@ describe('the StepShift construct', () => {
       string,
       { 'Fn::GetAtt': [string, string] }
     >;
-    // The unused ones (the CheckAlarms function, decision 0008) until infra drops their functions.
-    expect(Object.keys(subs).sort()).toEqual(
-      [...SUBSTITUTIONS, ...UNUSED_SUBSTITUTIONS, PARTITION_SUBSTITUTION].sort(),
-    );
+    expect(Object.keys(subs).sort()).toEqual([...SUBSTITUTIONS, PARTITION_SUBSTITUTION].sort());
     const functions = built.template.findResources('AWS::Lambda::Function');
     for (const name of SUBSTITUTIONS) {
       const [logicalId = '', attribute] = subs[name]?.['Fn::GetAtt'] ?? [];
@@ -142,8 +139,8 @@ describe('the StepShift construct', () => {
     const logGroupIds = functions.map((f) => f.Properties.LoggingConfig?.LogGroup?.Ref);
 
     // Assess
-    expect(functions).toHaveLength(15);
-    expect(new Set(logGroupIds).size).toBe(15);
+    expect(functions).toHaveLength(14);
+    expect(new Set(logGroupIds).size).toBe(14);
     for (const id of logGroupIds) {
       expect(id).toMatch(/^StepShift\w+FunctionLogs/);
       expect(groups[id]?.Properties.RetentionInDays, id).toBe(90);
@@ -168,7 +165,7 @@ describe('the StepShift construct', () => {
 
     // Assess: none. (The SDK's optional SigV4a signers stay optional requires; stepshift signs no SigV4a.)
     expect(sdk.length).toBeGreaterThan(5);
-    expect(functions).toHaveLength(15);
+    expect(functions).toHaveLength(14);
     expect(leftToRuntime).toEqual([]);
   });
 
@@ -209,7 +206,7 @@ describe('the StepShift construct', () => {
     const functions = resources('AWS::Lambda::Function').filter((f) =>
       f.Properties.Handler?.startsWith('index.'),
     );
-    expect(functions).toHaveLength(15);
+    expect(functions).toHaveLength(14);
     for (const f of functions) {
       expect(f.Properties.Runtime).toBe('nodejs22.x');
       expect(f.Properties.Architectures).toEqual(['arm64']);
