@@ -64,12 +64,10 @@ function chooseConfig(group: DeploymentGroup, input: StartRequest['config']): Re
     throw new ValidationError('invalid deployment request', [
       {
         path: 'config',
+        // The group's default is usually among its allowed configs too: each name once.
         message: `group ${group.name} does not allow ${resolved.name}; allowed: ${[
-          group.deploymentConfig,
-          ...allowed,
-        ]
-          .map((c) => c.name)
-          .join(', ')}`,
+          ...new Set([group.deploymentConfig, ...allowed].map((c) => c.name)),
+        ].join(', ')}`,
       },
     ]);
   }

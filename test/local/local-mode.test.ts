@@ -169,6 +169,21 @@ describe('the local HTTP API', () => {
           ],
         },
       });
+      // The group's default is also in its allowed list: each name is listed once.
+      const v = local.account.publishVersion('payments', HEALTHY);
+      const notAllowed = await post({
+        group: 'payments',
+        revision: v,
+        config: 'CodeDeployDefault.LambdaCanary10Percent5Minutes',
+      });
+      expect(notAllowed.status).toBe(400);
+      const message = ((await notAllowed.json()) as { details: { problems: { message: string }[] } }).details
+        .problems[0]?.message;
+      expect(message).toMatch(
+        /^group payments does not allow CodeDeployDefault\.LambdaCanary10Percent5Minutes; allowed: CodeDeployDefault\.LambdaLinear10PercentEvery1Minute, CodeDeployDefault\.LambdaAllAtOnce, /,
+      );
+      expect(message?.split('LambdaLinear10PercentEvery1Minute')).toHaveLength(2);
+
       const notJson = await fetch(`${url}/deployments`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
