@@ -34,7 +34,7 @@ const ENTRIES = [
 export const TARGET = { kib: 100, initMs: 60 } as const;
 
 /** Every `@aws-sdk/*` import becomes an empty module: nothing of the SDK is bundled or loaded. */
-const withoutSdk: Plugin = {
+export const withoutSdk: Plugin = {
   name: 'without-sdk',
   setup(b) {
     b.onResolve({ filter: /^@aws-sdk\// }, (args) => ({

@@ -5,8 +5,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { build, type Plugin } from 'esbuild';
+import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { withoutSdk } from '../../bench/bundles.ts';
 import { StepFunctionsExecutionHistory } from '../../functions/aws/execution-history.ts';
 import { LambdaArtifactPublisher } from '../../functions/aws/lambda-artifacts.ts';
 import { LambdaHookRunner } from '../../functions/aws/lambda-hooks.ts';
@@ -77,22 +78,6 @@ describe('the wiring of each handler file', () => {
     await expect(ctx.hooks.invoke('f', {} as never)).rejects.toThrow(/RunHooks/);
   });
 });
-
-/** Every `@aws-sdk/*` import an empty module: the bundle as built, less the SDK (as bench/bundles.ts). */
-const withoutSdk: Plugin = {
-  name: 'without-sdk',
-  setup(b) {
-    b.onResolve({ filter: /^@aws-sdk\// }, (args) => ({
-      path: args.path,
-      namespace: 'no-sdk',
-      sideEffects: false,
-    }));
-    b.onLoad({ filter: /.*/, namespace: 'no-sdk' }, () => ({
-      contents: 'module.exports = {};',
-      loader: 'js',
-    }));
-  },
-};
 
 /** The inputs that a handler file's bundle keeps anything of, as the construct bundles it. */
 async function bundleInputs(file: string): Promise<string[]> {
