@@ -5,6 +5,7 @@
 
 import type { AlbRouting } from './core/alb.ts';
 import type { LambdaRouting } from './core/alias.ts';
+import type { MetricSpec, Reading, Window } from './core/analysis.ts';
 import type { Deployment, Routing, Status, TimelineEntry } from './core/deployment.ts';
 import type { LambdaGroup } from './core/group-config.ts';
 
@@ -71,6 +72,24 @@ export type AlarmState = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA' | 'MISSING';
 export interface AlarmWatcher {
   /** The state of each named alarm (metric or composite). Missing alarms are reported as MISSING. */
   states(names: readonly string[]): Promise<Record<string, AlarmState>>;
+}
+
+/** One side of one analysis check, over a window. */
+export interface MetricQuery {
+  /** Unique in one read; `[a-z][A-Za-z0-9_]*` (CloudWatch's rule for a query id). */
+  id: string;
+  spec: MetricSpec;
+  window: Window;
+}
+
+/** Reads the metrics analysis judges a revision by (CloudWatch on AWS, synthetic traffic locally). Read-only. */
+export interface MetricReader {
+  /**
+   * Every query's reading, by id, read in as few calls as the service allows. Never throws for what it
+   * could not read: that query (or, when a whole call failed, each of its queries) answers `{error}`,
+   * which analysis judges as Error — never as a pass or a fail.
+   */
+  read(queries: readonly MetricQuery[]): Promise<Record<string, Reading>>;
 }
 
 export interface HookPayload {

@@ -4,6 +4,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import * as z from 'zod/mini';
+import { withAnalysis } from '../core/analysis.ts';
 import { deploymentConfigInputSchema, type ResolvedConfig, resolveParsed } from '../core/configs.ts';
 import type { Deployment } from '../core/deployment.ts';
 import { Conflict, GroupBusy, ValidationError } from '../core/errors.ts';
@@ -147,7 +148,7 @@ export async function startDeployment(
       kind: group.kind,
       revision: request.revision,
       configName: config.name,
-      schedule: plan(config.config),
+      schedule: withAnalysis(plan(config.config), group.analysis),
       alarms,
       ...(ignored.length > 0 ? { ignoredAlarms: ignored } : {}),
       autoRollback: group.autoRollback,

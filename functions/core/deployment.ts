@@ -4,6 +4,7 @@
 import { type AlbRouting, albWholeOn, describeAlbRouting, sameAlbRouting } from './alb.ts';
 import { aliasWholeOn, describeAliasRouting, type LambdaRouting, sameAliasRouting } from './alias.ts';
 
+import type { AnalysisTally } from './analysis.ts';
 import type { Schedule } from './planner.ts';
 
 export const STATUSES = [
@@ -73,7 +74,7 @@ export function describeRouting(routing: Routing): string {
   return rulesOf(routing).describe(routing);
 }
 
-export type TimelineKind = 'status' | 'shift' | 'hook' | 'alarm' | 'bake' | 'error' | 'info';
+export type TimelineKind = 'status' | 'shift' | 'hook' | 'alarm' | 'analysis' | 'bake' | 'error' | 'info';
 
 export interface TimelineEntry {
   at: string;
@@ -111,6 +112,14 @@ export interface Deployment {
   originalRouting?: Routing;
   /** The routing stepshift last set: the drift check compares the live routing with it. */
   lastRouting?: Routing;
+  /** When the last shift happened (ISO): analysis windows start there. */
+  shiftedAt?: string;
+  /** When the first shift happened: at 100 %, the baseline is measured over a window ending here. */
+  firstShiftAt?: string;
+  /** Each analysis check's runs so far, and its last measurement. */
+  analysis?: AnalysisTally;
+  /** The final analysis run (at 100 %) passed: AfterAllowTraffic's hooks may run. */
+  finalAnalysisPassed?: boolean;
   /** Task token of the bake in progress (AWS callback), so an alarm or a stop can end it at once. */
   bakeToken?: string;
   stopRequest?: StopRequest;

@@ -89,3 +89,11 @@ export class Transient extends StepShiftError {
 export class ServiceNotSteady extends StepShiftError {
   override name = 'ServiceNotSteady';
 }
+
+/**
+ * A canary analysis check failed past its limit (or could not conclude, and its group says to roll
+ * back): rolls back as an alarm does (DEPLOYMENT_STOP_ON_ALARM), with the measured values in the reason.
+ */
+export class AnalysisFailed extends StepShiftError {
+  override name = 'AnalysisFailed';
+}

@@ -4,6 +4,7 @@
  * here, and the API deploys only to groups declared here.
  */
 import * as z from 'zod/mini';
+import { type AnalysisCheck, type AnalysisMetric, finalBakeSeconds, withAnalysis } from './analysis.ts';
 import { type deploymentConfigInputSchema, type ResolvedConfig, resolveParsed } from './configs.ts';
 import { type Problem, ValidationError } from './errors.ts';
 import {
@@ -40,6 +41,8 @@ interface GroupBase {
   alarms: string[];
   autoRollback: { enabled: boolean; events: RollbackEvent[] };
   hooks: Partial<Record<HookEvent, HookSpec[]>>;
+  /** Canary analysis checks, defaults filled in; empty when the group has none. */
+  analysis: AnalysisCheck[];
 }
 export interface LambdaGroup extends GroupBase {
   kind: 'lambda';
@@ -116,6 +119,15 @@ export function parseGroupConfig(raw: unknown, source = 'group config'): GroupCo
       alarms: group.alarms,
       autoRollback: group.autoRollback,
       hooks,
+      analysis: group.analysis.map(
+        ({ max, relative, metric, ...rest }): AnalysisCheck => ({
+          ...rest,
+          // The schema let through only the kind's built-in names (or an expression whose `local` is one).
+          metric: metric as AnalysisMetric,
+          ...(max === undefined ? {} : { max }),
+          ...(relative === undefined ? {} : { relative }),
+        }),
+      ),
     };
     groups[name] =
       group.kind === 'lambda'
@@ -178,8 +190,14 @@ export function worstCaseOf(group: DeploymentGroup, config: ResolvedConfig): Wor
     if (specs && specs.length > 0) hookTimeouts[event] = Math.max(...specs.map((h) => h.timeoutSeconds));
   }
   const target = group.target as Partial<{ steadyTimeoutMinutes: number; terminationWaitMinutes: number }>;
+  // Every analysis verdict short of its limit extends a bake once: the most extensions the limits allow.
+  const extensions = group.analysis.reduce(
+    (n, c) => n + c.failureLimit + c.inconclusiveLimit + c.errorLimit,
+    0,
+  );
   return worstCase({
-    schedule: plan(config.config),
+    schedule: withAnalysis(plan(config.config), group.analysis),
+    extensions: { count: extensions, seconds: finalBakeSeconds(group.analysis) },
     hookTimeouts,
     hookEvents: HOOK_EVENTS[group.kind],
     ...(target.steadyTimeoutMinutes !== undefined

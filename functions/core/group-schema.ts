@@ -6,6 +6,7 @@
  * The checks that span fields or groups, and the resolution, are in group-config.ts.
  */
 import * as z from 'zod/mini';
+import { AGGREGATES, BUILTIN_METRICS, PLACEHOLDERS, REVISION_PLACEHOLDER } from './analysis.ts';
 import { type ComputePlatform, deploymentConfigInputSchema, predefinedConfig } from './configs.ts';
 import { typeRule } from './problems.ts';
 
@@ -154,6 +155,158 @@ function configFor(kind: ComputePlatform) {
   });
 }
 
+/** At most this many analysis checks a group (each run reads them in one GetMetricData call). */
+export const MAX_CHECKS = 10;
+/** GetMetricData's limit on a metric-math expression's length. */
+export const MAX_EXPRESSION_LENGTH = 2048;
+
+/** The built-in metrics each kind can read: an ALB target group has no throttle count. */
+export const METRICS_OF: Record<ComputePlatform, readonly (typeof BUILTIN_METRICS)[number][]> = {
+  lambda: BUILTIN_METRICS,
+  ecs: ['errorRate', 'latencyP90', 'latencyP99'],
+};
+
+/**
+ * CloudWatch dimensions that name one kind's revisions: an expression that uses another kind's measures
+ * something that does not exist for this group (ExecutedVersion is Lambda's, TargetGroup the ALB's).
+ */
+const FOREIGN_DIMENSIONS: Record<ComputePlatform, readonly string[]> = {
+  lambda: ['TargetGroup', 'LoadBalancer', 'AWS/ApplicationELB'],
+  ecs: ['ExecutedVersion', 'FunctionName', 'AWS/Lambda'],
+};
+
+const count = (what: string, max: number) =>
+  z
+    .int(typeRule(`must be a whole number of ${what}`))
+    .check(z.gte(0, { error: `must be 0 or more ${what}` }), z.lte(max, { error: `must be at most ${max}` }));
+
+const action = z.enum(['rollback', 'continue'], { error: 'must be "rollback" or "continue"' });
+
+function builtinMetric(kind: ComputePlatform) {
+  const allowed = METRICS_OF[kind];
+  return z.string(typeRule('must be a metric name or {expression}')).check((ctx) => {
+    if (allowed.includes(ctx.value as (typeof allowed)[number])) return;
+    const known = (BUILTIN_METRICS as readonly string[]).includes(ctx.value);
+    ctx.issues.push({
+      code: 'custom',
+      input: ctx.value,
+      message: known
+        ? `${ctx.value} cannot be measured for ${kind} groups (they have: ${allowed.join(', ')})`
+        : `must be one of ${allowed.join(', ')}, or {expression} for a CloudWatch metric-math expression`,
+    });
+  });
+}
+
+function expressionMetric(kind: ComputePlatform) {
+  return z.strictObject({
+    expression: z.string(typeRule('must be a CloudWatch metric-math expression')).check(
+      z.minLength(1, { error: 'must not be empty' }),
+      z.maxLength(MAX_EXPRESSION_LENGTH, {
+        error: `must be at most ${MAX_EXPRESSION_LENGTH} characters (GetMetricData's limit)`,
+      }),
+      (ctx) => {
+        const expression = ctx.value;
+        const unknown = [...expression.matchAll(/\$\{([^}]*)\}/g)]
+          .map((m) => m[0])
+          .filter((p) => !(PLACEHOLDERS as readonly string[]).includes(p));
+        const problem = !expression.includes(REVISION_PLACEHOLDER)
+          ? `must use ${REVISION_PLACEHOLDER}, which stands for the revision measured: without it, the check measures the same thing for both revisions`
+          : unknown.length > 0
+            ? `uses ${unknown.join(', ')}: the placeholders are \${revision} and \${baseline}`
+            : FOREIGN_DIMENSIONS[kind]
+                .filter((d) => expression.includes(d))
+                .map(
+                  (d) =>
+                    `uses ${d}, which ${kind} groups do not have: ${kind === 'lambda' ? 'ExecutedVersion (AWS/Lambda) picks a Lambda version' : 'TargetGroup (AWS/ApplicationELB) picks an ECS revision'}`,
+                )[0];
+        if (problem) ctx.issues.push({ code: 'custom', input: expression, message: problem });
+      },
+    ),
+    aggregate: z._default(
+      z.enum(AGGREGATES, { error: `must be one of ${AGGREGATES.join(', ')}` }),
+      'average',
+    ),
+    /** Local mode has no CloudWatch: it reads this built-in metric of the synthetic traffic instead. */
+    local: z._default(builtinMetric(kind), 'errorRate'),
+  });
+}
+
+function analysisCheck(kind: ComputePlatform) {
+  return z
+    .strictObject({
+      name: matching(
+        /^[A-Za-z][A-Za-z0-9_-]{0,63}$/,
+        'must be 1–64 of A–Z a–z 0–9 - _, starting with a letter',
+      ),
+      metric: z.union([builtinMetric(kind), expressionMetric(kind)], {
+        error: (issue) =>
+          issue.code === 'invalid_union'
+            ? 'must be a built-in metric name or {expression, aggregate?, local?}'
+            : undefined,
+      }),
+      max: z.optional(z.number(typeRule('must be a number')).check(z.gte(0, { error: 'must be 0 or more' }))),
+      relative: z.optional(
+        z.strictObject({
+          tolerance: z
+            .number(typeRule('must be a fraction (0.5 allows 50 % above the baseline)'))
+            .check(z.gte(0, { error: 'must be 0 or more' }), z.lte(100, { error: 'must be at most 100' })),
+          slack: z._default(
+            z.number(typeRule('must be a number')).check(z.gte(0, { error: 'must be 0 or more' })),
+            0,
+          ),
+        }),
+      ),
+      minSamples: z._default(count('samples', 1_000_000), 50),
+      intervalSeconds: z._default(
+        z.int(typeRule('must be a whole number of seconds')).check(
+          z.gte(60, {
+            error: "must be at least 60: CloudWatch's Lambda and ALB metrics come a minute at a time",
+          }),
+          z.lte(3600, { error: 'must be at most 3600 (an hour)' }),
+          z.multipleOf(60, {
+            error: 'must be a whole number of minutes (60, 120, …): metrics come a minute at a time',
+          }),
+        ),
+        60,
+      ),
+      failureLimit: z._default(count('runs', 100), 0),
+      inconclusiveLimit: z._default(count('runs', 100), 3),
+      onInconclusive: z._default(action, 'rollback'),
+      errorLimit: z._default(count('runs', 100), 3),
+      onError: z._default(action, 'rollback'),
+    })
+    .check((ctx) => {
+      const c = ctx.value;
+      if (c.max === undefined && c.relative === undefined) {
+        ctx.issues.push({
+          code: 'custom',
+          input: c,
+          path: ['max'],
+          message: 'give max, relative, or both: a check needs a condition to judge by',
+        });
+      }
+    });
+}
+
+function analysisSchema(kind: ComputePlatform) {
+  return z
+    .array(analysisCheck(kind), typeRule('must be a list of checks'))
+    .check(z.maxLength(MAX_CHECKS, { error: `must list at most ${MAX_CHECKS} checks` }), (ctx) => {
+      const seen = new Set<string>();
+      ctx.value.forEach((check, i) => {
+        if (seen.has(check.name)) {
+          ctx.issues.push({
+            code: 'custom',
+            input: check.name,
+            path: [i, 'name'],
+            message: `another check is named ${check.name}: names must differ`,
+          });
+        }
+        seen.add(check.name);
+      });
+    });
+}
+
 function common(kind: ComputePlatform) {
   return {
     description: z.optional(z.string().check(z.maxLength(512))),
@@ -162,6 +315,8 @@ function common(kind: ComputePlatform) {
     allowedConfigs: z.optional(z.array(configFor(kind))),
     alarms: z._default(alarmsSchema, []),
     autoRollback: z._default(autoRollbackSchema, { enabled: true, events: [...ROLLBACK_EVENTS] }),
+    /** Canary analysis: checks on the new revision's own metrics (core/analysis.ts). */
+    analysis: z._default(analysisSchema(kind), []),
   };
 }
 

@@ -55,6 +55,8 @@ export interface WorstCaseInput {
   hookEvents: readonly string[];
   /** ECS: the steady timeout and the termination wait. */
   blueGreen?: { steadyTimeoutSeconds: number; terminationWaitSeconds: number };
+  /** Analysis: the most bake extensions its limits allow, each `seconds` long (an extra step's cost). */
+  extensions?: { count: number; seconds: number };
 }
 
 export interface WorstCase {
@@ -90,10 +92,17 @@ export function worstCase(input: WorstCaseInput): WorstCase {
       EVENTS.pass +
       (s.bakeSeconds > 0 ? EVENTS.callback + EVENTS.task : 0),
   );
+  const ext = input.extensions ?? { count: 0, seconds: 0 };
+  for (let i = 0; i < ext.count; i++)
+    steps.push(EVENTS.task * 2 + EVENTS.choice * 2 + EVENTS.pass + EVENTS.callback + EVENTS.task);
   const bg = input.blueGreen;
   const steadyPolls = bg ? Math.ceil(bg.steadyTimeoutSeconds / STEADY_POLL_SECONDS) + 1 : 0;
   const parts: WorstCase['parts'] = [
-    { what: 'bakes', seconds: input.schedule.totalSeconds, events: steps.reduce((a, b) => a + b, 0) },
+    {
+      what: 'bakes',
+      seconds: input.schedule.totalSeconds + ext.count * ext.seconds,
+      events: steps.reduce((a, b) => a + b, 0),
+    },
     {
       what: 'hooks',
       seconds: hooks.reduce((a, h) => a + h.seconds, 0),

@@ -5,6 +5,7 @@
  * termination wait the service that was live goes to zero. The two swap roles at every deployment.
  */
 import { type AlbRouting, albPercentOn, albWeightsFor, albWholeOn } from '../core/alb.ts';
+import type { BuiltinMetric, Dimensions, MetricSpec } from '../core/analysis.ts';
 import {
   type Deployment,
   describeRouting,
@@ -264,5 +265,43 @@ export const ecsPlatform: PlatformFactory<EcsGroup> = (ports, group) => {
         baseline: { LoadBalancer: loadBalancer, TargetGroup: albDimension(ecs.activeTargetGroup) },
       };
     },
+
+    metricSpec: (metric, dimensions) => albMetricSpec(metric, dimensions),
+
+    metricIdentities(deployment) {
+      const { revision, baseline } = this.metricDimensions(deployment);
+      return { revision: revision.TargetGroup ?? '', baseline: baseline.TargetGroup ?? '' };
+    },
   };
 };
+
+/**
+ * The ALB's per-target-group metrics (namespace AWS/ApplicationELB, by LoadBalancer + TargetGroup): 5XX
+ * answers of the targets per request, and TargetResponseTime (seconds) in milliseconds. A target group has
+ * no throttle count: the config refuses `throttles` for ECS groups.
+ */
+export function albMetricSpec(metric: BuiltinMetric, dimensions: Dimensions): MetricSpec {
+  const namespace = 'AWS/ApplicationELB';
+  switch (metric) {
+    case 'errorRate':
+      return {
+        type: 'ratio',
+        namespace,
+        numerator: ['HTTPCode_Target_5XX_Count'],
+        denominator: ['RequestCount'],
+        dimensions,
+      };
+    case 'latencyP90':
+    case 'latencyP99':
+      return {
+        type: 'percentile',
+        namespace,
+        metricName: 'TargetResponseTime',
+        percentile: metric === 'latencyP90' ? 90 : 99,
+        scale: 1000,
+        dimensions,
+      };
+    case 'throttles':
+      throw new StepShiftError('throttles is a Lambda metric: an ALB target group has no throttle count');
+  }
+}

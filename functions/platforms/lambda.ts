@@ -4,6 +4,7 @@
  * deployment ends as soon as the alias points at the revision alone.
  */
 import { aliasWholeOn, type LambdaRouting, lambdaRoutingFor, percentOn } from '../core/alias.ts';
+import type { BuiltinMetric, Dimensions, MetricSpec } from '../core/analysis.ts';
 import type { Routing } from '../core/deployment.ts';
 import { Conflict, StepShiftError, ValidationError } from '../core/errors.ts';
 import type { LambdaGroup } from '../core/group-config.ts';
@@ -75,5 +76,43 @@ export const lambdaPlatform: PlatformFactory<LambdaGroup> = (ports, group) => {
         baseline: { ...base, ExecutedVersion: original.version },
       };
     },
+
+    metricSpec: (metric, dimensions) => lambdaMetricSpec(metric, dimensions),
+
+    metricIdentities(deployment) {
+      const original = aliasRouting(deployment.originalRouting, `the recorded routing of ${deployment.id}`);
+      return { revision: deployment.revision, baseline: original.version };
+    },
   };
 };
+
+/**
+ * Lambda's per-version metrics (namespace AWS/Lambda, by FunctionName + Resource + ExecutedVersion):
+ * function errors per invocation, Duration (milliseconds) percentiles, and throttled requests per
+ * request that reached the function (throttled ones are not invocations).
+ */
+export function lambdaMetricSpec(metric: BuiltinMetric, dimensions: Dimensions): MetricSpec {
+  const namespace = 'AWS/Lambda';
+  switch (metric) {
+    case 'errorRate':
+      return { type: 'ratio', namespace, numerator: ['Errors'], denominator: ['Invocations'], dimensions };
+    case 'throttles':
+      return {
+        type: 'ratio',
+        namespace,
+        numerator: ['Throttles'],
+        denominator: ['Invocations', 'Throttles'],
+        dimensions,
+      };
+    case 'latencyP90':
+    case 'latencyP99':
+      return {
+        type: 'percentile',
+        namespace,
+        metricName: 'Duration',
+        percentile: metric === 'latencyP90' ? 90 : 99,
+        scale: 1,
+        dimensions,
+      };
+  }
+}

@@ -9,6 +9,7 @@
  * deployment record itself: where a step must be recorded before the next (so that a retry does not
  * repeat it), it is handed a `Journal`.
  */
+import type { BuiltinMetric, Dimensions, MetricSpec } from '../core/analysis.ts';
 import type { Deployment, Routing } from '../core/deployment.ts';
 import type { DeploymentGroup } from '../core/group-config.ts';
 import type { Clock, LoadBalancer, ServiceScaler, TrafficRouter } from '../ports.ts';
@@ -38,8 +39,7 @@ export interface Preflight {
   notes: string[];
 }
 
-/** CloudWatch dimensions that pick one revision's own metrics out of a group's. */
-export type Dimensions = Record<string, string>;
+export type { Dimensions } from '../core/analysis.ts';
 
 export interface Platform {
   readonly kind: DeploymentGroup['kind'];
@@ -85,6 +85,10 @@ export interface Platform {
   readonly blueGreen?: BlueGreen;
   /** The dimensions of the revision's and the baseline's own metrics over the same window. */
   metricDimensions(deployment: Deployment): { revision: Dimensions; baseline: Dimensions };
+  /** How a built-in analysis metric of one revision is read, from that revision's `metricDimensions`. */
+  metricSpec(metric: BuiltinMetric, dimensions: Dimensions): MetricSpec;
+  /** What `${revision}` and `${baseline}` stand for in a check's expression: the versions, the target groups. */
+  metricIdentities(deployment: Deployment): { revision: string; baseline: string };
 }
 
 export interface PlatformWords {

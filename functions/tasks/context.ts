@@ -3,13 +3,15 @@ import { canTransition } from '../core/deployment.ts';
 import { AlarmFired, NotFound, StopRequested } from '../core/errors.ts';
 import type { DeploymentGroup, GroupConfig } from '../core/group-config.ts';
 import { type Journal, type Platform, platformOf } from '../platforms/index.ts';
-import type { LoadBalancer, Ports, ServiceScaler } from '../ports.ts';
+import type { LoadBalancer, MetricReader, Ports, ServiceScaler } from '../ports.ts';
 
 /** What every task runs with: the ports and the declared groups (ECS groups need the last two). */
 export interface TaskContext extends Ports {
   groups: GroupConfig;
   loadBalancer?: LoadBalancer;
   scaler?: ServiceScaler;
+  /** Where analysis reads metrics; without it, a group's checks read as Error (never as a pass). */
+  metrics?: MetricReader;
 }
 
 export async function load(ctx: TaskContext, deploymentId: string): Promise<Deployment> {

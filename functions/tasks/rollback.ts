@@ -94,7 +94,8 @@ export async function rollback(
 }
 
 export function rollbackEvent(error: string): RollbackEvent {
-  if (error === 'AlarmFired') return 'DEPLOYMENT_STOP_ON_ALARM';
+  // An analysis that found the revision worse than allowed is an alarm on the revision's own metrics.
+  if (error === 'AlarmFired' || error === 'AnalysisFailed') return 'DEPLOYMENT_STOP_ON_ALARM';
   if (error === 'StopRequested') return 'DEPLOYMENT_STOP_ON_REQUEST';
   return 'DEPLOYMENT_FAILURE';
 }

@@ -2,6 +2,7 @@ import { HookFailed } from '../core/errors.ts';
 import type { HookEvent } from '../core/group-config.ts';
 import { minHookPollSeconds } from '../core/limits.ts';
 import type { HookProgress, HookResult } from '../ports.ts';
+import { rollbackError, runAnalysis } from './analyze.ts';
 import { assertNoAlarm } from './check-alarms.ts';
 import { groupOf, isoNow, load, note, type TaskContext, throwIfInterrupted } from './context.ts';
 
@@ -34,7 +35,21 @@ export async function runHooks(
   // call is the check after the last step's bake, before any hook runs.
   if (deployment.percent > 0) await assertNoAlarm(ctx, deployment);
   const event = input.lifecycleEvent;
-  const specs = groupOf(ctx, deployment).hooks[event] ?? [];
+  const group = groupOf(ctx, deployment);
+  // The final analysis run, at 100 %, before AfterAllowTraffic's hooks: an extension waits here (the
+  // hooks' Wait loop) and measures again.
+  if (
+    event === 'AfterAllowTraffic' &&
+    group.analysis.length > 0 &&
+    !deployment.finalAnalysisPassed &&
+    !deployment.promoted
+  ) {
+    const decision = await runAnalysis(ctx, deployment, 'final');
+    if (decision.action === 'rollback') throw rollbackError(decision);
+    if (decision.action === 'extend') return { done: false, waitSeconds: decision.seconds };
+    await ctx.store.update(deployment.id, { finalAnalysisPassed: true });
+  }
+  const specs = group.hooks[event] ?? [];
   if (specs.length === 0) return { done: true, waitSeconds: 0 };
 
   const now = ctx.clock.now();

@@ -1,7 +1,8 @@
 import { describeRouting, sameRouting } from '../core/deployment.ts';
 import { RoutingDrift, StepShiftError } from '../core/errors.ts';
+import { rollbackError, runAnalysis } from './analyze.ts';
 import { assertNoAlarm } from './check-alarms.ts';
-import { load, note, platformFor, type TaskContext, throwIfInterrupted } from './context.ts';
+import { isoNow, load, note, platformFor, type TaskContext, throwIfInterrupted } from './context.ts';
 
 export interface ShiftOutput {
   stepIndex: number;
@@ -21,6 +22,9 @@ export interface ShiftOutput {
  *    deployment in a rollback rather than overwrite someone's change blindly;
  * 3. sets the new revision's share to the step's percent (absolute, so idempotent);
  * 4. checks the alarms again, at the new percent — the check before the bake.
+ * With analysis checks, the run at the end of the previous step's bake comes between 1 and 2: it rolls
+ * back, lets the shift go on, or extends the bake (the output repeats the step with an interval's bake,
+ * and the workflow comes back here after it).
  */
 export async function shiftTraffic(
   ctx: TaskContext,
@@ -39,7 +43,29 @@ export async function shiftTraffic(
     );
   }
   await assertNoAlarm(ctx, deployment);
-  const { platform } = platformFor(ctx, deployment);
+  const { group, platform } = platformFor(ctx, deployment);
+  // The previous step's bake is over: its analysis run decides before traffic moves again.
+  const baked = steps[deployment.stepIndex];
+  if (group.analysis.length > 0 && baked && baked.bakeSeconds > 0 && !deployment.promoted) {
+    const decision = await runAnalysis(ctx, deployment, 'bake');
+    if (decision.action === 'rollback') throw rollbackError(decision);
+    if (decision.action === 'extend') {
+      await note(
+        ctx,
+        deployment.id,
+        'bake',
+        `bake at ${deployment.percent} % extended by ${decision.seconds} s: analysis measures again`,
+        { seconds: decision.seconds },
+      );
+      return {
+        stepIndex: deployment.stepIndex,
+        nextStepIndex: input.stepIndex,
+        percent: deployment.percent,
+        bakeSeconds: decision.seconds,
+        last: false,
+      };
+    }
+  }
   const target = platform.target(deployment, step.percent);
   const live = await platform.current();
   const expected = deployment.lastRouting ?? original;
@@ -50,10 +76,13 @@ export async function shiftTraffic(
     );
   }
   const routing = sameRouting(live, target) ? live : await platform.apply(target);
+  const at = isoNow(ctx);
   const shifted = await ctx.store.update(deployment.id, {
     percent: step.percent,
     stepIndex: input.stepIndex,
     lastRouting: routing,
+    shiftedAt: at,
+    ...(deployment.firstShiftAt ? {} : { firstShiftAt: at }),
   });
   await note(ctx, deployment.id, 'shift', `${step.percent} % on ${platform.receiver(deployment)}`, {
     step: input.stepIndex + 1,
