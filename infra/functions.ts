@@ -72,10 +72,13 @@ export const BUNDLING: nodejs.BundlingOptions = {
 /** The state-machine tasks: one function each, named as the ASL's `${<Name>FunctionArn}` substitutions. */
 export type TaskName = Substitution extends `${infer Name}FunctionArn` ? Name : never;
 
-/** Every function stepshift deploys: the tasks, the API, and the three EventBridge targets. */
-export type FnName = TaskName | 'Api' | 'Intake' | 'AlarmIntake' | 'ExecutionEnded';
+/** Every function stepshift deploys: the tasks, the API, the EventBridge targets, and the analysis ticker. */
+export type FnName = TaskName | 'Api' | 'Intake' | 'AlarmIntake' | 'ExecutionEnded' | 'Analyze';
 
-export type StepShiftFunctions = Record<FnName, lambda.Function>;
+/** The functions; `Analyze` (the analysis ticker) only where some group declares analysis checks. */
+export type StepShiftFunctions = Record<Exclude<FnName, 'Analyze'>, lambda.Function> & {
+  Analyze?: lambda.Function;
+};
 
 /** Makes the function `<name>Function` running `handler` of `functions/handlers/<file>`. */
 export type NewFunction = (

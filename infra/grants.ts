@@ -14,6 +14,9 @@
  *   A grant on the declared alarms' ARNs would make every composite alarm unreadable, and so fail
  *   every deployment of a group that watches one. It reads alarm states only, and goes only to the
  *   functions that read them.
+ * - `cloudwatch:GetMetricData`: it supports no resource-level permission and no condition key (the
+ *   Service Authorization Reference for CloudWatch); granted only where a group declares analysis, and
+ *   only to the three functions that run checks.
  */
 import type { Stack } from 'aws-cdk-lib';
 import type { GroupConfig } from '../functions/core/group-config.ts';
@@ -68,7 +71,10 @@ export function grantDeclared(stack: Stack, config: GroupConfig, functions: Step
   // AWS offers no resource-level permission for task-token calls: the token is the authorization.
   // A bake ends itself only with success (a promote); a stop or an alarm ends it with failure.
   allow([f.Bake, f.Api], ['states:SendTaskSuccess'], ['*']);
-  allow([f.Api, f.AlarmIntake], ['states:SendTaskFailure'], ['*']);
+  allow([f.Api, f.AlarmIntake, ...(f.Analyze ? [f.Analyze] : [])], ['states:SendTaskFailure'], ['*']);
+  // Canary analysis reads the revisions' metrics: at a bake's end (ShiftTraffic), at 100 % (RunHooks, before
+  // AfterAllowTraffic), every minute of a bake (Analyze). GetMetricData has no resource-level permission.
+  if (f.Analyze) allow([f.ShiftTraffic, f.RunHooks, f.Analyze], ['cloudwatch:GetMetricData'], ['*']);
 
   eachPlatform(config, (platform, kindGroups) => platform.grant(kindGroups, { stack, functions }));
 }

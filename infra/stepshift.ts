@@ -4,6 +4,7 @@
  *
  * It composes one module per concern: the workflow (./workflow.ts), the HTTP API (./api.ts), event
  * intake and dead letters (./intake.ts), the alarm path and execution watchdog (./alarm-path.ts), the
+ * analysis ticker (./analysis.ts), the
  * grants on what the config declares (./grants.ts, ./platforms/), cdk-nag (./nag.ts) and the dashboard
  * (./observability.ts). Those modules are plain functions that create their resources directly in this
  * construct, not child constructs: a logical id is derived from the construct path, so a resource
@@ -29,6 +30,7 @@ import { Construct } from 'constructs';
 import { INDEX_ALL, INDEX_BY_GROUP, TTL_ATTRIBUTE } from '../functions/aws/dynamo-store.ts';
 import type { GroupConfig } from '../functions/core/group-config.ts';
 import { createAlarmPath } from './alarm-path.ts';
+import { createAnalysisTicker } from './analysis.ts';
 import { createApi } from './api.ts';
 import { functionFactory, type StepShiftFunctions } from './functions.ts';
 import { grantDeclared } from './grants.ts';
@@ -97,12 +99,14 @@ export class StepShift extends Construct {
     const intake = createIntake(this, { fn, stateMachine: this.stateMachine, groups });
     this.deadLetterQueue = intake.deadLetterQueue;
     const alarmPath = createAlarmPath(this, { fn, stateMachine: this.stateMachine, groups });
+    const analyze = createAnalysisTicker(this, { fn, stateMachine: this.stateMachine, groups });
     this.functions = {
       ...workflow.tasks,
       Api: api.handler,
       Intake: intake.handler,
       AlarmIntake: alarmPath.alarmIntake,
       ExecutionEnded: alarmPath.executionEnded,
+      ...(analyze ? { Analyze: analyze } : {}),
     };
 
     grantDeclared(Stack.of(this), props.config, this.functions);

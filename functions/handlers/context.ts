@@ -20,6 +20,7 @@ import type { IntakeContext } from '../api/intake.ts';
 import type { ApiContext } from '../api/operations.ts';
 import { AlbRouter } from '../aws/alb-router.ts';
 import { CloudWatchAlarmWatcher } from '../aws/cloudwatch-alarms.ts';
+import { CloudWatchMetricReader } from '../aws/cloudwatch-metrics.ts';
 import { DynamoDeploymentStore } from '../aws/dynamo-store.ts';
 import { EcsServices } from '../aws/ecs-services.ts';
 import { EventBridgePublisher } from '../aws/eventbridge.ts';
@@ -107,11 +108,18 @@ function sharedWiring(): Shared {
 
 let tasks: (TaskContext & { bakes: BakeSignals }) | undefined;
 
-/** The state machine's tasks: the ports, the hooks (RunHooks invokes them) and the bake signals. */
+/**
+ * The state machine's tasks (and the analysis ticker): the ports, the hooks (RunHooks invokes them), the
+ * metric reader (analysis) and the bake signals.
+ */
 export function taskContext(): TaskContext & { bakes: BakeSignals } {
   if (tasks) return tasks;
   const s = sharedWiring();
-  tasks = { ...s.ctx, hooks: new LambdaHookRunner(s.lambda) };
+  tasks = {
+    ...s.ctx,
+    hooks: new LambdaHookRunner(s.lambda),
+    metrics: new CloudWatchMetricReader(new CloudWatchClient({})),
+  };
   return tasks;
 }
 

@@ -5,6 +5,7 @@
  */
 import middy from '@middy/core';
 import type { BakeSignals } from '../ports.ts';
+import { analyzeBakes } from '../tasks/analyze.ts';
 import { bake } from '../tasks/bake.ts';
 import type { TaskContext } from '../tasks/context.ts';
 import { finalize, scaleDownOld } from '../tasks/finalize.ts';
@@ -35,6 +36,8 @@ export function makeTaskHandlers(get: () => TaskContext & { bakes: BakeSignals }
     testTraffic: (event: In) => testTraffic(get(), event),
     scaleDownOld: (event: In) => scaleDownOld(get(), event),
     rollback: (event: Parameters<typeof rollback>[1]) => rollback(get(), event),
+    /** The scheduled rule's target, every minute: the analysis checks due in bakes (infra/analysis.ts). */
+    analyzeBakes: async () => ({ judged: await analyzeBakes(get()) }),
   };
 }
 
@@ -49,3 +52,4 @@ export const installHandler = middy(tasks.install);
 export const checkSteadyHandler = middy(tasks.checkSteady);
 export const testTrafficHandler = middy(tasks.testTraffic);
 export const scaleDownOldHandler = middy(tasks.scaleDownOld);
+export const analyzeBakesHandler = middy(tasks.analyzeBakes);

@@ -123,7 +123,7 @@ export function functionPolicies(
   const logicalId = (element: unknown) => stack.resolve((element as { logicalId: string }).logicalId);
   const out = {} as Record<FnName, PolicyDocument>;
   for (const [name, fn] of Object.entries(functions) as [FnName, StepShiftFunctions[FnName]][]) {
-    const role = fn.role?.node.defaultChild;
+    const role = fn?.role?.node.defaultChild;
     if (!role) throw new Error(`${name} has no role`);
     const roleId = logicalId(role);
     const statements = Object.values(resources)

@@ -32,6 +32,7 @@ export interface GroupSpec {
   hooks?: Record<string, unknown>;
   alarms?: string[];
   autoRollback?: unknown;
+  analysis?: unknown;
 }
 
 export async function scenario(
@@ -49,6 +50,7 @@ export async function scenario(
           ...(g.hooks ? { hooks: g.hooks } : {}),
           ...(g.alarms ? { alarms: g.alarms } : {}),
           ...(g.autoRollback ? { autoRollback: g.autoRollback } : {}),
+          ...(g.analysis ? { analysis: g.analysis } : {}),
         },
       ]),
     ),
