@@ -57,9 +57,11 @@ function roleOf(fn: 'ShiftTraffic' | 'RunHooks' | 'Analyze' | 'Api' | 'AlarmInta
 
 describe('canary analysis in the stack', () => {
   it('runs the Analyze function every minute from a scheduled rule', () => {
-    const [[id]] = resources('AWS::Lambda::Function').filter(([, f]) =>
-      String(f.Properties.Handler).endsWith('analyzeBakesHandler'),
-    ) as [[string]];
+    const ids = resources('AWS::Lambda::Function')
+      .filter(([, f]) => String(f.Properties.Handler).endsWith('analyzeBakesHandler'))
+      .map(([id]) => id);
+    expect(ids).toHaveLength(1);
+    const id = String(ids[0]);
     expect(id).toMatch(/^StepShiftAnalyzeFunction/);
     const rules = resources('AWS::Events::Rule').filter(([, r]) => r.Properties.ScheduleExpression);
     expect(rules).toHaveLength(1);
