@@ -6,10 +6,17 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { Command, CommanderError } from 'commander';
-import { PREDEFINED_CONFIGS, resolveConfig } from '../functions/core/configs.ts';
+import { conditionOf } from '../functions/api/views.ts';
+import { type AnalysisCheck, metricName, type RunPoint, withAnalysis } from '../functions/core/analysis.ts';
+import { PREDEFINED_CONFIGS, type ResolvedConfig, resolveConfig } from '../functions/core/configs.ts';
+import { formatDuration } from '../functions/core/duration.ts';
 import { StepShiftError, ValidationError } from '../functions/core/errors.ts';
-import { groupConfigJsonSchema, parseGroupConfigText } from '../functions/core/group-config.ts';
-import { plan } from '../functions/core/planner.ts';
+import {
+  type DeploymentGroup,
+  groupConfigJsonSchema,
+  parseGroupConfigText,
+} from '../functions/core/group-config.ts';
+import { offsets, plan, type Schedule } from '../functions/core/planner.ts';
 import { DEFAULT_LOCAL_ACCOUNT_FILE, loadLocalAccountFile } from '../local/account-file.ts';
 import pkg from '../package.json' with { type: 'json' };
 import { type ApiClient, ApiError, call, createApiClient, isLoopback } from './api-client.ts';
@@ -106,38 +113,68 @@ export function buildProgram(io: Io = consoleIo): Command {
 
   program
     .command('plan')
-    .description('print the traffic schedule of a deployment config')
+    .description(
+      "print the traffic schedule of a deployment config; with --group, the group's, and where its analyses run",
+    )
     .argument(
       '[config]',
       'a predefined name (CodeDeployDefault.… or without the prefix) or JSON of a custom form',
     )
     .option('--json', 'print the schedule as JSON')
     .option('--list', 'list every predefined config')
-    .action((arg: string | undefined, opts: { json?: boolean; list?: boolean }) => {
-      if (opts.list) {
-        const rows = PREDEFINED_CONFIGS.map((c) => ({ ...c, schedule: plan(c.config) }));
-        if (opts.json)
+    .option(
+      '--group <name>',
+      "plan this group's deployment config (or [config], for its platform), with its analysis checks",
+    )
+    .option('--config <file>', `the group config file, with --group (default: ${DEFAULT_CONFIG_FILE})`)
+    .action(
+      (
+        arg: string | undefined,
+        opts: { json?: boolean; list?: boolean; group?: string; config?: string },
+      ) => {
+        if (opts.group === undefined && opts.config !== undefined)
+          throw new UsageError('--config is the group config file of --group: give --group too');
+        if (opts.group !== undefined) {
+          if (opts.list) throw new UsageError('give --list or --group, not both');
+          const file = opts.config ?? DEFAULT_CONFIG_FILE;
+          const group = groupNamed(loadGroupConfigFile(file).groups, opts.group, file);
+          const resolved =
+            arg === undefined
+              ? group.deploymentConfig
+              : resolveConfig(parseConfigArgument(arg), group.kind, 'config');
+          const schedule = withAnalysis(plan(resolved.config), group.analysis);
           io.out(
-            JSON.stringify(
-              rows.map((r) => scheduleJson(r, r.schedule)),
-              null,
-              2,
-            ),
+            opts.json
+              ? JSON.stringify(analysisPlanJson(group, resolved, schedule), null, 2)
+              : renderAnalysisPlan(group, resolved, schedule),
           );
-        else
-          for (const r of rows)
-            io.out(`${r.name.padEnd(56)} ${r.platform.padEnd(7)} ${r.schedule.steps.length} steps`);
-        return;
-      }
-      if (arg === undefined) throw new UsageError('give a config name or JSON, or --list');
-      const resolved = resolveConfig(parseConfigArgument(arg), undefined, 'config');
-      const schedule = plan(resolved.config);
-      io.out(
-        opts.json
-          ? JSON.stringify(scheduleJson(resolved, schedule), null, 2)
-          : renderSchedule(resolved, schedule),
-      );
-    });
+          return;
+        }
+        if (opts.list) {
+          const rows = PREDEFINED_CONFIGS.map((c) => ({ ...c, schedule: plan(c.config) }));
+          if (opts.json)
+            io.out(
+              JSON.stringify(
+                rows.map((r) => scheduleJson(r, r.schedule)),
+                null,
+                2,
+              ),
+            );
+          else
+            for (const r of rows)
+              io.out(`${r.name.padEnd(56)} ${r.platform.padEnd(7)} ${r.schedule.steps.length} steps`);
+          return;
+        }
+        if (arg === undefined) throw new UsageError('give a config name or JSON, or --list, or --group');
+        const resolved = resolveConfig(parseConfigArgument(arg), undefined, 'config');
+        const schedule = plan(resolved.config);
+        io.out(
+          opts.json
+            ? JSON.stringify(scheduleJson(resolved, schedule), null, 2)
+            : renderSchedule(resolved, schedule),
+        );
+      },
+    );
 
   program
     .command('validate')
@@ -320,7 +357,7 @@ export function buildProgram(io: Io = consoleIo): Command {
     for (const line of renderWatch(body, now).slice(1)) io.out(line);
     if (timeline.length > 0) io.out('  timeline');
     for (const e of timeline as { at: string; kind: string; message: string }[]) {
-      io.out(`  ${e.at}  ${e.kind.padEnd(6)} ${e.message}`);
+      io.out(`  ${e.at}  ${e.kind.padEnd(8)} ${e.message}`);
     }
   });
 
@@ -409,6 +446,158 @@ Exit codes: 0 ok; 1 a failure (status --watch, deploy --wait: the deployment did
   );
 
   return program;
+}
+
+/** The group of that name in the file, or a usage error naming the declared ones. */
+function groupNamed(groups: Record<string, DeploymentGroup>, name: string, file: string): DeploymentGroup {
+  const group = Object.hasOwn(groups, name) ? groups[name] : undefined;
+  if (!group)
+    throw new UsageError(`no group named "${name}" in ${file}; declared: ${Object.keys(groups).join(', ')}`);
+  return group;
+}
+
+/** The analysis runs of one step of a planned deployment (offsets from the first shift, in seconds). */
+export interface PlannedAnalysis {
+  step: number;
+  percent: number;
+  atSeconds: number;
+  bakeSeconds: number;
+  /** Runs during the bake: each check every `everySeconds` from the shift, before the bake's end. */
+  interval: {
+    check: string;
+    everySeconds: number;
+    runs: number;
+    firstSeconds: number;
+    lastSeconds: number;
+  }[];
+  /** The run of every check when the bake is over: before the next shift, or the final one at 100 %. */
+  end: { point: Exclude<RunPoint, 'interval'>; atSeconds: number };
+}
+
+/**
+ * Where a group's checks run over `schedule` (already `withAnalysis`): every interval during each bake,
+ * at each bake's end, and at the last step's end the final run, before AfterAllowTraffic. As planned:
+ * a bake's end that is not Successful extends the bake by an interval and runs again.
+ *
+ * @example canary 10 % 5 min, errors every 60 s → step 1: errors ×4 (T+1m … T+4m), bake's end at T+5m;
+ *   step 2 (100 %, bake 1m): none during, final at T+6m
+ */
+export function plannedAnalysis(schedule: Schedule, checks: readonly AnalysisCheck[]): PlannedAnalysis[] {
+  if (checks.length === 0) return [];
+  const at = offsets(schedule);
+  return schedule.steps.map((s, i) => {
+    const start = at[i] ?? 0;
+    const interval = checks.flatMap((c) => {
+      const runs = s.bakeSeconds > 0 ? Math.ceil(s.bakeSeconds / c.intervalSeconds) - 1 : 0;
+      return runs > 0
+        ? [
+            {
+              check: c.name,
+              everySeconds: c.intervalSeconds,
+              runs,
+              firstSeconds: start + c.intervalSeconds,
+              lastSeconds: start + runs * c.intervalSeconds,
+            },
+          ]
+        : [];
+    });
+    const last = i === schedule.steps.length - 1;
+    return {
+      step: i + 1,
+      percent: s.percent,
+      atSeconds: start,
+      bakeSeconds: s.bakeSeconds,
+      interval,
+      end: { point: last ? 'final' : 'bake', atSeconds: start + s.bakeSeconds },
+    };
+  });
+}
+
+const checkJson = (c: AnalysisCheck) => ({
+  check: c.name,
+  metric: c.metric,
+  condition: conditionOf(c),
+  minSamples: c.minSamples,
+  intervalSeconds: c.intervalSeconds,
+  limits: { failure: c.failureLimit, inconclusive: c.inconclusiveLimit, error: c.errorLimit },
+  onInconclusive: c.onInconclusive,
+  onError: c.onError,
+});
+
+function analysisPlanJson(group: DeploymentGroup, resolved: ResolvedConfig, schedule: Schedule) {
+  return {
+    group: group.name,
+    ...scheduleJson(resolved, schedule),
+    analysis: { checks: group.analysis.map(checkJson), runs: plannedAnalysis(schedule, group.analysis) },
+  };
+}
+
+/** The schedule, then each check with its condition, then where the checks run, step by step. */
+function renderAnalysisPlan(group: DeploymentGroup, resolved: ResolvedConfig, schedule: Schedule): string {
+  const lines = [`group ${group.name}`, renderSchedule(resolved, schedule), ''];
+  const checks = group.analysis;
+  if (checks.length === 0) {
+    lines.push(`${group.name} has no analysis checks: its alarms alone judge the revision.`);
+    return lines.join('\n');
+  }
+  const t = (seconds: number) => `T+${formatDuration(seconds)}`;
+  const width = (values: string[]) => Math.max(0, ...values.map((v) => v.length));
+  const names = checks.map((c) => c.name);
+  const metrics = checks.map((c) => metricName(c.metric));
+  const conditions = checks.map(conditionOf);
+  lines.push(`Analysis: ${checks.length} check${checks.length === 1 ? '' : 's'}`);
+  checks.forEach((c, i) => {
+    const allowed = `allowed: ${c.failureLimit} failed, ${c.inconclusiveLimit} inconclusive (then ${c.onInconclusive}), ${c.errorLimit} unreadable (then ${c.onError})`;
+    lines.push(
+      `  ${(names[i] ?? '').padEnd(width(names))}  ${(metrics[i] ?? '').padEnd(width(metrics))}  ${(conditions[i] ?? '').padEnd(width(conditions))}  every ${formatDuration(c.intervalSeconds)}, ≥ ${c.minSamples} samples; ${allowed}`,
+    );
+  });
+  lines.push('', 'Where they run:');
+  const steps = plannedAnalysis(schedule, checks);
+  const when = (a: number, b: number) => (a === b ? t(a) : `${t(a)} … ${t(b)}`);
+  const column = width(
+    steps.flatMap((s) => [
+      t(s.end.atSeconds),
+      ...(s.interval.length > 0
+        ? [
+            when(
+              Math.min(...s.interval.map((r) => r.firstSeconds)),
+              Math.max(...s.interval.map((r) => r.lastSeconds)),
+            ),
+          ]
+        : []),
+    ]),
+  );
+  for (const [i, s] of steps.entries()) {
+    lines.push(`  step ${s.step} at ${s.percent} %`);
+    if (s.interval.length > 0) {
+      const span = when(
+        Math.min(...s.interval.map((r) => r.firstSeconds)),
+        Math.max(...s.interval.map((r) => r.lastSeconds)),
+      );
+      const each = s.interval.map(
+        (r) => `${r.check} every ${formatDuration(r.everySeconds)} (${r.runs} run${r.runs === 1 ? '' : 's'})`,
+      );
+      lines.push(`    ${span.padEnd(column)}  during the bake: ${each.join(', ')}`);
+    }
+    const next = steps[i + 1];
+    const end =
+      s.end.point === 'final'
+        ? `once at ${s.percent} %, before AfterAllowTraffic: every check, the baseline over the ${formatDuration(s.bakeSeconds)} before the first shift`
+        : `${s.bakeSeconds > 0 ? "at the bake's end" : 'after the shift (no bake)'}, before the shift to ${next?.percent ?? 100} %: every check`;
+    lines.push(`    ${t(s.end.atSeconds).padEnd(column)}  ${end}`);
+  }
+  const planned = plan(resolved.config).steps.at(-1)?.bakeSeconds ?? 0;
+  const final = schedule.steps.at(-1)?.bakeSeconds ?? 0;
+  lines.push('');
+  if (final > planned)
+    lines.push(
+      `The last step bakes ${formatDuration(final)} (the longest interval) so that the final run measures the revision on all traffic.`,
+    );
+  lines.push(
+    "A Failed run past its limit rolls back at once. At a bake's end, any other verdict than Successful extends the bake by an interval and runs again, until its limit.",
+  );
+  return lines.join('\n');
 }
 
 /** Flags of the commands that follow a deployment. */

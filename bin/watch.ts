@@ -1,11 +1,12 @@
 /**
  * `stepshift status ID --watch`: a deployment followed until it ends, drawn from `GET /deployments/{id}`
- * (`deployment`, `progress`, `hooks`, `alarmStates`). On a terminal the frame is redrawn in place; in a
+ * (`deployment`, `progress`, `hooks`, `alarmStates`, `analysis`). On a terminal the frame is redrawn in place; in a
  * log (CI) each change is one line. The exit code is the outcome, so a pipeline can gate on it:
  * SUCCEEDED → 0; ROLLED_BACK, FAILED, STOPPED → 1.
  *
  * The rendering is pure (body and time in, lines out); `follow` is the loop around it.
  */
+import { type AnalysisMetric, formatValue } from '../functions/core/analysis.ts';
 import { formatDuration } from '../functions/core/duration.ts';
 import { ApiError, ApiUnreachable } from './api-client.ts';
 import { bar } from './render.ts';
@@ -43,8 +44,29 @@ export interface WatchBody {
     }[];
   }[];
   alarmStates?: { name: string; state: string }[];
+  /** Each analysis check of the group (docs/api.md); absent from an API that predates analysis. */
+  analysis?: WatchCheck[];
   /** The server's clock, when it says (local mode's clock is virtual, running faster than this one). */
   now?: string;
+}
+
+/** An analysis check as `GET /deployments/{id}` words it. */
+export interface WatchCheck {
+  check: string;
+  metric: AnalysisMetric;
+  condition: string;
+  limits: { failure: number; inconclusive: number; error: number };
+  counts: { runs: number; failed: number; inconclusive: number; errors: number };
+  last?: {
+    verdict: string;
+    value?: number;
+    samples: number;
+    baseline?: { value?: number; samples: number };
+    bound?: number;
+    reason: string;
+    point: string;
+    percent: number;
+  };
 }
 
 /** The exit code of a status the deployment ends in; undefined while it goes on. */
@@ -108,6 +130,48 @@ function hookText(h: NonNullable<WatchBody['hooks']>[number]['hooks'][number]): 
   return `${h.status}${attempts}${h.reason ? ` — ${h.reason}` : ''}`;
 }
 
+const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? '' : 's'}`;
+
+/**
+ * A check's last run in numbers: the revision's value against its bound and the baseline's, for a
+ * verdict that compared them; the reason (which has the numbers) for one that could not.
+ *
+ * @example Failed errorRate 0.04 over 812, bound 0.0125, baseline 0.005
+ *   → "Failed  4.00 % > 1.25 % (baseline 0.50 %), 812 samples"
+ */
+function verdictText(c: WatchCheck): string {
+  const last = c.last;
+  if (!last) return `not run yet  (${c.condition})`;
+  const fmt = (v: number | undefined) => formatValue(c.metric, v);
+  if ((last.verdict !== 'Successful' && last.verdict !== 'Failed') || last.value === undefined)
+    return `${last.verdict}  ${last.reason}`;
+  const op = last.verdict === 'Failed' ? '>' : '≤';
+  const bound = last.bound !== undefined ? ` ${op} ${fmt(last.bound)}` : '';
+  const baseline = last.baseline ? ` (baseline ${fmt(last.baseline.value)})` : '';
+  return `${last.verdict}  ${fmt(last.value)}${bound}${baseline}, ${plural(last.samples, 'sample')}`;
+}
+
+/** Runs so far, with each verdict that counts against a limit once it has been seen. */
+function countsText(c: WatchCheck): string {
+  const { counts, limits } = c;
+  const against = (n: number, what: string, limit: number) =>
+    n > 0 ? [`${n} ${what} of ${limit} allowed`] : [];
+  return [
+    plural(counts.runs, 'run'),
+    ...against(counts.failed, 'failed', limits.failure),
+    ...against(counts.inconclusive, 'inconclusive', limits.inconclusive),
+    ...against(counts.errors, 'unreadable', limits.error),
+  ].join(', ');
+}
+
+/** Where the last run was: `at 10 %, bake's end`. */
+function whereText(c: WatchCheck): string {
+  const last = c.last;
+  if (!last) return '';
+  const point = last.point === 'interval' ? 'mid-bake' : last.point === 'bake' ? "bake's end" : 'final';
+  return `at ${last.percent} %, ${point}`;
+}
+
 function headline(d: WatchBody['deployment']): string {
   return `${d.id}  ${d.group}  version ${d.revision}  ${d.status}${d.reason ? ` — ${d.reason}` : ''}`;
 }
@@ -145,6 +209,12 @@ export function renderWatch(body: WatchBody, now: number): string[] {
   const alarms = body.alarmStates ?? [];
   const alarmWidth = Math.max(0, ...alarms.map((a) => a.name.length));
   for (const a of alarms) lines.push(row('alarm', `${a.name.padEnd(alarmWidth)}  ${a.state}`));
+  const checks = body.analysis ?? [];
+  const checkWidth = Math.max(0, ...checks.map((c) => c.check.length));
+  for (const c of checks) {
+    const tail = c.last ? `  · ${whereText(c)}; ${countsText(c)}` : '';
+    lines.push(row('analysis', `${c.check.padEnd(checkWidth)}  ${verdictText(c)}${tail}`));
+  }
   if (d.executionUrl) lines.push(row('execution', d.executionUrl));
   return lines;
 }
@@ -193,6 +263,13 @@ export function renderChanges(prev: WatchBody | undefined, next: WatchBody): str
   const states = new Map((prev?.alarmStates ?? []).map((a) => [a.name, a.state]));
   for (const a of next.alarmStates ?? []) {
     if (states.get(a.name) !== a.state) lines.push(`alarm ${a.name}: ${a.state}`);
+  }
+  // A check's verdict, when it changes: its runs with the same verdict are the frame's, not the log's.
+  const verdicts = new Map((prev?.analysis ?? []).map((c) => [c.check, c.last?.verdict]));
+  for (const c of next.analysis ?? []) {
+    if (prev === undefined && !c.last) lines.push(`analysis ${c.check}: ${c.condition}, not run yet`);
+    else if (c.last && verdicts.get(c.check) !== c.last.verdict)
+      lines.push(`analysis ${c.check}: ${verdictText(c)} · ${whereText(c)}`);
   }
   return lines;
 }

@@ -1,8 +1,10 @@
 /**
  * The traffic chart's data: the planned schedule (offsets from the first shift) and the shifts that
- * happened, as step lines over one time axis, with the bakes, alarms and hooks of the timeline.
+ * happened, as step lines over one time axis, with the bakes, alarms, hooks and analysis runs of the
+ * timeline.
  */
-import type { DeploymentView, Progress, TimelineEntry } from './types.ts';
+import { analysisRuns } from './analysis-model.ts';
+import type { DeploymentView, Progress, TimelineEntry, Verdict } from './types.ts';
 
 export interface Point {
   t: number;
@@ -17,8 +19,10 @@ export interface Band {
 
 export interface Mark {
   t: number;
-  kind: 'alarm' | 'hook' | 'error' | 'stop';
+  kind: 'alarm' | 'hook' | 'error' | 'stop' | 'analysis';
   label: string;
+  /** An analysis run's worst verdict. */
+  verdict?: Verdict;
 }
 
 export interface TrafficModel {
@@ -86,6 +90,10 @@ export function trafficModel(
       marks.push({ t, kind: 'stop', label: e.message });
     }
   }
+  for (const run of analysisRuns(entries)) {
+    marks.push({ t: run.t, kind: 'analysis', label: run.label, verdict: run.verdict });
+  }
+  marks.sort((a, b) => a.t - b.t);
 
   const times = [created, end, plannedEnd, ...planned.map((p) => p.t), ...shifts.map((s) => s.t)];
   const from = Math.min(...times.filter(Number.isFinite));

@@ -2,13 +2,14 @@
  * What the console reads: the API's own answers (functions/api/views.ts), as the stream sends them, so
  * a change of the API's shape fails the console's typecheck instead of its page.
  */
-import type { DeploymentDetail, ExecutionView, GroupView } from '../../functions/api/views.ts';
+import type { AnalysisView, DeploymentDetail, ExecutionView, GroupView } from '../../functions/api/views.ts';
 
 export type { DeploymentView } from '../../functions/api/context.ts';
+export type { AnalysisMetric, RunPoint, Verdict } from '../../functions/core/analysis.ts';
 export type { Status, TimelineEntry } from '../../functions/core/deployment.ts';
 export type { Phase, PlannedStep, Progress } from '../../functions/core/progress.ts';
 export type { AlarmState, ExecutionEvent, HookProgress } from '../../functions/ports.ts';
-export type { DeploymentDetail, GroupView as GroupSummary };
+export type { AnalysisView, DeploymentDetail, GroupView as GroupSummary };
 
 /** GET /deployments/{id}/execution with every page merged: no `nextToken`. */
 export type ExecutionHistory = Omit<ExecutionView, 'nextToken'>;

@@ -1,10 +1,19 @@
 /**
- * What an operator watches: one deployment with its progress, hooks and live alarm states; its
- * execution's state events; the groups with their live routing, active deployment and last outcome.
+ * What an operator watches: one deployment with its progress, hooks, live alarm states and analysis
+ * checks; its execution's state events; the groups with their live routing, active deployment and last
+ * outcome.
  * Read-only. A live read that fails (an alarm, a group's routing) is shown as such in the answer, never
  * a failed request: one unreadable group must not hide the others.
  */
 import * as z from 'zod/mini';
+import {
+  type AnalysisCheck,
+  type AnalysisMetric,
+  type CheckTally,
+  formatValue,
+  type RunPoint,
+  type Verdict,
+} from '../core/analysis.ts';
 import { type Deployment, describeRouting, isTerminal, type TimelineEntry } from '../core/deployment.ts';
 import { NotFound } from '../core/errors.ts';
 import { type DeploymentGroup, hookEventsOf } from '../core/group-config.ts';
@@ -29,6 +38,93 @@ export interface DeploymentDetail {
   hooks: { event: string; hooks: HookProgress[] }[];
   /** The deployment's alarms (watched, then ignored), each with its live state. */
   alarmStates: AlarmView[];
+  /** One entry per analysis check of the deployment's group, in its order; empty without checks. */
+  analysis: AnalysisView[];
+}
+
+/** One analysis check of a deployment: what it holds the revision to, its runs so far, and the last. */
+export interface AnalysisView {
+  check: string;
+  metric: AnalysisMetric;
+  /** In words, in the metric's unit: `≤ 2.00 % and ≤ baseline × 1.5 + 0.50 %`. */
+  condition: string;
+  minSamples: number;
+  intervalSeconds: number;
+  /** Runs of each verdict allowed: one more fails the check (Failed) or does `onInconclusive`/`onError`. */
+  limits: { failure: number; inconclusive: number; error: number };
+  counts: { runs: number; failed: number; inconclusive: number; errors: number };
+  last?: {
+    verdict: Verdict;
+    value?: number;
+    samples: number;
+    baseline?: { value?: number; samples: number };
+    bound?: number;
+    reason: string;
+    at: string;
+    point: RunPoint;
+    percent: number;
+  };
+}
+
+/** A multiplier as people write it: `1.5`, not `1.5000000000000002`. */
+const factor = (tolerance: number) => Number((1 + tolerance).toPrecision(6));
+
+/**
+ * A check's condition in words, in its metric's unit: the absolute bound, the relative one, or both.
+ *
+ * @example {metric: errorRate, max: 0.02, relative: {tolerance: 0.5, slack: 0.005}}
+ *   → "≤ 2.00 % and ≤ baseline × 1.5 + 0.50 %"
+ */
+export function conditionOf(check: Pick<AnalysisCheck, 'metric' | 'max' | 'relative'>): string {
+  const parts: string[] = [];
+  if (check.max !== undefined) parts.push(`≤ ${formatValue(check.metric, check.max)}`);
+  if (check.relative) {
+    const { tolerance, slack } = check.relative;
+    parts.push(
+      `≤ baseline × ${factor(tolerance)}${slack > 0 ? ` + ${formatValue(check.metric, slack)}` : ''}`,
+    );
+  }
+  return parts.length > 0 ? parts.join(' and ') : 'no condition';
+}
+
+/**
+ * The group's checks as they stand on `deployment`: a check that has not run yet has zero counts and no
+ * `last`. The group's checks, not the tally's keys, so a check is listed before its first run.
+ */
+export function analysisOf(checks: readonly AnalysisCheck[], deployment: Deployment): AnalysisView[] {
+  return checks.map((c) => {
+    const tally: CheckTally | undefined = deployment.analysis?.[c.name];
+    const last = tally?.last;
+    return {
+      check: c.name,
+      metric: c.metric,
+      condition: conditionOf(c),
+      minSamples: c.minSamples,
+      intervalSeconds: c.intervalSeconds,
+      limits: { failure: c.failureLimit, inconclusive: c.inconclusiveLimit, error: c.errorLimit },
+      counts: {
+        runs: tally?.runs ?? 0,
+        failed: tally?.failed ?? 0,
+        inconclusive: tally?.inconclusive ?? 0,
+        errors: tally?.errors ?? 0,
+      },
+      ...(last
+        ? {
+            last: {
+              verdict: last.verdict,
+              ...(last.value !== undefined ? { value: last.value } : {}),
+              samples: last.samples,
+              ...(last.baseline ? { baseline: last.baseline } : {}),
+              ...(last.bound !== undefined ? { bound: last.bound } : {}),
+              reason: last.reason,
+              at: last.at,
+              point: last.point,
+              percent: last.percent,
+            },
+          }
+        : {}),
+    };
+  });
 }
 
 export async function getDeployment(ctx: ApiContext, id: string): Promise<DeploymentDetail> {
@@ -47,7 +143,13 @@ export async function getDeployment(ctx: ApiContext, id: string): Promise<Deploy
     now: new Date(now).toISOString(),
     hooks,
     alarmStates,
+    analysis: analysisOf(groupOf(ctx, deployment)?.analysis ?? [], deployment),
   };
+}
+
+/** The deployment's group as declared now; undefined when the config no longer declares it. */
+function groupOf(ctx: ApiContext, deployment: Deployment): DeploymentGroup | undefined {
+  return Object.hasOwn(ctx.groups.groups, deployment.group) ? ctx.groups.groups[deployment.group] : undefined;
 }
 
 async function hooksOf(ctx: ApiContext, deployment: Deployment): Promise<DeploymentDetail['hooks']> {

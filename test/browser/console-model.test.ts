@@ -5,9 +5,16 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { actionsFor } from '../../console/src/actions.ts';
+import { analysisEntry, analysisRuns, checkCard } from '../../console/src/analysis-model.ts';
 import { layoutDefinition } from '../../console/src/layout.ts';
 import { trafficModel } from '../../console/src/traffic-model.ts';
-import type { DeploymentView, ExecutionEvent, Progress } from '../../console/src/types.ts';
+import type {
+  AnalysisView,
+  DeploymentView,
+  ExecutionEvent,
+  Progress,
+  TimelineEntry,
+} from '../../console/src/types.ts';
 import { type Definition, END, edgeKey, picture, START } from '../../console/src/workflow.ts';
 import { STATE } from '../../functions/core/states.ts';
 
@@ -270,5 +277,130 @@ describe('the traffic chart', () => {
       { t: T + 20_000, kind: 'alarm', label: 'checkout-errors entered ALARM at 10 %' },
     ]);
     expect([model.from, model.to, model.now]).toEqual([T - 10_000, T + 60_000, T + 30_000]);
+  });
+});
+
+describe('the analysis panel and marks', () => {
+  const T = Date.parse('2026-01-01T12:05:00.000Z');
+  const iso = (s: number) => new Date(T + s * 1000).toISOString();
+  const errors: AnalysisView = {
+    check: 'errors',
+    metric: 'errorRate',
+    condition: '≤ 2.00 % and ≤ baseline × 1.5 + 0.50 %',
+    minSamples: 50,
+    intervalSeconds: 60,
+    limits: { failure: 0, inconclusive: 3, error: 3 },
+    counts: { runs: 3, failed: 1, inconclusive: 1, errors: 0 },
+    last: {
+      verdict: 'Failed',
+      value: 0.04,
+      samples: 812,
+      baseline: { value: 0.005, samples: 7310 },
+      bound: 0.0125,
+      reason:
+        'errorRate 4.00 % over 812 samples > 1.25 % (baseline 0.50 % × 1.5 + 0.50 %, over 7310 samples)',
+      at: iso(0),
+      point: 'interval',
+      percent: 10,
+    },
+  };
+  /** A timeline entry as the tasks write one: a check's run. */
+  const entry = (
+    check: string,
+    verdict: string,
+    s: number,
+    details: Record<string, unknown> = {},
+  ): TimelineEntry => ({
+    at: iso(s),
+    kind: 'analysis',
+    message: `${check} ${verdict}: in words`,
+    details: {
+      check,
+      verdict,
+      point: 'interval',
+      percent: 10,
+      samples: 812,
+      window: { from: iso(-300), to: iso(0) },
+      ...details,
+    },
+  });
+
+  it('shows a check’s values beside the baseline’s and the bound, and each count against its limit', () => {
+    const card = checkCard(errors);
+    expect(card).toMatchObject({
+      check: 'errors',
+      condition: 'errorRate ≤ 2.00 % and ≤ baseline × 1.5 + 0.50 %',
+      verdict: 'Failed',
+      where: 'at 10 %, mid-bake · 3 runs',
+    });
+    expect(card.figures).toEqual([
+      { label: 'Revision', value: '4.00 %', sub: '812 samples' },
+      { label: 'Baseline', value: '0.50 %', sub: '7310 samples' },
+      { label: 'Bound', value: '1.25 %' },
+      { label: 'Failed', value: '1 of 0', sub: 'allowed', over: true },
+      { label: 'Inconclusive', value: '1 of 3', sub: 'allowed' },
+      { label: 'Unreadable', value: '0 of 3', sub: 'allowed' },
+    ]);
+  });
+
+  it('shows a check that has not run with what it needs', () => {
+    const { last: _, ...notRun } = errors;
+    const card = checkCard({ ...notRun, counts: { runs: 0, failed: 0, inconclusive: 0, errors: 0 } });
+    expect(card.verdict).toBeUndefined();
+    expect(card.where).toBe('not run yet · every 1 min during a bake');
+    expect(card.figures.slice(0, 3)).toEqual([
+      { label: 'Revision', value: '—', sub: '≥ 50 needed' },
+      { label: 'Baseline', value: '—' },
+      { label: 'Bound', value: '—' },
+    ]);
+  });
+
+  it('makes one mark per run, coloured by its worst verdict, and reads an entry without details by its message', () => {
+    const runs = analysisRuns([
+      entry('errors', 'Successful', 0),
+      entry('p99', 'Inconclusive', 0.02),
+      { at: iso(1), kind: 'shift', message: '100 % on version 2' },
+      entry('errors', 'Failed', 60, { window: { from: iso(-300), to: iso(60) }, point: 'bake' }),
+      entry('p99', 'Error', 60.01, { window: { from: iso(-300), to: iso(60) }, point: 'bake' }),
+      { at: iso(120), kind: 'analysis', message: 'errors Successful: errorRate 0.40 % over 900 samples' },
+    ]);
+    expect(runs).toEqual([
+      { t: T, verdict: 'Inconclusive', label: 'errors Successful: in words\np99 Inconclusive: in words' },
+      { t: T + 60_000, verdict: 'Failed', label: 'errors Failed: in words\np99 Error: in words' },
+      {
+        t: T + 120_000,
+        verdict: 'Successful',
+        label: 'errors Successful: errorRate 0.40 % over 900 samples',
+      },
+    ]);
+    expect(analysisEntry({ at: iso(0), kind: 'info', message: 'errors Failed: x' })).toBeUndefined();
+    expect(
+      analysisEntry(entry('errors', 'Failed', 0, { baselineWindow: { from: iso(-900), to: iso(-600) } })),
+    ).toEqual({
+      check: 'errors',
+      verdict: 'Failed',
+      point: 'interval',
+      percent: 10,
+      window: { from: T - 300_000, to: T },
+      baselineWindow: { from: T - 900_000, to: T - 600_000 },
+    });
+  });
+
+  it('marks the analysis runs on the traffic chart among the alarms', () => {
+    const model = trafficModel(
+      deployment({ createdAt: iso(-400) }),
+      undefined,
+      [
+        entry('errors', 'Successful', 0),
+        { at: iso(30), kind: 'alarm', message: 'checkout-errors entered ALARM at 10 %' },
+        entry('errors', 'Failed', 60, { window: { from: iso(-300), to: iso(60) } }),
+      ],
+      T + 90_000,
+    );
+    expect(model.marks).toEqual([
+      { t: T, kind: 'analysis', verdict: 'Successful', label: 'errors Successful: in words' },
+      { t: T + 30_000, kind: 'alarm', label: 'checkout-errors entered ALARM at 10 %' },
+      { t: T + 60_000, kind: 'analysis', verdict: 'Failed', label: 'errors Failed: in words' },
+    ]);
   });
 });

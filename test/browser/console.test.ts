@@ -193,6 +193,98 @@ describe('the operator console on a local deployment', () => {
     expect(s.errors).toEqual([]);
   });
 
+  it('shows each analysis check, its runs on the chart and in the timeline, 390 px wide without overflow', async () => {
+    const d = await s.deploy();
+    await s.until(d, bakingAt(1), 'the first bake');
+    // Until the engine writes analysis, the body local mode answers with a group's checks added.
+    const at = new Date(s.local.clock.now()).toISOString();
+    const analysis = [
+      {
+        check: 'errors',
+        metric: 'errorRate',
+        condition: '≤ 2.00 % and ≤ baseline × 1.5 + 0.50 %',
+        minSamples: 50,
+        intervalSeconds: 60,
+        limits: { failure: 0, inconclusive: 3, error: 3 },
+        counts: { runs: 2, failed: 1, inconclusive: 0, errors: 0 },
+        last: {
+          verdict: 'Failed',
+          value: 0.04,
+          samples: 812,
+          baseline: { value: 0.005, samples: 7310 },
+          bound: 0.0125,
+          reason:
+            'errorRate 4.00 % over 812 samples > 1.25 % (baseline 0.50 % × 1.5 + 0.50 %, over 7310 samples)',
+          at,
+          point: 'interval',
+          percent: 10,
+        },
+      },
+      {
+        check: 'latency-p99-against-the-baseline-revision',
+        metric: 'latencyP99',
+        condition: '≤ baseline × 1.2 + 20 ms',
+        minSamples: 50,
+        intervalSeconds: 120,
+        limits: { failure: 0, inconclusive: 3, error: 3 },
+        counts: { runs: 0, failed: 0, inconclusive: 0, errors: 0 },
+      },
+    ];
+    const run = {
+      at,
+      kind: 'analysis',
+      message: analysis[0]?.last ? `errors Failed: ${analysis[0].last.reason}` : '',
+      details: {
+        check: 'errors',
+        verdict: 'Failed',
+        point: 'interval',
+        percent: 10,
+        samples: 812,
+        window: { from: at, to: at },
+      },
+    };
+    const local = localConsole(s.local, s.api.url);
+    const withChecks: ConsoleSource = {
+      ...local,
+      read: async (path) => {
+        const out = await local.read(path);
+        if (path !== `/deployments/${d.id}`) return out;
+        const body = out.body as { timeline: unknown[] };
+        return { ...out, body: { ...body, analysis, timeline: [...body.timeline, run] } };
+      },
+    };
+    const proxy = await serveLoopback(0, async (request, res, req) => {
+      if (!isConsolePath(request.path)) return { status: 404, body: {} };
+      await serveConsole(req, res, request.path, request.query, withChecks);
+      return 'answered';
+    });
+    try {
+      const page = await s.open(`#/deployments/${d.id}`, 1280, { base: proxy.url });
+      await page.waitForSelector('[data-check="errors"][data-verdict="Failed"]');
+      await expect(
+        page.locator('[data-check="errors"] [data-figure="Revision"]').textContent(),
+      ).resolves.toContain('4.00 %');
+      await expect(
+        page.locator('[data-check="errors"] [data-figure="Failed"] .error-text').count(),
+      ).resolves.toBe(1);
+      await expect(
+        page.locator('svg.traffic-chart [data-mark="analysis"][data-verdict="Failed"]').count(),
+      ).resolves.toBe(1);
+      await expect(page.locator('li.tl-analysis[data-verdict="Failed"]').count()).resolves.toBe(1);
+
+      const narrow = await s.open(`#/deployments/${d.id}`, 390, { base: proxy.url });
+      await narrow.waitForSelector('[data-check="errors"]');
+      await narrow.waitForSelector('svg.graph');
+      const overflow = await narrow.evaluate(
+        'document.documentElement.scrollWidth - document.documentElement.clientWidth',
+      );
+      expect(overflow).toBe(0);
+    } finally {
+      await proxy.close();
+    }
+    expect(s.errors).toEqual([]);
+  });
+
   it('has no horizontal overflow 390 px wide', async () => {
     const d = await s.deploy();
     await s.until(d, bakingAt(1), 'the first bake');

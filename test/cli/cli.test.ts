@@ -1,5 +1,5 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -56,10 +56,156 @@ describe('stepshift plan', () => {
     [['plan', 'Nope'], /config: unknown deployment config "Nope"/],
     [['plan', '{"type":'], /config is not valid JSON/],
     [['plan', '{"type":"canary","percent":100,"intervalMinutes":5}'], /config.percent: must be at most 99 %/],
-    [['plan'], /give a config name or JSON, or --list/],
+    [['plan'], /give a config name or JSON, or --list, or --group/],
     [['bogus'], /^stepshift: unknown command 'bogus'/],
   ])('exits 2 with the message on stderr for %j', async (argv, message) => {
     const { code, err, out } = await run(...argv);
+    expect(code).toBe(2);
+    expect(err).toMatch(message);
+    expect(out).toBe('');
+  });
+});
+
+describe('stepshift plan --group', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'stepshift-plan-'));
+  const file = join(dir, 'groups.json');
+  writeFileSync(
+    file,
+    JSON.stringify({
+      groups: {
+        payments: {
+          kind: 'lambda',
+          target: { functionName: 'payments', alias: 'live' },
+          deploymentConfig: 'CodeDeployDefault.LambdaCanary10Percent5Minutes',
+          analysis: [
+            { name: 'errors', metric: 'errorRate', max: 0.02, relative: { tolerance: 0.5, slack: 0.005 } },
+            { name: 'p99', metric: 'latencyP99', relative: { tolerance: 0.2 }, intervalSeconds: 120 },
+          ],
+        },
+        orders: {
+          kind: 'lambda',
+          target: { functionName: 'orders', alias: 'live' },
+          deploymentConfig: 'CodeDeployDefault.LambdaAllAtOnce',
+        },
+      },
+    }),
+  );
+
+  it('plans the group’s config with its final bake, each check’s condition, and where the checks run', async () => {
+    // Act
+    const { code, out, err } = await run('plan', '--group', 'payments', '--config', file);
+
+    // Assess
+    expect({ code, err }).toEqual({ code: 0, err: '' });
+    const lines = out.split('\n');
+    expect(lines[0]).toBe('group payments');
+    expect(lines[1]).toBe('CodeDeployDefault.LambdaCanary10Percent5Minutes (lambda)');
+    // The 100 % step bakes the longest interval, 2 minutes, before the final run.
+    expect(out).toMatch(/^\s+2\s+T\+5m\s+100 %\s+2m\s+█{20}$/m);
+    expect(out).toContain('Analysis: 2 checks');
+    expect(out).toMatch(
+      /^ {2}errors {2}errorRate {3}≤ 2\.00 % and ≤ baseline × 1\.5 \+ 0\.50 % {2}every 1m, ≥ 50 samples;/m,
+    );
+    expect(out).toMatch(/^ {2}p99 {5}latencyP99 {2}≤ baseline × 1\.2 {24}every 2m, ≥ 50 samples;/m);
+    const where = lines.slice(lines.indexOf('Where they run:') + 1, lines.indexOf('Where they run:') + 7);
+    expect(where).toEqual([
+      '  step 1 at 10 %',
+      '    T+1m … T+4m  during the bake: errors every 1m (4 runs), p99 every 2m (2 runs)',
+      "    T+5m         at the bake's end, before the shift to 100 %: every check",
+      '  step 2 at 100 %',
+      '    T+6m         during the bake: errors every 1m (1 run)',
+      '    T+7m         once at 100 %, before AfterAllowTraffic: every check, the baseline over the 2m before the first shift',
+    ]);
+    expect(out).toContain('The last step bakes 2m (the longest interval)');
+  });
+
+  it('includes the checks and their runs in --json', async () => {
+    // Act
+    const { code, out } = await run('plan', '--group', 'payments', '--config', file, '--json');
+
+    // Assess
+    expect(code).toBe(0);
+    const json = JSON.parse(out);
+    expect(json).toMatchObject({
+      group: 'payments',
+      name: 'CodeDeployDefault.LambdaCanary10Percent5Minutes',
+      steps: [
+        { percent: 10, bakeSeconds: 300, atSeconds: 0 },
+        { percent: 100, bakeSeconds: 120, atSeconds: 300 },
+      ],
+      totalSeconds: 420,
+    });
+    expect(json.analysis.checks[0]).toEqual({
+      check: 'errors',
+      metric: 'errorRate',
+      condition: '≤ 2.00 % and ≤ baseline × 1.5 + 0.50 %',
+      minSamples: 50,
+      intervalSeconds: 60,
+      limits: { failure: 0, inconclusive: 3, error: 3 },
+      onInconclusive: 'rollback',
+      onError: 'rollback',
+    });
+    expect(json.analysis.runs).toEqual([
+      {
+        step: 1,
+        percent: 10,
+        atSeconds: 0,
+        bakeSeconds: 300,
+        interval: [
+          { check: 'errors', everySeconds: 60, runs: 4, firstSeconds: 60, lastSeconds: 240 },
+          { check: 'p99', everySeconds: 120, runs: 2, firstSeconds: 120, lastSeconds: 240 },
+        ],
+        end: { point: 'bake', atSeconds: 300 },
+      },
+      {
+        step: 2,
+        percent: 100,
+        atSeconds: 300,
+        bakeSeconds: 120,
+        interval: [{ check: 'errors', everySeconds: 60, runs: 1, firstSeconds: 360, lastSeconds: 360 }],
+        end: { point: 'final', atSeconds: 420 },
+      },
+    ]);
+  });
+
+  it('plans another config for the group’s platform, and says when a group has no checks', async () => {
+    // Act
+    const all = await run('plan', 'LambdaAllAtOnce', '--group', 'payments', '--config', file);
+    const none = await run('plan', '--group', 'orders', '--config', file, '--json');
+    const plain = await run('plan', '--group', 'orders', '--config', file);
+
+    // Assess
+    expect(all.code).toBe(0);
+    expect(all.out).toMatch(/^\s+1\s+T\+0s\s+100 %\s+2m\s+█{20}$/m);
+    expect(all.out).toContain('    T+2m  once at 100 %, before AfterAllowTraffic');
+    expect(JSON.parse(none.out)).toMatchObject({
+      group: 'orders',
+      steps: [{ percent: 100, bakeSeconds: 0 }],
+      analysis: { checks: [], runs: [] },
+    });
+    expect(plain.out).toContain('orders has no analysis checks: its alarms alone judge the revision.');
+  });
+
+  it.each([
+    [
+      ['--group', 'nope', '--config', file],
+      /^stepshift: no group named "nope" in .*groups\.json; declared: payments, orders$/,
+    ],
+    [
+      ['--group', 'payments', '--config', join(dir, 'missing.json')],
+      /^stepshift: no config file at .*missing\.json$/,
+    ],
+    [['ECSAllAtOnce', '--group', 'payments', '--config', file], /config: .*ECSAllAtOnce/],
+    [['--group', 'payments', '--list', '--config', file], /^stepshift: give --list or --group, not both$/],
+    [
+      ['LambdaAllAtOnce', '--config', file],
+      /^stepshift: --config is the group config file of --group: give --group too$/,
+    ],
+  ])('exits 2 with the message on stderr for plan %j', async (argv, message) => {
+    // Act
+    const { code, err, out } = await run('plan', ...argv);
+
+    // Assess
     expect(code).toBe(2);
     expect(err).toMatch(message);
     expect(out).toBe('');
@@ -72,7 +218,8 @@ describe('stepshift validate', () => {
   it('accepts the example config', async () => {
     const { code, out } = await run('validate');
     expect(code).toBe(0);
-    expect(out).toContain('stepshift.config.json: 3 groups valid');
+    const declared = Object.keys(JSON.parse(readFileSync('stepshift.config.json', 'utf8')).groups).length;
+    expect(out).toContain(`stepshift.config.json: ${declared} groups valid`);
   });
 
   it('reports all three mistakes of a file with their paths', async () => {

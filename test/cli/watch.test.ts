@@ -19,6 +19,7 @@ type Over = {
   progress?: Record<string, unknown> | undefined;
   hooks?: unknown[];
   alarmStates?: unknown[];
+  analysis?: unknown[];
 };
 
 /** A `GET /deployments/{id}` body as the contract has it: payments, linear 10 % a minute, mid-bake at 30 %. */
@@ -68,6 +69,7 @@ function body(over: Over = {}): WatchBody & { timeline: unknown[] } {
       { name: 'payments-errors', state: 'OK' },
       { name: 'payments-p99', state: 'INSUFFICIENT_DATA' },
     ],
+    ...(over.analysis ? { analysis: over.analysis } : {}),
   };
   return JSON.parse(JSON.stringify(contractShaped));
 }
@@ -79,6 +81,41 @@ const ended = {
   nextShiftAt: undefined,
   nextPercent: undefined,
 };
+
+/** An analysis check as the API words it; `last` merged over a Successful run at 30 %. */
+function check(name: string, last?: Record<string, unknown>, counts: Record<string, number> = {}) {
+  const relative = name === 'errors';
+  return {
+    check: name,
+    metric: relative ? 'errorRate' : 'latencyP99',
+    condition: relative ? '≤ 2.00 % and ≤ baseline × 1.5 + 0.50 %' : '≤ 400 ms',
+    minSamples: 50,
+    intervalSeconds: 60,
+    limits: { failure: 0, inconclusive: 3, error: 3 },
+    counts: { runs: 1, failed: 0, inconclusive: 0, errors: 0, ...counts },
+    ...(last
+      ? {
+          last: {
+            verdict: 'Successful',
+            value: relative ? 0.004 : 182,
+            samples: 812,
+            ...(relative ? { baseline: { value: 0.005, samples: 7310 } } : {}),
+            bound: relative ? 0.0125 : 400,
+            reason: 'in words',
+            at: '2026-11-24T10:20:00Z',
+            point: 'interval',
+            percent: 30,
+            ...last,
+          },
+        }
+      : {}),
+  };
+}
+const failedErrors = check(
+  'errors',
+  { verdict: 'Failed', value: 0.04, point: 'bake' },
+  { runs: 3, failed: 1 },
+);
 
 describe('renderWatch', () => {
   it.each([
@@ -203,6 +240,36 @@ describe('renderWatch', () => {
       ],
     },
     {
+      what: 'a line per analysis check: its last verdict with the numbers, where it ran, its counts',
+      body: body({
+        hooks: [],
+        alarmStates: [],
+        analysis: [
+          failedErrors,
+          check(
+            'p99',
+            {
+              verdict: 'Inconclusive',
+              value: 182,
+              samples: 12,
+              reason: 'latencyP99 182 ms over 12 samples: fewer than the 50 needed to judge',
+            },
+            { runs: 2, inconclusive: 1 },
+          ),
+          check('throttled'),
+        ],
+      }),
+      lines: [
+        `${ID}  payments  version 7  IN_PROGRESS`,
+        '  config       CodeDeployDefault.LambdaLinear10PercentEvery1Minute',
+        '  step 3/10    ██████░░░░░░░░░░░░░░  30 %  baking, 42s left',
+        '  next shift   40 % at 10:21:00 UTC, in 42s',
+        "  analysis     errors     Failed  4.00 % > 1.25 % (baseline 0.50 %), 812 samples  · at 30 %, bake's end; 3 runs, 1 failed of 0 allowed",
+        '  analysis     p99        Inconclusive  latencyP99 182 ms over 12 samples: fewer than the 50 needed to judge  · at 30 %, mid-bake; 2 runs, 1 inconclusive of 3 allowed',
+        '  analysis     throttled  not run yet  (≤ 400 ms)',
+      ],
+    },
+    {
       what: 'an API without progress yet: the percent alone',
       body: body({ progress: undefined, hooks: [], alarmStates: [] }),
       lines: [
@@ -296,6 +363,44 @@ describe('renderChanges', () => {
         ],
       }),
       lines: ['hook AfterAllowTraffic contract: Failed (2 attempts) — 3 of 40 checks failed'],
+    },
+    {
+      what: 'each analysis check the first time: its verdict, or its condition before it ran',
+      prev: undefined,
+      next: body({ hooks: [], alarmStates: [], analysis: [check('errors', {}), check('p99')] }),
+      lines: [
+        `${ID}  payments  version 7  CodeDeployDefault.LambdaLinear10PercentEvery1Minute`,
+        'status IN_PROGRESS',
+        'step 3/10  ██████░░░░░░░░░░░░░░  30 %',
+        'baking 1m, then 40 % at 10:21:00 UTC',
+        'analysis errors: Successful  0.40 % ≤ 1.25 % (baseline 0.50 %), 812 samples · at 30 %, mid-bake',
+        'analysis p99: ≤ 400 ms, not run yet',
+      ],
+    },
+    {
+      what: 'a check whose verdict changed, and nothing for one that ran again with the same verdict',
+      prev: body({ analysis: [check('errors', {}), check('p99', { value: 150 })] }),
+      next: body({
+        analysis: [failedErrors, check('p99', { value: 170 }, { runs: 2 })],
+      }),
+      lines: [
+        "analysis errors: Failed  4.00 % > 1.25 % (baseline 0.50 %), 812 samples · at 30 %, bake's end",
+      ],
+    },
+    {
+      what: 'a check’s first run',
+      prev: body({ analysis: [check('p99')] }),
+      next: body({
+        analysis: [
+          check('p99', {
+            verdict: 'Error',
+            value: undefined,
+            samples: 0,
+            reason: 'latencyP99 could not be read: AccessDenied',
+          }),
+        ],
+      }),
+      lines: ['analysis p99: Error  latencyP99 could not be read: AccessDenied · at 30 %, mid-bake'],
     },
   ])('prints $what', ({ prev, next, lines }) => {
     expect(renderChanges(prev, next)).toEqual(lines);
@@ -523,6 +628,27 @@ describe('stepshift status --watch against a stub API', () => {
     expect(list).toMatchObject({ code: 0, err: [] });
     expect(JSON.parse(list.out.join('\n'))).toEqual([body().deployment]);
     expect(stub?.received[0]?.url).toBe('/deployments?group=payments');
+  });
+
+  it('prints a line per analysis check, and the analysis entries of the timeline, with status', async () => {
+    const at = '2026-11-24T10:20:00.000Z';
+    const answer = {
+      ...body({ hooks: [], alarmStates: [], analysis: [failedErrors] }),
+      timeline: [
+        { at, kind: 'shift', message: '30 % on version 7' },
+        { at, kind: 'analysis', message: 'errors Failed: errorRate 4.00 % over 812 samples > 1.25 %' },
+      ],
+    };
+    const { code, out } = await run({ [GET]: [{ body: answer }] }, ['status', ID]);
+    expect(code).toBe(0);
+    expect(out).toContain(
+      "  analysis     errors  Failed  4.00 % > 1.25 % (baseline 0.50 %), 812 samples  · at 30 %, bake's end; 3 runs, 1 failed of 0 allowed",
+    );
+    expect(out.slice(-3)).toEqual([
+      '  timeline',
+      `  ${at}  shift    30 % on version 7`,
+      `  ${at}  analysis errors Failed: errorRate 4.00 % over 812 samples > 1.25 %`,
+    ]);
   });
 
   it('fails at once, exit 1, when nothing answers at the URL', async () => {

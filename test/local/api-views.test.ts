@@ -12,6 +12,7 @@ import type {
   ExecutionView,
   GroupView,
 } from '../../functions/api/operations.ts';
+import type { AnalysisCheck } from '../../functions/core/analysis.ts';
 import type { Deployment } from '../../functions/core/deployment.ts';
 import type { ExecutionEvent } from '../../functions/ports.ts';
 import { type ExecutionRecord, LOCAL_HISTORY_PAGE, LocalExecutionHistory } from '../../local/engine.ts';
@@ -278,6 +279,166 @@ describe('the views of a local deployment', () => {
     expect((res.body as DeploymentDetail).alarmStates).toEqual([
       { name: 'orders-errors', state: 'UNREADABLE' },
     ]);
+  });
+});
+
+describe('the analysis of a deployment', () => {
+  const check = (over: Partial<AnalysisCheck> & Pick<AnalysisCheck, 'name' | 'metric'>): AnalysisCheck => ({
+    minSamples: 50,
+    intervalSeconds: 60,
+    failureLimit: 0,
+    inconclusiveLimit: 3,
+    onInconclusive: 'rollback',
+    errorLimit: 3,
+    onError: 'rollback',
+    ...over,
+  });
+  const CHECKS = [
+    check({ name: 'errors', metric: 'errorRate', max: 0.02, relative: { tolerance: 0.5, slack: 0.005 } }),
+    check({
+      name: 'p99',
+      metric: 'latencyP99',
+      relative: { tolerance: 0.2, slack: 0 },
+      intervalSeconds: 120,
+    }),
+    check({
+      name: 'queue',
+      metric: { expression: 'MAX(queueDepth)', aggregate: 'maximum', local: 'errorRate' },
+      max: 12.5,
+    }),
+  ];
+
+  /** A deployment recorded mid-canary, `errors` failed once at 10 %, `p99` inconclusive, `queue` not run. */
+  async function recorded(group: string): Promise<{ ctx: ApiContext; id: string }> {
+    s = await scenario({ orders: {}, payments: {} });
+    const payments = s.ctx.groups.groups.payments;
+    if (!payments) throw new Error('no payments group');
+    const ctx: ApiContext = {
+      ...s.ctx,
+      groups: { groups: { ...s.ctx.groups.groups, payments: { ...payments, analysis: CHECKS } } },
+    };
+    const now = new Date(s.local.clock.now()).toISOString();
+    const d: Deployment = {
+      id: `d-${group}`,
+      group,
+      kind: 'lambda',
+      revision: '2',
+      configName: 'CodeDeployDefault.LambdaCanary10Percent5Minutes',
+      schedule: {
+        steps: [
+          { percent: 10, bakeSeconds: 300 },
+          { percent: 100, bakeSeconds: 120 },
+        ],
+        totalSeconds: 420,
+      },
+      alarms: [],
+      autoRollback: { enabled: true, events: ['DEPLOYMENT_FAILURE'] },
+      status: 'IN_PROGRESS',
+      percent: 10,
+      stepIndex: 0,
+      executionName: `d-${group}`,
+      shiftedAt: now,
+      firstShiftAt: now,
+      analysis: {
+        errors: {
+          runs: 3,
+          failed: 1,
+          inconclusive: 0,
+          errors: 0,
+          last: {
+            check: 'errors',
+            verdict: 'Failed',
+            value: 0.04,
+            samples: 812,
+            baseline: { value: 0.005, samples: 7310 },
+            bound: 0.0125,
+            reason:
+              'errorRate 4.00 % over 812 samples > 1.25 % (baseline 0.50 % × 1.5 + 0.50 %, over 7310 samples)',
+            at: now,
+            point: 'interval',
+            percent: 10,
+          },
+        },
+        p99: {
+          runs: 1,
+          failed: 0,
+          inconclusive: 1,
+          errors: 0,
+          last: {
+            check: 'p99',
+            verdict: 'Inconclusive',
+            value: 180,
+            samples: 12,
+            reason: 'latencyP99 180 ms over 12 samples: fewer than the 50 needed to judge',
+            at: now,
+            point: 'bake',
+            percent: 10,
+          },
+        },
+      },
+      createdAt: now,
+      updatedAt: now,
+    };
+    await s.ctx.store.create(d);
+    return { ctx, id: d.id };
+  }
+
+  it('lists each check of the group with its condition in words, its counts against its limits, and its last run', async () => {
+    // Prepare
+    const { ctx, id } = await recorded('payments');
+
+    // Act
+    const { analysis } = await detail(ctx, id);
+
+    // Assess
+    expect(analysis.map((a) => [a.check, a.condition])).toEqual([
+      ['errors', '≤ 2.00 % and ≤ baseline × 1.5 + 0.50 %'],
+      ['p99', '≤ baseline × 1.2'],
+      ['queue', '≤ 12.5'],
+    ]);
+    expect(analysis[0]).toEqual({
+      check: 'errors',
+      metric: 'errorRate',
+      condition: '≤ 2.00 % and ≤ baseline × 1.5 + 0.50 %',
+      minSamples: 50,
+      intervalSeconds: 60,
+      limits: { failure: 0, inconclusive: 3, error: 3 },
+      counts: { runs: 3, failed: 1, inconclusive: 0, errors: 0 },
+      last: {
+        verdict: 'Failed',
+        value: 0.04,
+        samples: 812,
+        baseline: { value: 0.005, samples: 7310 },
+        bound: 0.0125,
+        reason: expect.stringMatching(/^errorRate 4\.00 % over 812 samples > 1\.25 %/),
+        at: expect.any(String),
+        point: 'interval',
+        percent: 10,
+      },
+    });
+    expect(analysis[1]?.last).toMatchObject({
+      verdict: 'Inconclusive',
+      value: 180,
+      samples: 12,
+      point: 'bake',
+    });
+    expect(analysis[1]?.last?.baseline).toBeUndefined();
+    expect(analysis[2]).toMatchObject({
+      metric: { expression: 'MAX(queueDepth)', aggregate: 'maximum', local: 'errorRate' },
+      counts: { runs: 0, failed: 0, inconclusive: 0, errors: 0 },
+    });
+    expect(analysis[2]?.last).toBeUndefined();
+  });
+
+  it('answers an empty list for a group without checks', async () => {
+    // Prepare
+    const { ctx, id } = await recorded('orders');
+
+    // Act
+    const body = await detail(ctx, id);
+
+    // Assess
+    expect(body.analysis).toEqual([]);
   });
 });
 

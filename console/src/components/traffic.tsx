@@ -1,6 +1,7 @@
 /**
  * Traffic over time: the planned schedule as a dashed step line, what happened as a solid one, bakes as
- * shaded bands, alarms, hooks and errors as marks along the top, and a "now" line while it runs. Drawn
+ * shaded bands, alarms, hooks, errors and analysis runs as marks along the top (a run coloured by its
+ * worst verdict, with a line down only when a check failed), and a "now" line while it runs. Drawn
  * at the box's real width, so its text stays readable on a phone.
  */
 import type { RefObject } from 'preact';
@@ -117,13 +118,16 @@ export function TrafficChart({ model }: { model: TrafficModel }) {
           {model.marks.map((m, i) => (
             <g
               key={`${m.t}-${i}`}
-              class={`mark mark-${m.kind}`}
+              class={`mark mark-${m.kind}${m.verdict ? ` verdict-${m.verdict.toLowerCase()}` : ''}`}
               transform={`translate(${x(m.t)},${M.top - 12})`}
               data-mark={m.kind}
+              {...(m.verdict ? { 'data-verdict': m.verdict } : {})}
             >
               <title>{`${clockTime(m.t)} ${m.label}`}</title>
-              <line y1={8} y2={h + 12} />
-              {m.kind === 'hook' ? (
+              {(m.kind !== 'analysis' || m.verdict === 'Failed') && <line y1={8} y2={h + 12} />}
+              {m.kind === 'analysis' ? (
+                <rect x={-3.5} y={-3.5} width={7} height={7} rx={1.5} />
+              ) : m.kind === 'hook' ? (
                 <rect x={-4} y={-4} width={8} height={8} transform="rotate(45)" />
               ) : m.kind === 'alarm' ? (
                 <path d="M0,-6 L6,5 L-6,5 z" />
@@ -150,6 +154,11 @@ export function TrafficChart({ model }: { model: TrafficModel }) {
         <li>
           <span class="key key-alarm" /> alarm
         </li>
+        {model.marks.some((m) => m.kind === 'analysis') && (
+          <li>
+            <span class="key key-analysis" /> analysis
+          </li>
+        )}
       </ul>
     </div>
   );

@@ -1,7 +1,9 @@
 /**
  * One deployment, as an operator watches it: the execution graph, traffic over time, where it stands
- * (step, bake left, next shift), its hooks, alarms and timeline, and the actions that apply.
+ * (step, bake left, next shift), its analysis checks, hooks, alarms and timeline, and the actions that
+ * apply.
  */
+import { analysisEntry, checkCard, POINTS, VERDICT_CLASS } from '../analysis-model.ts';
 import { ActionsBar } from '../components/actions-bar.tsx';
 import { Empty, Panel, PercentBar, StatusBadge } from '../components/bits.tsx';
 import { ExecutionGraph, GraphLegend } from '../components/graph.tsx';
@@ -12,6 +14,7 @@ import { clock, useTicker } from '../stream.ts';
 import { trafficModel } from '../traffic-model.ts';
 import type {
   AlarmState,
+  AnalysisView,
   DeploymentDetail,
   ExecutionHistory,
   HookProgress,
@@ -43,6 +46,7 @@ export function DeploymentPage({
   useTicker(1000);
   if (!detail || detail.deployment.id !== id) return <Empty>Loading deployment {id}…</Empty>;
   const { deployment: d, progress, timeline } = detail;
+  const analysis = detail.analysis ?? [];
   const now = clock.now();
   return (
     <div class="deployment" data-deployment={d.id}>
@@ -72,7 +76,7 @@ export function DeploymentPage({
         <ActionsBar deployment={d} {...(progress ? { progress } : {})} />
       </header>
 
-      <div class="dep-grid">
+      <div class={`dep-grid${analysis.length > 0 ? ' with-analysis' : ''}`}>
         <div class="area-now">
           <NowPanel detail={detail} now={now} />
         </div>
@@ -87,6 +91,16 @@ export function DeploymentPage({
             <GraphLegend />
           </Panel>
         </div>
+        {analysis.length > 0 && (
+          <div class="area-analysis">
+            <Panel
+              title="Analysis"
+              aside={<span class="muted small">the revision against its baseline</span>}
+            >
+              <Analysis checks={analysis} />
+            </Panel>
+          </div>
+        )}
         <div class="area-hooks">
           <Panel title="Hooks">
             <Hooks groups={detail.hooks ?? []} timeline={timeline} now={now} />
@@ -267,17 +281,80 @@ function Alarms({ detail }: { detail: DeploymentDetail }) {
   );
 }
 
+/** Each check: its condition, last verdict, the revision's value beside the baseline's and the bound, and its counts against their limits. */
+function Analysis({ checks }: { checks: AnalysisView[] }) {
+  return (
+    <ul class="checks">
+      {checks.map((a) => {
+        const card = checkCard(a);
+        return (
+          <li key={card.check} class="check" data-check={card.check} data-verdict={card.verdict ?? ''}>
+            <div class="check-head">
+              <span class={`chip ${card.verdict ? VERDICT_CLASS[card.verdict] : ''}`}>
+                {card.verdict ?? 'not run'}
+              </span>{' '}
+              <span class="mono">{card.check}</span> <span class="muted small">{card.condition}</span>
+            </div>
+            <dl class="check-figures">
+              {card.figures.map((f) => (
+                <div key={f.label} data-figure={f.label}>
+                  <dt>{f.label}</dt>
+                  <dd class={f.over ? 'error-text' : ''}>{f.value}</dd>
+                  {f.sub && <dd class="muted small">{f.sub}</dd>}
+                </div>
+              ))}
+            </dl>
+            <p class="check-reason small">
+              {card.reason && <span class="reason">{card.reason}</span>}
+              <span class="muted">
+                {card.reason ? ' · ' : ''}
+                {card.at ? `last run ${clockTime(card.at)} ` : ''}
+                {card.where}
+              </span>
+            </p>
+          </li>
+        );
+      })}
+    </ul>
+  );
+}
+
+/** Under an analysis entry: where it ran and over which minutes, the baseline's when they differ. */
+function AnalysisNote({ entry }: { entry: TimelineEntry }) {
+  const a = analysisEntry(entry);
+  if (!a) return null;
+  const span = (w: { from: number; to: number }) => `${clockTime(w.from)}–${clockTime(w.to)}`;
+  const parts = [
+    a.percent !== undefined ? `at ${a.percent} %` : '',
+    a.point ? POINTS[a.point] : '',
+    a.window ? `window ${span(a.window)}` : '',
+    a.baselineWindow && a.baselineWindow.from !== a.window?.from ? `baseline ${span(a.baselineWindow)}` : '',
+  ].filter((p) => p !== '');
+  return parts.length > 0 ? <span class="tl-note muted small">{parts.join(' · ')}</span> : null;
+}
+
 function Timeline({ entries }: { entries: TimelineEntry[] }) {
   if (entries.length === 0) return <Empty>Nothing recorded yet.</Empty>;
   return (
     <ol class="timeline" reversed>
       {[...entries].reverse().map((e, i) => (
-        <li key={`${e.at}-${entries.length - i}`} class={`tl tl-${e.kind}`}>
-          <time dateTime={e.at}>{clockTime(e.at)}</time>
-          <span class={`chip kind-${e.kind}`}>{e.kind}</span>
-          <span class="tl-msg">{e.message}</span>
-        </li>
+        <TimelineItem key={`${e.at}-${entries.length - i}`} entry={e} />
       ))}
     </ol>
+  );
+}
+
+/** One entry; an analysis entry's chip takes its verdict's colour. */
+function TimelineItem({ entry: e }: { entry: TimelineEntry }) {
+  const verdict = analysisEntry(e)?.verdict;
+  return (
+    <li class={`tl tl-${e.kind}`} data-verdict={verdict}>
+      <time dateTime={e.at}>{clockTime(e.at)}</time>
+      <span class={`chip kind-${e.kind}${verdict ? ` ${VERDICT_CLASS[verdict]}` : ''}`}>{e.kind}</span>
+      <span class="tl-msg">
+        {e.message}
+        {e.kind === 'analysis' && <AnalysisNote entry={e} />}
+      </span>
+    </li>
   );
 }
