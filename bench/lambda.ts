@@ -12,18 +12,41 @@ import { getDeployment, startDeployment } from '../functions/api/operations.ts';
 import { PREDEFINED_CONFIGS } from '../functions/core/configs.ts';
 import { parseGroupConfig } from '../functions/core/group-config.ts';
 import { STATE } from '../functions/core/states.ts';
+import type { MetricReader } from '../functions/ports.ts';
 import { startLocal } from '../local/index.ts';
 import { HEALTHY } from '../local/seed.ts';
 
 const STANDARD_PRICE_PER_TRANSITION = 0.025 / 1000;
 
-async function local(deploymentConfig: unknown, speed: number, alarms: string[] = []) {
+/** Checks of a group with canary analysis: an error rate against the baseline, and a p99. */
+const CHECKS = [
+  { name: 'errors', metric: 'errorRate', relative: { tolerance: 0.5, slack: 0.005 } },
+  { name: 'p99', metric: 'latencyP99', max: 800 },
+];
+
+/** A reader that finds every revision healthy: these rows measure the workflow, not the traffic. */
+const HEALTHY_METRICS: MetricReader = {
+  read: async (queries) => Object.fromEntries(queries.map((q) => [q.id, { samples: 1000, value: 0.001 }])),
+};
+
+async function local(
+  deploymentConfig: unknown,
+  speed: number,
+  alarms: string[] = [],
+  analysis: unknown[] = [],
+) {
   const groups = parseGroupConfig({
     groups: {
-      bench: { kind: 'lambda', target: { functionName: 'bench', alias: 'live' }, deploymentConfig, alarms },
+      bench: {
+        kind: 'lambda',
+        target: { functionName: 'bench', alias: 'live' },
+        deploymentConfig,
+        alarms,
+        analysis,
+      },
     },
   });
-  return startLocal({
+  const started = await startLocal({
     groups,
     speed,
     traffic: false,
@@ -41,6 +64,8 @@ async function local(deploymentConfig: unknown, speed: number, alarms: string[] 
       }
     },
   });
+  if (analysis.length > 0) started.ctx.metrics = HEALTHY_METRICS;
+  return started;
 }
 
 /** The states a traffic step enters; every other state of a deployment is fixed, whatever the steps. */
@@ -71,10 +96,23 @@ export interface TransitionRow {
   wallMs: number;
 }
 
+/** With canary analysis: its runs are inside ShiftTraffic and AfterAllowTraffic, and the last step bakes a minute. */
+const WITH_ANALYSIS = [
+  'CodeDeployDefault.LambdaCanary10Percent5Minutes',
+  'CodeDeployDefault.LambdaLinear10PercentEvery1Minute',
+];
+
 export async function transitionsPerConfig(): Promise<TransitionRow[]> {
   const rows: TransitionRow[] = [];
-  for (const config of PREDEFINED_CONFIGS.filter((c) => c.platform === 'lambda')) {
-    const l = await local(config.name, 100_000);
+  const runs = [
+    ...PREDEFINED_CONFIGS.filter((c) => c.platform === 'lambda').map((c) => ({
+      name: c.name,
+      analysis: [] as unknown[],
+    })),
+    ...WITH_ANALYSIS.map((name) => ({ name, analysis: CHECKS as unknown[] })),
+  ];
+  for (const config of runs) {
+    const l = await local(config.name, 100_000, [], config.analysis);
     const revision = l.account.publishVersion('bench', HEALTHY);
     const t0 = performance.now();
     const { deployment } = await startDeployment(l.ctx, { group: 'bench', revision });
@@ -87,7 +125,7 @@ export async function transitionsPerConfig(): Promise<TransitionRow[]> {
     const fixed = entered.filter((e) => !STEP_STATES.has(e.state ?? '')).length;
     const steps = end.schedule.steps;
     rows.push({
-      name: config.name,
+      name: config.analysis.length > 0 ? `${config.name} + analysis` : config.name,
       steps: steps.length,
       transitions: execution?.transitions ?? 0,
       fixed,
@@ -145,14 +183,14 @@ export async function main(): Promise<{ met: boolean }> {
     `target: ≤ 3 per traffic step + 12 fixed (≤ 12 all at once); naive: Wait ${NAIVE_POLL_SECONDS} s + check per ${NAIVE_POLL_SECONDS} s of bake, plus the shifts\n`,
   );
   console.log(
-    `${'config'.padEnd(54)} ${'steps'.padStart(5)} ${'transitions'.padStart(11)} ${'target'.padStart(8)} ${'met'.padStart(7)} ${'naive'.padStart(6)} ${'ours/naive'.padStart(10)} ${'$ / 1000 deploys'.padStart(17)} ${'wall ms'.padStart(8)}`,
+    `${'config'.padEnd(66)} ${'steps'.padStart(5)} ${'transitions'.padStart(11)} ${'target'.padStart(8)} ${'met'.padStart(7)} ${'naive'.padStart(6)} ${'ours/naive'.padStart(10)} ${'$ / 1000 deploys'.padStart(17)} ${'wall ms'.padStart(8)}`,
   );
   let met = true;
   for (const r of await transitionsPerConfig()) {
     const ok = r.transitions <= r.target;
     met &&= ok;
     console.log(
-      `${r.name.padEnd(54)} ${String(r.steps).padStart(5)} ${String(r.transitions).padStart(11)} ${`≤ ${r.target}`.padStart(8)} ${(ok ? 'met' : 'NOT MET').padStart(7)} ${String(r.naive).padStart(6)} ${(r.transitions / r.naive).toFixed(2).padStart(10)} ${(r.transitions * STANDARD_PRICE_PER_TRANSITION * 1000).toFixed(3).padStart(17)} ${fmt(r.wallMs).padStart(8)}`,
+      `${r.name.padEnd(66)} ${String(r.steps).padStart(5)} ${String(r.transitions).padStart(11)} ${`≤ ${r.target}`.padStart(8)} ${(ok ? 'met' : 'NOT MET').padStart(7)} ${String(r.naive).padStart(6)} ${(r.transitions / r.naive).toFixed(2).padStart(10)} ${(r.transitions * STANDARD_PRICE_PER_TRANSITION * 1000).toFixed(3).padStart(17)} ${fmt(r.wallMs).padStart(8)}`,
     );
   }
   console.log(`transitions: ${met ? 'every target met' : 'some target NOT MET'}`);
