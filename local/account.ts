@@ -4,7 +4,8 @@
  *
  * No pure-JS emulator of these services exists, so each service implements the ports it stands in for
  * and local mode wires the services themselves: `lambda` as router and hook runner, `elb` as load
- * balancer, `ecs` as scaler, `cloudwatch` as alarm watcher. The account composes them and holds their
+ * balancer, `ecs` as scaler, `cloudwatch` as alarm watcher, `metrics` as the metric reader of canary
+ * analysis (the per-revision figures of the synthetic traffic). The account composes them and holds their
  * durable state, so what survives a restart is written and read here and nowhere else; the set-up and
  * inspection methods below delegate to the service that owns them.
  */
@@ -20,6 +21,7 @@ import {
 } from './aws/ecs.ts';
 import { type Listener, SimulatedElb } from './aws/elbv2.ts';
 import { type Alias, type LambdaFunction, SimulatedLambda, type VersionProfile } from './aws/lambda.ts';
+import { LocalMetrics } from './aws/metrics.ts';
 import { SyntheticTraffic } from './aws/traffic.ts';
 import { type HookBehaviour, hookFunction } from './behaviour.ts';
 import type { LocalClock } from './clock.ts';
@@ -68,6 +70,8 @@ export class SimulatedAccount {
   readonly elb: SimulatedElb;
   readonly cloudwatch: CloudWatchWithComposites;
   readonly traffic: SyntheticTraffic;
+  /** Canary analysis's metrics, read from the synthetic traffic; `metrics.failReads(…)` makes reads fail. */
+  readonly metrics: LocalMetrics;
   private readonly durable: DurableState = {
     functions: new Map(),
     ecs: { taskDefinitions: new Map(), services: new Map(), targetGroups: new Map() },
@@ -83,6 +87,7 @@ export class SimulatedAccount {
     this.cloudwatch = new CloudWatchWithComposites(clock, this.controlPlane);
     const { lambda, ecs, elb, cloudwatch } = this;
     this.traffic = new SyntheticTraffic(clock, { lambda, ecs, elb, cloudwatch }, seed);
+    this.metrics = new LocalMetrics(this.traffic, this.controlPlane);
   }
 
   // ── persistence: the control-plane state survives a restart ──

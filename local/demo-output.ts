@@ -9,7 +9,7 @@
  *   T+1m 47s    orders-api  ShiftTraffic             10 %  step 1 of 2
  *   T+1m 56s    orders-api  Bake                     10 %  baking 5m at 10 %, until T+6m 56s
  */
-import { type Deployment, describeRouting } from '../functions/core/deployment.ts';
+import { type Deployment, describeRouting, type TimelineEntry } from '../functions/core/deployment.ts';
 import { formatDuration } from '../functions/core/duration.ts';
 import { STEADY_POLL_SECONDS } from '../functions/core/limits.ts';
 import { STATE } from '../functions/core/states.ts';
@@ -97,6 +97,48 @@ function columns(layout: Layout, time: string, group: string, state: string, pct
 }
 
 const elapsed = (at: number, since: number) => `T+${formatDuration(Math.max(0, at - since) / 1000)}`;
+
+/** The state column of an analysis run's row: not a state of the workflow, so not capitalised as one. */
+export const ANALYSIS_ROW = 'analysis';
+
+/**
+ * The rows of canary analysis runs, from the `analysis` entries of the deployment's timeline: one row per
+ * run (the measurements of one window, then its notes), each check's verdict with its numbers — the revision's value and
+ * samples, the baseline's, the bound — as `runAnalysis` recorded them. `percent` stands in for an entry
+ * that does not say its own (a note).
+ *
+ * @example analysisRows({groupWidth: 8}, 'checkout', 0, [{at: '1970-01-01T00:02:20.000Z', kind: 'analysis',
+ *   message: 'errors Failed: errorRate 4.10 % over 812 samples > 1.25 % (…)', details: {percent: 10}}], 10)
+ *   → ['  T+2m 20s    checkout  analysis                 10 %  errors Failed: errorRate 4.10 % over 812 samples > 1.25 % (…)']
+ */
+export function analysisRows(
+  layout: Layout,
+  group: string,
+  since: number,
+  entries: readonly TimelineEntry[],
+  percent: number | undefined,
+): string[] {
+  // One run's entries are written one after another — on the clock for people, virtual seconds apart at a
+  // high speed — but share the window they measured; its notes come last, without one.
+  const runs: { at: number; window: unknown; run: TimelineEntry[] }[] = [];
+  for (const e of entries) {
+    if (e.kind !== 'analysis') continue;
+    const window = JSON.stringify(e.details?.window ?? null);
+    const last = runs.at(-1);
+    if (last && (window === 'null' || window === last.window)) last.run.push(e);
+    else runs.push({ at: Date.parse(e.at), window, run: [e] });
+  }
+  return runs.flatMap(({ at, run }) =>
+    formatRow(layout, {
+      at,
+      since,
+      group,
+      state: ANALYSIS_ROW,
+      percent: run.map((e) => num(e.details?.percent)).find((p) => p !== undefined) ?? percent,
+      details: run.map((e) => e.message),
+    }),
+  );
+}
 
 /** What the printer knows when a Task state ends (StateExited, after a StateFailed when it failed). */
 export interface StateEnd {

@@ -1,8 +1,9 @@
 /**
  * What the `npm start` demo deploys, made with the same rehearsal operations a user has
  * (`stepshift local publish|image`). For the example config: a healthy orders-api canary, a bad payments
- * version its alarm rolls back, and a new web image on ECS. For any other config: one healthy revision
- * per group, so that `stepshift local --config my.json` shows the user's own groups deploying.
+ * version its alarm rolls back, a checkout version with a subtle regression that only canary analysis
+ * catches, and a new web image on ECS. For any other config: one healthy revision per group, so that
+ * `stepshift local --config my.json` shows the user's own groups deploying.
  */
 import type { GroupConfig } from '../functions/core/group-config.ts';
 import { BROKEN } from './behaviour.ts';
@@ -15,7 +16,14 @@ export interface DemoDeployment {
   revision: () => string;
 }
 
-const EXAMPLE_GROUPS = ['orders-api', 'payments', 'web'];
+const EXAMPLE_GROUPS = ['orders-api', 'payments', 'checkout', 'web'];
+
+/**
+ * Checkout's new version: 4 % of requests fail, against its live version's 0.5 % (stepshift.local.json).
+ * At the 10 % canary the alias fails 0.9 × 0.5 % + 0.1 × 4 % ≈ 0.85 %: well under the 2 % its alarm is
+ * tuned to for the fleet, while analysis holds the version to 0.5 % × 1.5 + 0.5 % = 1.25 %.
+ */
+export const SUBTLE_REGRESSION = { errorRate: 0.04, latencyMs: 80 };
 
 export function demoDeployments(rehearsal: Rehearsal, config: GroupConfig, now: number): DemoDeployment[] {
   const groups = config.groups;
@@ -32,6 +40,11 @@ export function demoDeployments(rehearsal: Rehearsal, config: GroupConfig, now: 
         group: 'payments',
         title: `a bad version of payments (35 % errors) through ${through('payments')}`,
         revision: () => rehearsal.publishVersion('payments', BROKEN).version,
+      },
+      {
+        group: 'checkout',
+        title: `a subtly worse version of checkout (4 % errors, against 0.5 %) through ${through('checkout')}: its alias alarm stays OK, canary analysis catches it`,
+        revision: () => rehearsal.publishVersion('checkout', SUBTLE_REGRESSION).version,
       },
       {
         group: 'web',

@@ -1,7 +1,8 @@
 /**
  * `npm start`: local mode with the example groups, and a demo (local/demo-plan.ts) — a healthy version
- * through a canary that succeeds, a bad version through a linear config that its alarm rolls back, an
- * ECS blue/green — printed as a table as they happen (local/demo-output.ts). Then it keeps serving the
+ * through a canary that succeeds, a bad version through a linear config that its alarm rolls back, a
+ * subtly worse version that its alias alarm misses and canary analysis rolls back, an ECS blue/green —
+ * printed as a table as they happen (local/demo-output.ts), analysis runs with their numbers. Then it keeps serving the
  * API and the console until Ctrl-C, printing every deployment started meanwhile the same way.
  */
 import { join } from 'node:path';
@@ -12,6 +13,7 @@ import type { HookProgress } from '../functions/ports.ts';
 import type { LocalAccountFile } from './account-file.ts';
 import { localConsole } from './console.ts';
 import {
+  analysisRows,
   endDetails,
   formatRow,
   HOOK_STATES,
@@ -41,7 +43,7 @@ export interface DemoOptions {
   speed: number;
   dataDir: string;
   port: number;
-  /** Run the two demo deployments (default true). */
+  /** Run the demo deployments (default true). */
   demo: boolean;
   /** Stop after the demo instead of serving (tests, CI). */
   exitAfterDemo: boolean;
@@ -198,14 +200,22 @@ export function followDeployments(
     return queue;
   };
   const read = (id: string) => local.ctx.store.get(id).catch(() => undefined);
+  // Analysis runs are no Task state of their own (the ticker's come mid-bake): each row is preceded by the
+  // runs recorded since the last, at their own times. Only a config with checks reads the timelines.
+  const analysed = Object.values(local.ctx.groups.groups).some((g) => g.analysis.length > 0);
+  const timelineOf = (id: string) =>
+    analysed ? local.ctx.store.timeline(id).catch(() => undefined) : Promise.resolve(undefined);
 
-  /** Per execution: the error of the state that just failed, and each hook event's last progress. */
-  type Followed = { failure?: StateEnd['failure']; hooks: Map<string, HookProgress[]> };
+  /**
+   * Per execution: the error of the state that just failed, each hook event's last progress, and how many
+   * of its analysis entries are printed.
+   */
+  type Followed = { failure?: StateEnd['failure']; hooks: Map<string, HookProgress[]>; analysed: number };
   const executions = new Map<string, Followed>();
   const stateOf = (execution: string): Followed => {
     const known = executions.get(execution);
     if (known) return known;
-    const fresh: Followed = { hooks: new Map() };
+    const fresh: Followed = { hooks: new Map(), analysed: 0 };
     executions.set(execution, fresh);
     return fresh;
   };
@@ -216,21 +226,30 @@ export function followDeployments(
     const at = local.clock.now();
     const s = stateOf(execution);
     const deployment = read(execution);
-    const row = (details: (d: Deployment) => Promise<string[]> | string[]) =>
-      enqueue(async () => {
+    const row = (details: (d: Deployment) => Promise<string[]> | string[]) => {
+      const timeline = timelineOf(execution);
+      return enqueue(async () => {
         const d = await deployment;
         if (!d) return [];
         const shifted =
           name === 'ShiftTraffic' && event.type === 'StateExited' ? shiftPercent(event) : undefined;
-        return formatRow(layout, {
-          at,
-          since: Date.parse(d.createdAt),
-          group: d.group,
-          state: name,
-          percent: shifted ?? d.percent,
-          details: await details(d),
-        });
+        const since = Date.parse(d.createdAt);
+        const runs = ((await timeline) ?? []).filter((e) => e.kind === 'analysis');
+        const fresh = runs.slice(s.analysed);
+        s.analysed = Math.max(s.analysed, runs.length);
+        return [
+          ...analysisRows(layout, d.group, since, fresh, d.percent),
+          ...formatRow(layout, {
+            at,
+            since,
+            group: d.group,
+            state: name,
+            percent: shifted ?? d.percent,
+            details: await details(d),
+          }),
+        ];
       });
+    };
     switch (event.type) {
       case 'StateEntered': {
         if (!WAIT_STATES.has(name)) return;

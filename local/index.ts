@@ -1,7 +1,7 @@
 /**
  * Local mode's wiring: the one place that chooses the local adapters — dynalite behind the DynamoDB
- * store, the simulated account behind the router, alarms and hooks, the virtual clock, the local
- * engine — and hands them to the same tasks and API operations that run on AWS.
+ * store, the simulated account behind the router, alarms, hooks and metrics, the virtual clock, the local
+ * engine, the analysis ticker — and hands them to the same tasks and API operations that run on AWS.
  */
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,6 +11,7 @@ import { StepShiftError } from '../functions/core/errors.ts';
 import type { GroupConfig } from '../functions/core/group-config.ts';
 import { rollback } from '../functions/tasks/rollback.ts';
 import { type AccountSnapshot, SimulatedAccount } from './account.ts';
+import { type AnalysisTicker, startAnalysisTicker } from './analysis-ticker.ts';
 import { LocalBakeSignals } from './bake-signals.ts';
 import { type LocalClock, StepClock, VirtualClock } from './clock.ts';
 import { startLocalDynamo } from './dynamo.ts';
@@ -81,6 +82,7 @@ export async function startLocal(options: LocalOptions): Promise<LocalStepShift>
       scaler: account.ecs,
       alarms: account.cloudwatch,
       hooks: account.lambda,
+      metrics: account.metrics,
       store,
       events,
       clock,
@@ -92,9 +94,19 @@ export async function startLocal(options: LocalOptions): Promise<LocalStepShift>
     const workflow = new LocalWorkflow(ctx, clock, bakes);
     ctx.workflow = workflow;
     ctx.executions = new LocalExecutionHistory(workflow);
+    const quiet = async (stop: () => boolean) => {
+      // As the test clock's own wait: quiet for a few turns of the event loop, not only this one.
+      for (let turns = 0; turns < 3 && !stop(); ) {
+        await new Promise((r) => setImmediate(r));
+        turns = workflow.busy() || dynamo.inflight() > 0 ? 0 : turns + 1;
+      }
+    };
+    // Started last, with the traffic (below).
+    let ticker: AnalysisTicker | undefined;
     if (clock instanceof StepClock) {
-      // The test clock moves only when no execution is working and no DynamoDB request is in flight.
-      clock.busy = () => workflow.busy() || dynamo.inflight() > 0;
+      // The test clock moves only when no execution is working, no DynamoDB request is in flight and no
+      // analysis run is under way.
+      clock.busy = () => workflow.busy() || dynamo.inflight() > 0 || (ticker?.busy() ?? false);
       dynamo.onIdle = () => clock.poke();
     }
     account.onAlarm((name, state) => {
@@ -125,6 +137,16 @@ export async function startLocal(options: LocalOptions): Promise<LocalStepShift>
     const savedTime = options.dataDir ? keepVirtualTime(clock, options.dataDir) : undefined;
 
     if (options.traffic !== false) account.startTraffic();
+    // Canary analysis during bakes, every virtual minute (a scheduled rule on AWS). Only for a config with
+    // checks: a test clock with nothing else to wait for can then still say so.
+    if (Object.values(options.groups.groups).some((g) => g.analysis.length > 0)) {
+      ticker = startAnalysisTicker(ctx, clock, {
+        log: (line) => {
+          if (!closed) console.error(line);
+        },
+        ...(clock instanceof StepClock ? { settle: () => quiet(() => closed) } : {}),
+      });
+    }
     return {
       ctx,
       account,
@@ -140,8 +162,10 @@ export async function startLocal(options: LocalOptions): Promise<LocalStepShift>
         ctx.workflow = { start: () => Promise.reject(new StepShiftError('local mode is stopping')) };
         try {
           account.stopTraffic();
+          const ticked = ticker?.stop();
           workflow.abortAll();
           await workflow.idle();
+          await ticked;
           savedTime?.stop();
           await dynamo.close();
         } finally {

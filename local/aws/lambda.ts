@@ -42,6 +42,7 @@ export type HookFunction = (payload: HookPayload) => HookResult | Promise<HookRe
 /** One alias as synthetic traffic sees it. */
 export interface AliasRoute {
   functionName: string;
+  alias: string;
   rps: number;
   version: string;
   weights: Readonly<Record<string, number>>;
@@ -152,8 +153,9 @@ export class SimulatedLambda implements TrafficRouter, HookRunner {
   /** Every alias of every function, in creation order. */
   routes(): AliasRoute[] {
     return [...this.functions].flatMap(([functionName, fn]) =>
-      [...fn.aliases.values()].map((a) => ({
+      [...fn.aliases].map(([alias, a]) => ({
         functionName,
+        alias,
         rps: fn.rps,
         version: a.version,
         weights: a.weights,

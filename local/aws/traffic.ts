@@ -35,6 +35,21 @@ interface Bucket extends TrafficTotals {
   from: number;
   to: number;
   version: string;
+  /** The alias the requests went through (Lambda); absent behind a target group. */
+  alias?: string;
+  /** The typical latency of the version's profile: each request took it × U[0.5, 1.5). */
+  latencyMs: number;
+}
+
+/**
+ * What one round sent to one version behind one target, counted in the share of it that falls in a window
+ * (requests, errors and summed latency in proportion): what the local metric reader reads.
+ */
+export interface Served extends TrafficTotals {
+  version: string;
+  alias?: string;
+  /** The typical latency of the version's profile: each request took it × U[0.5, 1.5). */
+  latencyMs: number;
 }
 
 /** Virtual time between two rounds. */
@@ -98,20 +113,55 @@ export class SyntheticTraffic {
   totals(targets: readonly string[], fromMs: number, toMs: number): TrafficTotals {
     const sum: TrafficTotals = { count: 0, errors: 0, latencySum: 0 };
     for (const target of targets) {
-      const list = this.buckets.get(target) ?? [];
-      for (let i = list.length - 1; i >= 0; i--) {
-        const b = list[i] as Bucket;
-        if (b.to <= fromMs) break;
-        const overlap = Math.min(b.to, toMs) - Math.max(b.from, fromMs);
-        // A bucket always spans time: a round with no time elapsed sends no request.
-        const share = Math.max(0, overlap) / (b.to - b.from);
-        if (share <= 0) continue;
+      this.overlapping(target, fromMs, toMs, (b, share) => {
         sum.count += b.count * share;
         sum.errors += b.errors * share;
         sum.latencySum += b.latencySum * share;
-      }
+      });
     }
     return sum;
+  }
+
+  /**
+   * Per round and version, what `target` served in (`fromMs`, `toMs`], counted in proportion as `totals`
+   * counts it, newest first: the metric reader's per-revision view.
+   */
+  served(target: string, fromMs: number, toMs: number): Served[] {
+    const out: Served[] = [];
+    this.overlapping(target, fromMs, toMs, (b, share) => {
+      out.push({
+        version: b.version,
+        ...(b.alias !== undefined ? { alias: b.alias } : {}),
+        latencyMs: b.latencyMs,
+        count: b.count * share,
+        errors: b.errors * share,
+        latencySum: b.latencySum * share,
+      });
+    });
+    return out;
+  }
+
+  /** The targets traffic went through (function names, target group ARNs), within the last hour. */
+  targets(): string[] {
+    return [...this.buckets.keys()];
+  }
+
+  /** Calls `fn` with each of `target`'s rounds that overlaps (`fromMs`, `toMs`], and the share that does. */
+  private overlapping(
+    target: string,
+    fromMs: number,
+    toMs: number,
+    fn: (bucket: Bucket, share: number) => void,
+  ): void {
+    const list = this.buckets.get(target) ?? [];
+    for (let i = list.length - 1; i >= 0; i--) {
+      const b = list[i] as Bucket;
+      if (b.to <= fromMs) break;
+      const overlap = Math.min(b.to, toMs) - Math.max(b.from, fromMs);
+      // A bucket always spans time: a round with no time elapsed sends no request.
+      const share = Math.max(0, overlap) / (b.to - b.from);
+      if (share > 0) fn(b, share);
+    }
   }
 
   /** The requests of rounds that ended at or after `sinceMs`, one by one, each at its round's end. */
@@ -153,6 +203,7 @@ export class SyntheticTraffic {
           n,
           this.binomial(n, profile.errorRate),
           profile.latencyMs,
+          route.alias,
         );
       }
     }
@@ -194,6 +245,7 @@ export class SyntheticTraffic {
     count: number,
     errors: number,
     latencyMs: number,
+    alias?: string,
   ): void {
     let factors = 0;
     if (count <= EXACT_DRAWS) for (let i = 0; i < count; i++) factors += 0.5 + this.random();
@@ -203,7 +255,16 @@ export class SyntheticTraffic {
       list = [];
       this.buckets.set(target, list);
     }
-    list.push({ from, to, version, count, errors, latencySum: latencyMs * factors });
+    list.push({
+      from,
+      to,
+      version,
+      ...(alias !== undefined ? { alias } : {}),
+      count,
+      errors,
+      latencySum: latencyMs * factors,
+      latencyMs,
+    });
   }
 
   /** How many requests arrive when `expected` are due: the fraction arrives with that probability. */

@@ -39,7 +39,7 @@ function problemsOf(raw: unknown) {
 describe('the group config', () => {
   it('accepts the example config in the repository', () => {
     const config = parseGroupConfigText(readFileSync('stepshift.config.json', 'utf8'));
-    expect(Object.keys(config.groups)).toEqual(['orders-api', 'payments', 'web']);
+    expect(Object.keys(config.groups)).toEqual(['orders-api', 'payments', 'checkout', 'web']);
     expect(config.groups.web?.kind).toBe('ecs');
   });
 

@@ -8,6 +8,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withoutSdk } from '../../bench/bundles.ts';
+import { CloudWatchMetricReader } from '../../functions/aws/cloudwatch-metrics.ts';
 import { StepFunctionsExecutionHistory } from '../../functions/aws/execution-history.ts';
 import { LambdaArtifactPublisher } from '../../functions/aws/lambda-artifacts.ts';
 import { LambdaHookRunner } from '../../functions/aws/lambda-hooks.ts';
@@ -44,7 +45,8 @@ describe('the wiring of each handler file', () => {
 
     // Assess
     expect(ctx.hooks).toBeInstanceOf(LambdaHookRunner);
-    expect(Object.keys(ctx.groups.groups)).toEqual(['orders-api', 'payments', 'web']);
+    expect(ctx.metrics).toBeInstanceOf(CloudWatchMetricReader);
+    expect(Object.keys(ctx.groups.groups)).toEqual(['orders-api', 'payments', 'checkout', 'web']);
     expect(ctx).not.toHaveProperty('workflow');
     expect(ctx).not.toHaveProperty('executions');
     expect(ctx).not.toHaveProperty('artifacts');

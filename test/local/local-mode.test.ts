@@ -15,7 +15,7 @@ import { untilStored } from '../workflow/harness.ts';
 const groups = () => loadGroupConfigFile('stepshift.config.json');
 
 describe('the npm start demo', () => {
-  it('runs a canary that succeeds, a bad version that its alarm rolls back, and an ECS blue/green', async () => {
+  it('runs a canary that succeeds, a bad version that its alarm rolls back, a subtle regression that analysis rolls back, and an ECS blue/green', async () => {
     const lines: string[] = [];
     const { outcomes } = await runLocal({
       groups: groups(),
@@ -26,7 +26,12 @@ describe('the npm start demo', () => {
       exitAfterDemo: true,
       print: (l) => lines.push(l),
     });
-    expect(outcomes).toEqual({ 'orders-api': 'SUCCEEDED', payments: 'ROLLED_BACK', web: 'SUCCEEDED' });
+    expect(outcomes).toEqual({
+      'orders-api': 'SUCCEEDED',
+      payments: 'ROLLED_BACK',
+      checkout: 'ROLLED_BACK',
+      web: 'SUCCEEDED',
+    });
     const out = lines.join('\n');
     expect(out).toMatch(/orders-api\s+ShiftTraffic/);
     expect(out).toContain('routing now: 100 % on version 2');
@@ -35,6 +40,7 @@ describe('the npm start demo', () => {
     expect(out).toMatch(/web\s+ScaleDownOld/);
     expect(out).toContain('routing now: 0 % on web-blue, 100 % on web-green');
     expect(out).toMatch(/ROLLED_BACK after .* — alarm payments-errors (entered|in) ALARM/);
+    expect(out).toMatch(/ROLLED_BACK after .* — analysis error-rate failed at 10 %/);
     expect(out).toContain('routing now: 100 % on version 1');
   }, 60_000);
 });
@@ -221,10 +227,11 @@ describe('the local HTTP API', () => {
 });
 
 describe('the example config', () => {
-  it('declares the demo’s two Lambda groups and one ECS group', () => {
+  it('declares the demo’s three Lambda groups and one ECS group', () => {
     expect(Object.values(groups().groups).map((g) => `${g.name}:${g.kind}`)).toEqual([
       'orders-api:lambda',
       'payments:lambda',
+      'checkout:lambda',
       'web:ecs',
     ]);
   });
