@@ -27,7 +27,7 @@ export {
 
 export const stopRequestSchema = z.strictObject({
   rollback: z._default(z.boolean({ error: 'must be true or false' }), true),
-  reason: z.optional(z.string().check(z.maxLength(512))),
+  reason: z.optional(/* @__PURE__ */ z.string().check(z.maxLength(512))),
 });
 
 export const listQuerySchema = z.strictObject({

@@ -177,7 +177,7 @@ async function alarmStatesOf(ctx: ApiContext, deployment: Deployment): Promise<A
 
 /** The page token is the history's own (AWS's wraps AWS's, local mode's is an offset): only its size is checked here. */
 export const executionQuerySchema = z.strictObject({
-  nextToken: z.optional(z.string().check(z.minLength(1), z.maxLength(4096))),
+  nextToken: z.optional(/* @__PURE__ */ z.string().check(z.minLength(1), z.maxLength(4096))),
 });
 
 export interface ExecutionView {

@@ -36,8 +36,6 @@ import type { MetricQuery, MetricReader } from '../ports.ts';
 export const GET_METRIC_DATA_QUERIES = 500;
 /** MetricDataQuery.Expression: 1 to 2048 characters (the API model's MetricExpression shape). */
 export const EXPRESSION_MAX_LENGTH = 2048;
-/** Dimensions of one metric (the API model's Dimensions shape: at most 30). */
-export const MAX_DIMENSIONS = 30;
 /** The datapoints of an expression: per minute, the finest standard resolution. */
 export const EXPRESSION_PERIOD = 60;
 /** Pages of one call before giving up: our queries return one datapoint per metric, so 1 is normal. */
@@ -202,17 +200,8 @@ export function minuteRange(window: Window): Range | { error: string } {
  * ValidationException fails the whole call, so what AWS would refuse is caught here, for that query only.
  */
 function planOf(query: MetricQuery, period: number): Plan | { error: string } {
-  const { id, spec } = query;
-  const invalid = invalidSpec(spec);
-  if (invalid) return { error: invalid };
-  const plan = specPlan(id, spec, period);
-  const distinct = new Set(plan.fetches.map((f) => f.key)).size;
-  if (distinct > GET_METRIC_DATA_QUERIES) {
-    return {
-      error: `needs ${distinct} metrics: more than ${GET_METRIC_DATA_QUERIES} in one GetMetricData call`,
-    };
-  }
-  return plan;
+  const invalid = invalidSpec(query.spec);
+  return invalid ? { error: invalid } : specPlan(query.id, query.spec, period);
 }
 
 function specPlan(id: string, spec: MetricSpec, period: number): Plan {
@@ -322,7 +311,14 @@ function metricFetch(
   };
 }
 
-/** What AWS would reject in a spec (the API model's lengths; pNN.NN has at most two decimals), if anything. */
+/**
+ * What AWS would reject in a spec, if anything: the checks that the config schema cannot make for it.
+ * An expression is checked after its placeholders are replaced, which can lengthen it; a dimension value
+ * comes from the deployment (a version, a target group); a percentile is pNN.NN with at most two
+ * decimals. Namespaces, metric names, the number of dimensions and scales come from the platforms'
+ * built-in specs (platforms/lambda.ts, platforms/ecs.ts), constants AWS accepts, so they are not checked
+ * again here.
+ */
 function invalidSpec(spec: MetricSpec): string | undefined {
   if (spec.type === 'expression') {
     const { length } = spec.expression;
@@ -331,19 +327,9 @@ function invalidSpec(spec: MetricSpec): string | undefined {
     }
     return undefined;
   }
-  const names = spec.type === 'ratio' ? [...spec.numerator, ...spec.denominator] : [spec.metricName];
-  if (spec.type === 'ratio' && (spec.numerator.length === 0 || spec.denominator.length === 0)) {
-    return 'a ratio needs at least one numerator and one denominator metric';
-  }
-  if (!between(spec.namespace, 255))
-    return `namespace "${spec.namespace}": CloudWatch takes 1 to 255 characters`;
-  const badName = names.find((n) => !between(n, 255));
-  if (badName !== undefined) return `metric name "${badName}": CloudWatch takes 1 to 255 characters`;
-  const dimensions = Object.entries(spec.dimensions);
-  if (dimensions.length > MAX_DIMENSIONS) {
-    return `${dimensions.length} dimensions: CloudWatch takes at most ${MAX_DIMENSIONS}`;
-  }
-  const badDimension = dimensions.find(([name, value]) => !between(name, 255) || !between(value, 1024));
+  const badDimension = Object.entries(spec.dimensions).find(
+    ([name, value]) => !between(name, 255) || !between(value, 1024),
+  );
   if (badDimension) {
     return `dimension ${badDimension[0]}="${badDimension[1]}": CloudWatch takes a name of 1 to 255 and a value of 1 to 1024 characters`;
   }
@@ -352,7 +338,6 @@ function invalidSpec(spec: MetricSpec): string | undefined {
     if (!(p > 0 && p <= 100) || Number(p.toFixed(2)) !== p) {
       return `percentile ${p}: CloudWatch takes pNN.NN, above 0 and at most 100, with at most two decimals`;
     }
-    if (!Number.isFinite(spec.scale)) return `scale ${spec.scale} is not a number`;
   }
   return undefined;
 }

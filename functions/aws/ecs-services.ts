@@ -52,7 +52,8 @@ export const REGISTERED_FIELDS = Object.keys({
  * registered it and when). Typed as exactly the task-definition fields that are not request fields,
  * so a new one must be classified here or in `REGISTERED_FIELDS` before `tsc` passes.
  */
-export const READ_ONLY_FIELDS = Object.keys({
+// Pure: only the tests read it, and a bundle drops it.
+export const READ_ONLY_FIELDS = /* @__PURE__ */ Object.keys({
   taskDefinitionArn: true,
   revision: true,
   status: true,

@@ -14,7 +14,8 @@ const hookResultSchema = z.discriminatedUnion('status', [
   z.object({
     status: z.literal('InProgress'),
     reason: z.optional(z.string()),
-    callBackDelaySeconds: z._default(z.number().check(z.positive()), 30),
+    // Pure, as every schema here: a bundle that runs no hooks drops it (`.check` is a call esbuild keeps).
+    callBackDelaySeconds: z._default(/* @__PURE__ */ z.number().check(z.positive()), 30),
   }),
 ]);
 

@@ -149,28 +149,30 @@ const allAtOnce: DeploymentConfig = { type: 'allAtOnce' };
  * CodeDeploy spells it — including `ECSLinear10PercentEvery1Minutes`, plural where Lambda's
  * `LambdaLinear10PercentEvery1Minute` is singular.
  */
+/** The prefix of CodeDeploy's predefined names; each may also be given without it. */
+const PREFIX = 'CodeDeployDefault.';
+
 export const PREDEFINED_CONFIGS: readonly PredefinedConfig[] = [
-  { name: 'CodeDeployDefault.LambdaAllAtOnce', platform: 'lambda', config: allAtOnce },
-  { name: 'CodeDeployDefault.LambdaCanary10Percent5Minutes', platform: 'lambda', config: canary(10, 5) },
-  { name: 'CodeDeployDefault.LambdaCanary10Percent10Minutes', platform: 'lambda', config: canary(10, 10) },
-  { name: 'CodeDeployDefault.LambdaCanary10Percent15Minutes', platform: 'lambda', config: canary(10, 15) },
-  { name: 'CodeDeployDefault.LambdaCanary10Percent30Minutes', platform: 'lambda', config: canary(10, 30) },
-  { name: 'CodeDeployDefault.LambdaLinear10PercentEvery1Minute', platform: 'lambda', config: linear(10, 1) },
-  { name: 'CodeDeployDefault.LambdaLinear10PercentEvery2Minutes', platform: 'lambda', config: linear(10, 2) },
-  { name: 'CodeDeployDefault.LambdaLinear10PercentEvery3Minutes', platform: 'lambda', config: linear(10, 3) },
+  { name: `${PREFIX}LambdaAllAtOnce`, platform: 'lambda', config: allAtOnce },
+  { name: `${PREFIX}LambdaCanary10Percent5Minutes`, platform: 'lambda', config: canary(10, 5) },
+  { name: `${PREFIX}LambdaCanary10Percent10Minutes`, platform: 'lambda', config: canary(10, 10) },
+  { name: `${PREFIX}LambdaCanary10Percent15Minutes`, platform: 'lambda', config: canary(10, 15) },
+  { name: `${PREFIX}LambdaCanary10Percent30Minutes`, platform: 'lambda', config: canary(10, 30) },
+  { name: `${PREFIX}LambdaLinear10PercentEvery1Minute`, platform: 'lambda', config: linear(10, 1) },
+  { name: `${PREFIX}LambdaLinear10PercentEvery2Minutes`, platform: 'lambda', config: linear(10, 2) },
+  { name: `${PREFIX}LambdaLinear10PercentEvery3Minutes`, platform: 'lambda', config: linear(10, 3) },
   {
-    name: 'CodeDeployDefault.LambdaLinear10PercentEvery10Minutes',
+    name: `${PREFIX}LambdaLinear10PercentEvery10Minutes`,
     platform: 'lambda',
     config: linear(10, 10),
   },
-  { name: 'CodeDeployDefault.ECSAllAtOnce', platform: 'ecs', config: allAtOnce },
-  { name: 'CodeDeployDefault.ECSCanary10Percent5Minutes', platform: 'ecs', config: canary(10, 5) },
-  { name: 'CodeDeployDefault.ECSCanary10Percent15Minutes', platform: 'ecs', config: canary(10, 15) },
-  { name: 'CodeDeployDefault.ECSLinear10PercentEvery1Minutes', platform: 'ecs', config: linear(10, 1) },
-  { name: 'CodeDeployDefault.ECSLinear10PercentEvery3Minutes', platform: 'ecs', config: linear(10, 3) },
+  { name: `${PREFIX}ECSAllAtOnce`, platform: 'ecs', config: allAtOnce },
+  { name: `${PREFIX}ECSCanary10Percent5Minutes`, platform: 'ecs', config: canary(10, 5) },
+  { name: `${PREFIX}ECSCanary10Percent15Minutes`, platform: 'ecs', config: canary(10, 15) },
+  { name: `${PREFIX}ECSLinear10PercentEvery1Minutes`, platform: 'ecs', config: linear(10, 1) },
+  { name: `${PREFIX}ECSLinear10PercentEvery3Minutes`, platform: 'ecs', config: linear(10, 3) },
 ];
 
-const PREFIX = 'CodeDeployDefault.';
 const byName = new Map<string, PredefinedConfig>();
 for (const entry of PREDEFINED_CONFIGS) {
   byName.set(entry.name, entry);
