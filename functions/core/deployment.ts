@@ -120,6 +120,8 @@ export interface Deployment {
   analysis?: AnalysisTally;
   /** The final analysis run (at 100 %) passed: AfterAllowTraffic's hooks may run. */
   finalAnalysisPassed?: boolean;
+  /** When the bake in progress ends (ISO): from then on, its own end-of-bake run judges it, not the ticker. */
+  bakeUntil?: string;
   /** Task token of the bake in progress (AWS callback), so an alarm or a stop can end it at once. */
   bakeToken?: string;
   stopRequest?: StopRequest;

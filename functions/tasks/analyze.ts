@@ -141,7 +141,11 @@ export async function analyzeBakes(
       if (!deployment?.bakeToken || deployment.status !== 'IN_PROGRESS') continue;
       // Promoted: the operator decided. Past the final run: the termination wait is not a bake to judge.
       if (deployment.promoted || deployment.finalAnalysisPassed || deployment.stopRequest) continue;
-      const due = dueChecks(checks, deployment.analysis ?? {}, deployment.shiftedAt, ctx.clock.now());
+      // The bake is over: the run at its end (ShiftTraffic's, AfterAllowTraffic's) judges it, and two runs
+      // at once would each write the tally.
+      const now = ctx.clock.now();
+      if (deployment.bakeUntil && now >= Date.parse(deployment.bakeUntil)) continue;
+      const due = dueChecks(checks, deployment.analysis ?? {}, deployment.shiftedAt, now);
       if (due.length === 0) continue;
       judged.push(deployment.id);
       const decision = await runAnalysis(ctx, deployment, 'interval', due);

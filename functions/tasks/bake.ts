@@ -25,7 +25,10 @@ export async function bake(ctx: TaskContext, input: BakeInput): Promise<{ outcom
     return { outcome: 'skip' as const };
   };
   if (deployment.promoted) return skipped();
-  await ctx.store.update(deployment.id, { bakeToken: input.taskToken });
+  await ctx.store.update(deployment.id, {
+    bakeToken: input.taskToken,
+    bakeUntil: new Date(ctx.clock.now() + input.bakeSeconds * 1000).toISOString(),
+  });
   await note(
     ctx,
     deployment.id,

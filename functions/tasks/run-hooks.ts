@@ -29,7 +29,7 @@ export async function runHooks(
 ): Promise<RunHooksOutput> {
   const deployment = await load(ctx, input.deploymentId);
   // After the last step's bake (FinalBake): its token no longer ends anything.
-  if (deployment.bakeToken) await ctx.store.clear(deployment.id, ['bakeToken']);
+  if (deployment.bakeToken) await ctx.store.clear(deployment.id, ['bakeToken', 'bakeUntil']);
   throwIfInterrupted(deployment);
   // Once traffic has moved (AfterAllowTraffic), the alarms are watched through the hooks too: the first
   // call is the check after the last step's bake, before any hook runs.

@@ -32,7 +32,7 @@ export async function shiftTraffic(
 ): Promise<ShiftOutput> {
   const deployment = await load(ctx, input.deploymentId);
   // The previous bake is over: its token no longer ends anything.
-  if (deployment.bakeToken) await ctx.store.clear(deployment.id, ['bakeToken']);
+  if (deployment.bakeToken) await ctx.store.clear(deployment.id, ['bakeToken', 'bakeUntil']);
   throwIfInterrupted(deployment);
   const steps = deployment.schedule.steps;
   const step = steps[input.stepIndex];
