@@ -107,9 +107,7 @@ function spawnLocal(args: string[]) {
 
 const dataDir = () => mkdtempSync(join(tmpdir(), 'stepshift-lifecycle-'));
 
-// Concurrently: each test is a process of its own, on its own port and data directory, and spends most
-// of its time waiting for that process to start, reach a moment of the demo, or stop.
-describe.concurrent('stepshift local as a process', () => {
+describe('stepshift local as a process', () => {
   it('exits 1 with one line naming the port and --port when the port is taken', async () => {
     // Prepare: something else on a loopback port.
     const other = createTcpServer();
