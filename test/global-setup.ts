@@ -4,8 +4,11 @@
  * construct (`useRunBundles`). Without it each of those syntheses runs esbuild over the handlers and the
  * AWS SDK again, about 4 s a stack. `cdk synth` from `cdk.json` (synth-cli.test.ts) and the packed
  * package (pack-synth.test.ts) still bundle their own way.
+ *
+ * The bundling is not awaited here: the files that need no bundle (the package, the browser, `cdk synth`
+ * start first) start at once, and `useRunBundles` waits for the `ready` file (or `failed`, with the error).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
@@ -13,14 +16,21 @@ import { buildLambdaBundles } from '../build/lambda.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
-    /** The directory of the Lambda bundles built for this run, laid out as `dist/lambda/`. */
+    /** The directory of this run's Lambda bundles: `lambda/`, laid out as `dist/lambda/`, and `ready` or `failed`. */
     lambdaBundles: string;
   }
 }
 
-export default async function setup(project: TestProject): Promise<() => void> {
+export default function setup(project: TestProject): () => Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'stepshift-test-bundles-'));
-  await buildLambdaBundles(dir);
   project.provide('lambdaBundles', dir);
-  return () => rmSync(dir, { recursive: true, force: true });
+  const built = buildLambdaBundles(join(dir, 'lambda')).then(
+    () => writeFileSync(join(dir, 'ready'), ''),
+    (e: unknown) =>
+      writeFileSync(join(dir, 'failed'), e instanceof Error ? (e.stack ?? e.message) : String(e)),
+  );
+  return async () => {
+    await built;
+    rmSync(dir, { recursive: true, force: true });
+  };
 }
