@@ -37,11 +37,6 @@ export default defineConfig({
     // Vitest's default is one worker fewer than the cores: one, on two. Most long files spend their time
     // waiting on child processes, so a third worker keeps both cores busy.
     maxWorkers: 3,
-    // A worker runs file after file with the modules it has loaded (aws-cdk-lib, the AWS SDK, the local
-    // engine) instead of a fresh process for each: loading them again for each of 48 files was a quarter
-    // of the suite's CPU time. The files share no state through modules: each makes its own clients,
-    // mocks, servers and stacks (the suite passes in shuffled order, `--sequence.shuffle.files`).
-    isolate: false,
     sequence: { sequencer: LongestFirst },
     globalSetup: ['test/global-setup.ts'],
     setupFiles: ['test/setup.ts'],
