@@ -12,6 +12,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import type { RuleTarget } from '../../functions/core/event-rules.ts';
 import { parseGroupConfig } from '../../functions/core/group-config.ts';
 import { StepShift } from '../../infra/stepshift.ts';
+import { useRunBundles } from '../bundles.ts';
 
 export const raw = {
   groups: {
@@ -65,7 +66,13 @@ const HANDLER_TARGETS: Record<string, RuleTarget> = {
 };
 
 export function synthEvents() {
-  const app = new App({ outdir: mkdtempSync(join(tmpdir(), 'stepshift-events-')) });
+  useRunBundles();
+  // No CloudFormation validation: these tests read the rules, not its report, and its engine takes
+  // about 6 s to start.
+  const app = new App({
+    outdir: mkdtempSync(join(tmpdir(), 'stepshift-events-')),
+    builtinCloudFormationValidation: false,
+  });
   const stack = new Stack(app, 'Events', { env: { account: '123456789012', region: 'us-west-2' } });
   const stepshift = new StepShift(stack, 'StepShift', { config, configText: JSON.stringify(raw) });
   const template = Template.fromStack(stack);

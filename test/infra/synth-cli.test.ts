@@ -13,6 +13,13 @@ describe('npx cdk synth', () => {
       AWS_SECRET_ACCESS_KEY: '',
       AWS_PROFILE: '',
       CDK_DISABLE_VERSION_CHECK: '1',
+      // The app bundles each handler from the sources, as `cdk deploy` from this repository does, even
+      // where the run's prebuilt bundles are named (infra/functions.ts's PREBUILT_ENV).
+      STEPSHIFT_LAMBDA_BUNDLES: '',
+      // Without CDK's built-in CloudFormation validation, whose rules engine takes about 6 s to start:
+      // here it could only warn (without a feature flag the app does not set, it fails no synthesis).
+      // The construct's template is held to zero findings by stack.test.ts and pack-synth.test.ts.
+      CDK_VALIDATION: 'false',
     };
     const run = spawnSync('npx', ['cdk', 'synth', '--no-notices', '-q', '-o', out], {
       encoding: 'utf8',

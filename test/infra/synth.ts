@@ -12,6 +12,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { parseGroupConfig } from '../../functions/core/group-config.ts';
 import { StepShift } from '../../infra/stepshift.ts';
+import { useRunBundles } from '../bundles.ts';
 
 export const raw = {
   groups: {
@@ -55,12 +56,21 @@ export const raw = {
 };
 
 /**
- * Synthesizes the stack (bundling every function: about 5 s), with cdk-nag's AwsSolutions checks, for
- * `config` (the raw config file; by default the one above — test/iam passes its own).
+ * Synthesizes the stack, with cdk-nag's AwsSolutions checks, for `config` (the raw config file; by
+ * default the one above — test/iam passes its own). The functions' code is the bundles built once for
+ * the run (test/global-setup.ts).
+ *
+ * `cfnValidation: false` leaves out CDK's built-in CloudFormation validation, for a test that does not
+ * read its report (`validation-report.json`): its rules engine takes about 6 s to start in each test file.
  */
-export function synth(logLevel?: 'ERROR' | 'ALL', config: unknown = raw) {
+export function synth(
+  logLevel?: 'ERROR' | 'ALL',
+  config: unknown = raw,
+  { cfnValidation = true }: { cfnValidation?: boolean } = {},
+) {
+  useRunBundles();
   const outdir = mkdtempSync(join(tmpdir(), 'stepshift-cdk-'));
-  const app = new App({ outdir });
+  const app = new App({ outdir, builtinCloudFormationValidation: cfnValidation });
   const stack = new Stack(app, 'Test', { env: { account: '123456789012', region: 'eu-west-1' } });
   const stepshift = new StepShift(stack, 'StepShift', {
     config: parseGroupConfig(config),

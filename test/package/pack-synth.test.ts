@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PREBUILT_ENV } from '../../infra/functions.ts';
 import shape from '../infra/fixtures/stack-shape.json' with { type: 'json' };
 import { raw } from '../infra/synth.ts';
 
@@ -59,6 +60,8 @@ const ENV = {
   AWS_SECRET_ACCESS_KEY: '',
   AWS_PROFILE: '',
   CDK_DISABLE_VERSION_CHECK: '1',
+  // The package's own prebuilt bundles, never the ones a test run may name.
+  [PREBUILT_ENV]: '',
   npm_config_update_notifier: 'false',
   npm_config_fund: 'false',
   npm_config_audit: 'false',
