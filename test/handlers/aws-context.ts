@@ -27,6 +27,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import type { IntakeContext } from '../../functions/api/intake.ts';
 import { AlbRouter } from '../../functions/aws/alb-router.ts';
 import { CloudWatchAlarmWatcher } from '../../functions/aws/cloudwatch-alarms.ts';
+import { CloudWatchMetricReader } from '../../functions/aws/cloudwatch-metrics.ts';
 import { DynamoDeploymentStore } from '../../functions/aws/dynamo-store.ts';
 import { EcsServices } from '../../functions/aws/ecs-services.ts';
 import { EventBridgePublisher } from '../../functions/aws/eventbridge.ts';
@@ -146,6 +147,7 @@ export async function awsContext(config: GroupConfig = groups): Promise<{
     loadBalancer: new AlbRouter(new ElasticLoadBalancingV2Client({ region: 'eu-west-1' })),
     scaler: new EcsServices(new ECSClient({ region: 'eu-west-1' })),
     alarms: new CloudWatchAlarmWatcher(new CloudWatchClient({ region: 'eu-west-1' })),
+    metrics: new CloudWatchMetricReader(new CloudWatchClient({ region: 'eu-west-1' })),
     hooks: new LambdaHookRunner(lambda),
     store: new DynamoDeploymentStore(dynamo.client, dynamo.table, Date),
     events: new EventBridgePublisher(new EventBridgeClient({ region: 'eu-west-1' }), 'eu-west-1'),

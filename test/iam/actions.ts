@@ -141,6 +141,21 @@ export const IAM_OF: Record<string, Mapping> = {
     },
   },
 
+  // GetMetricData names no resource for classic metrics (the reference's only resource type for it,
+  // `dataset`, is optional and stands for OTLP data read with PromQL), so only a grant on `*` allows a
+  // read of AWS/Lambda or AWS/ApplicationELB metrics. The simulator needs a precise resource: the request
+  // is made on a dataset ARN, and must be allowed by a statement on `*`.
+  GetMetricDataCommand: {
+    source: `${SAR}list_amazoncloudwatch.html`,
+    requests: () => [
+      {
+        action: 'cloudwatch:GetMetricData',
+        resource: arn('cloudwatch', 'dataset/classic-metrics'),
+        grantedOn: '*',
+      },
+    ],
+  },
+
   // ELB: the Describe actions take no resource; the Modify actions name the listener or rule.
   DescribeListenersCommand: {
     source: `${SAR}list_awselasticloadbalancingv2.html`,

@@ -43,6 +43,10 @@ export const contractConfig = {
         AfterAllowTraffic: [{ functionName: 'orders-contract', timeoutSeconds: 600 }],
       },
       alarms: ['orders-errors', 'orders-health'],
+      analysis: [
+        { name: 'errors', metric: 'errorRate', relative: { tolerance: 0.5, slack: 0.005 }, minSamples: 1 },
+        { name: 'p99', metric: 'latencyP99', max: 150, minSamples: 1 },
+      ],
       triggers: [
         { type: 's3ObjectCreated', bucket: 'artifacts', keyPrefix: 'orders/' },
         { type: 'deploymentRequested' },

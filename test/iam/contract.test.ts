@@ -117,6 +117,8 @@ describe('the recorded calls', () => {
     // Assess
     expect(scenario.outcomes).toEqual({
       lambdaSucceeded: 'SUCCEEDED',
+      lambdaAnalyzedSucceeded: 'SUCCEEDED',
+      lambdaRolledBackByAnalysis: 'ROLLED_BACK',
       lambdaRolledBackByAlarm: 'ROLLED_BACK',
       lambdaStopped: 'STOPPED',
       lambdaRolledBackFromApi: 'ROLLED_BACK',

@@ -4,7 +4,7 @@
  * ModifyListener/ModifyRule change, services whose task definition and count UpdateService changes,
  * alarms whose state a test sets. Only the answers the adapters read are given.
  */
-import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
+import { DescribeAlarmsCommand, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import {
   DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
@@ -50,6 +50,8 @@ export interface FakeAccountSeed {
 
 export interface FakeAccount {
   setAlarm(name: string, state: 'OK' | 'ALARM'): void;
+  /** What every metric GetMetricData reads is, over any window (100 unless set). */
+  setMetricValue(value: number): void;
   /** The weights of the listener's or rule's forward action. */
   weights(arn: string): Record<string, number>;
   service(key: string): { taskDefinition: string; desiredCount: number } | undefined;
@@ -199,6 +201,16 @@ export function fakeAccount(seed: FakeAccountSeed): FakeAccount {
     [...seed.metricAlarms, ...seed.compositeAlarms].map((name) => [name, 'OK']),
   );
   const composite = new Set(seed.compositeAlarms);
+  // Every metric of a canary analysis reads the same value over the window, both revisions alike.
+  let metricValue = 100;
+  mocks.cloudwatch.on(GetMetricDataCommand).callsFake((i) => ({
+    MetricDataResults: (i.MetricDataQueries ?? []).map((q: { Id: string }) => ({
+      Id: q.Id,
+      StatusCode: 'Complete',
+      Timestamps: [i.StartTime],
+      Values: [metricValue],
+    })),
+  }));
   mocks.cloudwatch.on(DescribeAlarmsCommand).callsFake((i) => {
     const asked: string[] = (i.AlarmNames ?? []).filter((n: string) => alarms.has(n));
     const types: string[] = i.AlarmTypes ?? ['MetricAlarm'];
@@ -232,6 +244,9 @@ export function fakeAccount(seed: FakeAccountSeed): FakeAccount {
 
   return {
     setAlarm: (name, state) => alarms.set(name, state),
+    setMetricValue: (value) => {
+      metricValue = value;
+    },
     weights(arn) {
       const forward = actionsOf(arn).find((a) => a.Type === 'forward');
       const groups = forward?.ForwardConfig?.TargetGroups;

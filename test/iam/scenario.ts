@@ -50,6 +50,7 @@ export const OTHER_HANDLERS = {
   Intake: 'events.intakeHandler',
   AlarmIntake: 'events.alarmHandler',
   ExecutionEnded: 'events.executionEndedHandler',
+  Analyze: 'tasks.analyzeBakesHandler',
 } as const;
 
 export interface Scenario {
@@ -171,6 +172,37 @@ export async function runScenario(): Promise<Scenario> {
   await request('lambda', 'GET', '/deployments?group=orders', 200);
   await request('none', 'GET', '/groups', 200);
 
+  // A2: Lambda with canary analysis, not promoted: a run during the bake (the ticker, its interval passed),
+  // at the bake's end (ShiftTraffic) and at 100 % (AfterAllowTraffic), to SUCCEEDED.
+  const a2 = (await request('lambda', 'POST', '/groups/orders/deployments', 201, { revision: '3' })).id;
+  await task('Prepare', 'lambda', { deploymentId: a2 });
+  await task('RunHooks', 'lambda', { deploymentId: a2, lifecycleEvent: 'BeforeAllowTraffic' });
+  await shiftAndBake('lambda', a2, 0, 'token-a2');
+  const clock = env.ctx.clock;
+  env.ctx.clock = { now: () => Date.now() + 120_000 };
+  await recorder.as('Analyze', 'lambda', () => tasks.analyzeBakes());
+  env.ctx.clock = clock;
+  await task('ShiftTraffic', 'lambda', { deploymentId: a2, stepIndex: 1 });
+  await task('RunHooks', 'lambda', { deploymentId: a2, lifecycleEvent: 'AfterAllowTraffic' });
+  await task('Finalize', 'lambda', { deploymentId: a2 });
+  outcomes.lambdaAnalyzedSucceeded = await status(a2);
+
+  // A3: Lambda with canary analysis whose p99 fails during the bake: the ticker ends the bake
+  // (SendTaskFailure, AnalysisFailed), and RollBack restores the alias.
+  const a3 = (await request('lambda', 'POST', '/groups/orders/deployments', 201, { revision: '4' })).id;
+  await task('Prepare', 'lambda', { deploymentId: a3 });
+  await shiftAndBake('lambda', a3, 0, 'token-a3');
+  account.setMetricValue(400);
+  env.ctx.clock = { now: () => Date.now() + 120_000 };
+  await recorder.as('Analyze', 'lambda', () => tasks.analyzeBakes());
+  env.ctx.clock = clock;
+  account.setMetricValue(100);
+  await task('RollBack', 'lambda', {
+    deploymentId: a3,
+    error: { Error: 'AnalysisFailed', Cause: 'analysis p99 failed at 10 %' },
+  });
+  outcomes.lambdaRolledBackByAnalysis = await status(a3);
+
   // B: Lambda, an S3 artifact through Intake, rolled back by its alarm; and an event Intake drops.
   const b = await started('lambda', {
     ...s3ObjectCreated,
@@ -232,6 +264,8 @@ export async function runScenario(): Promise<Scenario> {
     taskToken: 'token-e-wait',
   });
   await task('ScaleDownOld', 'ecs', { deploymentId: e });
+  // The ticker finds nothing baking with checks (the ECS group has none): it reads the locks only.
+  await recorder.as('Analyze', 'ecs', () => tasks.analyzeBakes());
   outcomes.ecsImageSucceeded = await status(e);
   await request('ecs', 'GET', `/deployments/${e}`, 200);
   await request('ecs', 'GET', `/deployments/${e}/execution`, 200);
