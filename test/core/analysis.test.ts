@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: the expressions under test spell the placeholders ${revision} and ${baseline} literally
 import { describe, expect, it } from 'vitest';
 import {
   type AnalysisCheck,
@@ -13,6 +14,11 @@ import {
 } from '../../functions/core/analysis.ts';
 import { parseGroupConfig } from '../../functions/core/group-config.ts';
 import { plan } from '../../functions/core/planner.ts';
+
+function must<T>(value: T | undefined): T {
+  if (value === undefined) throw new Error('missing');
+  return value;
+}
 
 const check = (over: Partial<AnalysisCheck> = {}): AnalysisCheck => ({
   name: 'errors',
@@ -245,7 +251,7 @@ describe('decide: what a run makes the deployment do', () => {
     const going = decide(
       [{ ...c, onInconclusive: 'continue' }],
       [m('Inconclusive')],
-      { errors: tally.errors! },
+      { errors: must(tally.errors) },
       run('bake'),
     );
     expect(going.decision).toEqual({
@@ -407,9 +413,9 @@ describe('the analysis field of the group config', () => {
   };
 
   it('fills in the defaults', () => {
-    const [c] = parseGroupConfig(
-      lambda([{ name: 'errors', metric: 'errorRate', relative: { tolerance: 0.5 } }]),
-    ).groups.api!.analysis;
+    const [c] =
+      parseGroupConfig(lambda([{ name: 'errors', metric: 'errorRate', relative: { tolerance: 0.5 } }])).groups
+        .api?.analysis ?? [];
     expect(c).toEqual({
       name: 'errors',
       metric: 'errorRate',
@@ -422,10 +428,11 @@ describe('the analysis field of the group config', () => {
       errorLimit: 3,
       onError: 'rollback',
     });
-    const [e] = parseGroupConfig(lambda([{ name: 'e', metric: { expression: 'm1 * ${revision}' }, max: 1 }]))
-      .groups.api!.analysis;
+    const [e] =
+      parseGroupConfig(lambda([{ name: 'e', metric: { expression: 'm1 * ${revision}' }, max: 1 }])).groups.api
+        ?.analysis ?? [];
     expect(e?.metric).toEqual({ expression: 'm1 * ${revision}', aggregate: 'average', local: 'errorRate' });
-    expect(parseGroupConfig(lambda(undefined)).groups.api!.analysis).toEqual([]);
+    expect(must(parseGroupConfig(lambda(undefined)).groups.api).analysis).toEqual([]);
   });
 
   const refused: [string, unknown, string][] = [

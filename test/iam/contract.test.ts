@@ -98,7 +98,8 @@ describe('the recorded calls', () => {
       FUNCTIONS.map((fn) => [
         fn,
         built.stack.resolve(
-          (built.stepshift.functions[fn]?.node.defaultChild as unknown as { handler: string }).handler,
+          (built.stepshift.functions[fn]?.node.defaultChild as unknown as { handler?: string } | undefined)
+            ?.handler,
         ),
       ]),
     );
