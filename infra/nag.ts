@@ -46,7 +46,9 @@ export function acknowledgeNagFindings({
     'CloudWatch Logs delivery for the state machine',
     'states:SendTaskSuccess/SendTaskFailure (the task token is the authorization)',
     'cloudwatch:DescribeAlarms (AWS returns composite alarms only to a grant on *: https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/permissions-reference-cw.html)',
-    'cloudwatch:GetMetricData (canary analysis; no resource-level permission exists for it)',
+    ...(Object.values(config.groups).some((g) => g.analysis.length > 0)
+      ? ['cloudwatch:GetMetricData (canary analysis; no resource-level permission exists for it)']
+      : []),
     ...Object.values(PLATFORMS).flatMap((platform) => platform.unscopedActions),
   ];
   ack(
