@@ -8,6 +8,7 @@ import { type AnalysisCheck, type AnalysisMetric, finalBakeSeconds, withAnalysis
 import { type deploymentConfigInputSchema, type ResolvedConfig, resolveParsed } from './configs.ts';
 import { type Problem, ValidationError } from './errors.ts';
 import {
+  type ApprovalPoint,
   DEFAULT_HOOK_TIMEOUT_SECONDS,
   ECS_HOOK_EVENTS,
   type ecsGroupSchema,
@@ -16,6 +17,8 @@ import {
   type hookSchema,
   LAMBDA_HOOK_EVENTS,
   type lambdaGroupSchema,
+  type NotificationEvent,
+  type OnBusy,
   type RollbackEvent,
 } from './group-schema.ts';
 import { type WorstCase, worstCase, worstCaseProblem } from './limits.ts';
@@ -43,6 +46,11 @@ interface GroupBase {
   hooks: Partial<Record<HookEvent, HookSpec[]>>;
   /** Canary analysis checks, defaults filled in; empty when the group has none. */
   analysis: AnalysisCheck[];
+  /** Where a person approves; absent: nobody is asked. */
+  approval?: ApprovalPoint;
+  onBusy: OnBusy;
+  maxQueued: number;
+  notifications: { events: NotificationEvent[]; sns?: string; webhook?: string }[];
 }
 export interface LambdaGroup extends GroupBase {
   kind: 'lambda';
@@ -128,6 +136,14 @@ export function parseGroupConfig(raw: unknown, source = 'group config'): GroupCo
           ...(relative === undefined ? {} : { relative }),
         }),
       ),
+      ...(group.approval === undefined ? {} : { approval: group.approval }),
+      onBusy: group.onBusy,
+      maxQueued: group.maxQueued,
+      notifications: group.notifications.map(({ events, sns, webhook }) => ({
+        events,
+        ...(sns === undefined ? {} : { sns }),
+        ...(webhook === undefined ? {} : { webhook }),
+      })),
     };
     groups[name] =
       group.kind === 'lambda'

@@ -307,6 +307,65 @@ function analysisSchema(kind: ComputePlatform) {
     });
 }
 
+/** When a group asks a person to approve, before traffic moves (issue 14). */
+export const APPROVAL_POINTS = ['beforeFirstShift', 'beforeFull'] as const;
+export type ApprovalPoint = (typeof APPROVAL_POINTS)[number];
+
+/** What a start does when the group already has an active deployment. */
+export const ON_BUSY = ['reject', 'queue', 'supersede'] as const;
+export type OnBusy = (typeof ON_BUSY)[number];
+/** The most deployments a group's queue holds by default, and at most. */
+export const DEFAULT_MAX_QUEUED = 5;
+export const MAX_QUEUED = 50;
+
+/** The events a notification can be sent for, as CodeDeploy's triggers name theirs. */
+export const NOTIFICATION_EVENTS = [
+  'started',
+  'succeeded',
+  'failed',
+  'rolledBack',
+  'stopped',
+  'approvalPending',
+] as const;
+export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];
+export const MAX_NOTIFICATIONS = 10;
+
+const SNS_TOPIC = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$/;
+/** HTTPS (EventBridge API destinations call HTTPS endpoints only), or a loopback HTTP URL for local mode. */
+const WEBHOOK_URL =
+  /^(https:\/\/[^\s/?#]+|http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d{1,5})?)([/?#][^\s]*)?$/;
+
+const notificationSchema = z
+  .strictObject({
+    events: z
+      .array(z.enum(NOTIFICATION_EVENTS, { error: `must be one of ${NOTIFICATION_EVENTS.join(', ')}` }))
+      .check(
+        z.minLength(1, { error: 'must name at least one event' }),
+        z.refine((events) => new Set(events).size === events.length, {
+          error: 'must not name an event twice',
+        }),
+      ),
+    /** An SNS topic that receives the notification. */
+    sns: z.optional(matching(SNS_TOPIC, 'must be an SNS topic ARN')),
+    /** A URL that receives a Slack-compatible JSON POST (`{"text": …}`). */
+    webhook: z.optional(
+      matching(
+        WEBHOOK_URL,
+        'must be an https:// URL (or http:// on 127.0.0.1 / localhost, for local mode)',
+      ).check(z.maxLength(2048, { error: 'must be at most 2048 characters' })),
+    ),
+  })
+  .check((ctx) => {
+    if (ctx.value.sns === undefined && ctx.value.webhook === undefined) {
+      ctx.issues.push({
+        code: 'custom',
+        input: ctx.value,
+        path: ['sns'],
+        message: 'give sns, webhook, or both: where the notification goes',
+      });
+    }
+  });
+
 function common(kind: ComputePlatform) {
   return {
     description: z.optional(z.string().check(z.maxLength(512))),
@@ -317,6 +376,29 @@ function common(kind: ComputePlatform) {
     autoRollback: z._default(autoRollbackSchema, { enabled: true, events: [...ROLLBACK_EVENTS] }),
     /** Canary analysis: checks on the new revision's own metrics (core/analysis.ts). */
     analysis: z._default(analysisSchema(kind), []),
+    /** A person approves before the first shift, or before the shift to 100 % (a pause with no timeout). */
+    approval: z.optional(z.enum(APPROVAL_POINTS, { error: `must be one of ${APPROVAL_POINTS.join(', ')}` })),
+    /** What a start does while another deployment of the group is active; a request may say otherwise. */
+    onBusy: z._default(z.enum(ON_BUSY, { error: `must be one of ${ON_BUSY.join(', ')}` }), 'reject'),
+    /** How many deployments may wait in the group's queue (onBusy: queue). */
+    maxQueued: z._default(
+      z
+        .int(typeRule('must be a whole number'))
+        .check(
+          z.gte(1, { error: 'must be at least 1' }),
+          z.lte(MAX_QUEUED, { error: `must be at most ${MAX_QUEUED}` }),
+        ),
+      DEFAULT_MAX_QUEUED,
+    ),
+    /** Notifications, as CodeDeploy's triggers: events to an SNS topic and/or a webhook. */
+    notifications: z._default(
+      z
+        .array(notificationSchema)
+        .check(
+          z.maxLength(MAX_NOTIFICATIONS, { error: `must list at most ${MAX_NOTIFICATIONS} notifications` }),
+        ),
+      [],
+    ),
   };
 }
 
