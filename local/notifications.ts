@@ -16,6 +16,7 @@ import {
   type NotificationRule,
   notificationMessage,
   notificationRules,
+  STEPSHIFT_DETAIL_TYPES,
   type StepShiftEvent,
 } from '../functions/core/notifications.ts';
 import type { StateChange } from '../functions/ports.ts';
@@ -25,6 +26,17 @@ import { compileEventPattern, type EventMatcher } from './event-pattern.ts';
 
 /** How long a webhook may take to answer before local mode gives up on it. */
 export const WEBHOOK_TIMEOUT_MS = 5_000;
+
+/** The detail of a "StepShift Deployment Approval Pending" event. */
+export interface ApprovalPendingDetail {
+  deploymentId: string;
+  group: string;
+  revision: string;
+  stepIndex: number;
+  percent: number;
+  timeoutSeconds?: number;
+  at: string;
+}
 
 /** What became of one webhook POST. */
 export interface WebhookDelivery {
@@ -72,6 +84,19 @@ export class LocalNotifier {
       source: 'stepshift',
       'detail-type': STATE_CHANGE_DETAIL_TYPE,
       detail: stateChangeDetail(change, LOCAL_REGION),
+    });
+  }
+
+  /**
+   * A pending approval, as the approval gate publishes it: its detail is the pending approval itself
+   * (`{deploymentId, group, revision, stepIndex, percent, timeoutSeconds?, at}`). Local mode's bus hands
+   * it here as it hands state changes to `stateChanged`.
+   */
+  approvalPending(pending: ApprovalPendingDetail): void {
+    this.deliver({
+      source: 'stepshift',
+      'detail-type': STEPSHIFT_DETAIL_TYPES.approvalPending,
+      detail: pending,
     });
   }
 

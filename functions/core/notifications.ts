@@ -123,8 +123,8 @@ export function notificationRules(groups: readonly DeploymentGroup[]): Notificat
 
 /**
  * What a message says. On AWS each is an EventBridge placeholder (a field of the event); locally, the
- * value. `reason` is read only for failed, rolledBack and stopped; `stepIndex` and `percent` only for
- * approvalPending.
+ * value. `reason` is read only for failed, rolledBack and stopped; `stepIndex` (the pause's index in the
+ * schedule) and `percent` (the traffic held while it waits) only for approvalPending.
  */
 export interface MessageFields {
   group: string;
@@ -167,7 +167,7 @@ export function notificationMessage(event: NotificationEvent, fields: MessageFie
   ];
   if (event === 'approvalPending') {
     parts.push(
-      `Step ${fields.stepIndex ?? '?'} would shift traffic to ${fields.percent ?? '?'} %: approve or reject it (stepshift approve ${fields.deploymentId}, stepshift reject ${fields.deploymentId}).`,
+      `It holds ${fields.percent ?? '?'} % of traffic at step ${fields.stepIndex ?? '?'}: approve or reject it (stepshift approve ${fields.deploymentId}, stepshift reject ${fields.deploymentId}).`,
     );
   }
   if ((event === 'failed' || event === 'rolledBack' || event === 'stopped') && fields.reason !== undefined) {

@@ -171,7 +171,7 @@ describe('the message', () => {
     [
       'approvalPending',
       approvalPending(),
-      ':raised_hand: stepshift: the deployment of revision 7 to orders waits for approval (APPROVAL_PENDING, deployment d-1). Step 2 would shift traffic to 50 %: approve or reject it (stepshift approve d-1, stepshift reject d-1).',
+      ':raised_hand: stepshift: the deployment of revision 7 to orders waits for approval (APPROVAL_PENDING, deployment d-1). It holds 50 % of traffic at step 2: approve or reject it (stepshift approve d-1, stepshift reject d-1).',
     ],
   ] as [NotificationEvent, { detail: unknown }, string][])(
     'for %s names the group, revision, status and reason',

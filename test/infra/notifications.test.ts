@@ -117,7 +117,7 @@ describe('notifications in the stack', () => {
     expect(target.Arn).toBe(APPROVALS);
     const detail = { deploymentId: 'd-2', group: 'orders', revision: '8', stepIndex: 1, percent: 10 };
     expect((transformed(target, detail) as { text: string }).text).toContain(
-      'the deployment of revision 8 to orders waits for approval (APPROVAL_PENDING, deployment d-2). Step 1 would shift traffic to 10 %',
+      'the deployment of revision 8 to orders waits for approval (APPROVAL_PENDING, deployment d-2). It holds 10 % of traffic at step 1',
     );
   });
 

@@ -9,7 +9,6 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { getDeployment, startDeployment } from '../../functions/api/operations.ts';
 import { parseGroupConfig } from '../../functions/core/group-config.ts';
-import { STEPSHIFT_DETAIL_TYPES } from '../../functions/core/notifications.ts';
 import type { HookFunction } from '../../local/account.ts';
 import { StepClock } from '../../local/clock.ts';
 import { type LocalStepShift, startLocal } from '../../local/index.ts';
@@ -217,25 +216,22 @@ describe('notifications in local mode', () => {
         { events: ['approvalPending'], webhook: 'https://hooks.slack.com/services/T0/B0/XYZ' },
       ],
     });
+    // Synthetic: the approval gate publishes these; local mode's bus hands them to the notifier.
     const pending = (group: string) => ({
-      source: 'stepshift',
-      'detail-type': STEPSHIFT_DETAIL_TYPES.approvalPending,
-      detail: {
-        deploymentId: 'd-7',
-        group,
-        revision: '3',
-        stepIndex: 1,
-        percent: 10,
-        timeoutSeconds: 600,
-        at: '2026-11-25T09:00:00Z',
-      },
+      deploymentId: 'd-7',
+      group,
+      revision: '3',
+      stepIndex: 1,
+      percent: 10,
+      timeoutSeconds: 600,
+      at: '2026-11-25T09:00:00Z',
     });
     const logged: string[] = [];
     const error = console.error;
     console.error = (line: unknown) => logged.push(String(line));
     try {
-      stepshift.notifier.deliver(pending('billing'));
-      stepshift.notifier.deliver(pending('orders'));
+      stepshift.notifier.approvalPending(pending('billing'));
+      stepshift.notifier.approvalPending(pending('orders'));
       await stepshift.notifier.settled();
     } finally {
       console.error = error;
@@ -243,7 +239,7 @@ describe('notifications in local mode', () => {
 
     expect(hooks.on('/ok')).toEqual([
       {
-        text: ':raised_hand: stepshift: the deployment of revision 3 to orders waits for approval (APPROVAL_PENDING, deployment d-7). Step 1 would shift traffic to 10 %: approve or reject it (stepshift approve d-7, stepshift reject d-7).',
+        text: ':raised_hand: stepshift: the deployment of revision 3 to orders waits for approval (APPROVAL_PENDING, deployment d-7). It holds 10 % of traffic at step 1: approve or reject it (stepshift approve d-7, stepshift reject d-7).',
       },
     ]);
     expect(stepshift.notifier.deliveries.find((x) => x.url.startsWith('https://'))?.outcome).toBe('skipped');
