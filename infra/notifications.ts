@@ -8,19 +8,25 @@
  *   anything on it: the topic's resource policy must allow the service principal `events.amazonaws.com`
  *   `sns:Publish` (and, for a topic encrypted with a customer managed KMS key, the key policy must let
  *   it use the key), as https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html#eb-sns-permissions
- *   says. No role is given to the target: for targets with a resource-based policy EventBridge warns
- *   that a `RoleArn` can make delivery fail (same page).
+ *   says. No role is given to the target: for targets with a resource-based policy that page warns that
+ *   a `RoleArn` can make delivery fail, notably to a KMS-encrypted topic (later versions of it also allow
+ *   a role with `sns:Publish`; the topic's own policy would still have to admit a role of another
+ *   account's stack, so the resource policy is the one thing that always works).
  * - **an API destination** for the webhook, which EventBridge calls over HTTPS only
  *   (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-api-destination-create.html: "The URL
  *   must use HTTPS"). Every API destination needs a connection, and a connection needs an authorization
  *   of type Basic, OAuth client credentials or API key
- *   (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-target-connection.html). A Slack-style
+ *   (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-target-connection-auth.html, which also
+ *   says one connection may serve several endpoints that authorize alike, and that EventBridge keeps the
+ *   credentials in a Secrets Manager secret of its own, billed with the API destination). A Slack-style
  *   incoming webhook carries its secret in its URL and takes no credentials, so the least surprising
  *   choice is an API key that is no secret: the header `X-StepShift-Notification: stepshift`, which such
- *   receivers ignore — where Basic or OAuth would send an `Authorization` header they might reject. One
+ *   receivers ignore — where Basic or OAuth would send an `Authorization` header they might reject. So one
  *   connection serves every webhook. Each destination is limited to one request per second (Slack's
  *   limit for an incoming webhook; EventBridge's default is 300 per second and it keeps and retries
- *   what goes past the limit: https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-api-destinations.html).
+ *   what goes past the limit within its 24-hour retry window:
+ *   https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-api-destinations.html, and
+ *   InvocationRateLimitPerSecond in https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_CreateApiDestination.html).
  *   EventBridge invokes it with a role of its own per destination, allowed `events:InvokeApiDestination`
  *   on exactly that destination, assumable by EventBridge for this account only.
  *

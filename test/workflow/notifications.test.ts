@@ -11,6 +11,7 @@ import { getDeployment, startDeployment } from '../../functions/api/operations.t
 import { parseGroupConfig } from '../../functions/core/group-config.ts';
 import type { HookFunction } from '../../local/account.ts';
 import { StepClock } from '../../local/clock.ts';
+import { snsLine } from '../../local/demo-output.ts';
 import { type LocalStepShift, startLocal } from '../../local/index.ts';
 import { HEALTHY } from '../../local/seed.ts';
 
@@ -149,6 +150,8 @@ describe('notifications in local mode', () => {
     expect(stepshift.account.sns.published).toEqual([
       { topicArn: topic, message: JSON.stringify(bodies[0]), at: expect.any(String) },
     ]);
+    // What the demo prints for it (local/demo.ts prints every publish).
+    expect(stepshift.account.sns.published.map(snsLine)).toEqual([`  ── sns releases: ${bodies[0]?.text}`]);
   });
 
   it('finishes a deployment while a receiver hangs, and stops waiting for it when local mode closes', async () => {
