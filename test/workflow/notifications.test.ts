@@ -4,8 +4,11 @@
  * per configured event, the message of functions/core/notifications.ts, nothing for the other events —
  * while a receiver that fails or never answers holds up no deployment.
  */
+import { mkdtempSync } from 'node:fs';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { getDeployment, startDeployment } from '../../functions/api/operations.ts';
 import { parseGroupConfig } from '../../functions/core/group-config.ts';
@@ -13,6 +16,8 @@ import type { HookFunction } from '../../local/account.ts';
 import { StepClock } from '../../local/clock.ts';
 import { snsLine } from '../../local/demo-output.ts';
 import { type LocalStepShift, startLocal } from '../../local/index.ts';
+import { Rehearsal } from '../../local/rehearsal.ts';
+import { localRoutes } from '../../local/routes.ts';
 import { HEALTHY } from '../../local/seed.ts';
 
 interface Received {
@@ -150,7 +155,23 @@ describe('notifications in local mode', () => {
     expect(stepshift.account.sns.published).toEqual([
       { topicArn: topic, message: JSON.stringify(bodies[0]), at: expect.any(String) },
     ]);
-    // What the demo prints for it (local/demo.ts prints every publish).
+    // What a rehearsal reads (GET /local/notifications), and what the demo prints for it.
+    const read = await localRoutes(
+      new Rehearsal(stepshift, { bucketRoot: mkdtempSync(join(tmpdir(), 'notify-')) }),
+    )({
+      method: 'GET',
+      path: '/local/notifications',
+      query: {},
+      headers: {},
+      body: undefined,
+    });
+    expect(read).toMatchObject({
+      status: 200,
+      body: {
+        sns: stepshift.account.sns.published,
+        webhooks: [{ rule: 'Notify-orders-0-rolledBack', outcome: 'delivered', status: 200 }],
+      },
+    });
     expect(stepshift.account.sns.published.map(snsLine)).toEqual([`  ── sns releases: ${bodies[0]?.text}`]);
   });
 
