@@ -11,7 +11,9 @@
  *   says. No role is given to the target: for targets with a resource-based policy that page warns that
  *   a `RoleArn` can make delivery fail, notably to a KMS-encrypted topic (later versions of it also allow
  *   a role with `sns:Publish`; the topic's own policy would still have to admit a role of another
- *   account's stack, so the resource policy is the one thing that always works).
+ *   account's stack, so the resource policy is the one thing that always works). A topic of another
+ *   account is the exception: EventBridge reaches it only with a role of this account, which may publish
+ *   to that topic alone. A topic must be in the stack's Region (synthesis fails otherwise).
  * - **an API destination** for the webhook, which EventBridge calls over HTTPS only
  *   (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-api-destination-create.html: "The URL
  *   must use HTTPS"). Every API destination needs a connection, and a connection needs an authorization
@@ -77,7 +79,7 @@ export function createNotifications(scope: Construct, { groups, stateMachine }: 
   const stack = Stack.of(scope);
   let connection: events.Connection | undefined;
   const webhooks = new Map<string, { destination: events.ApiDestination; role: iam.Role }>();
-  const topics = new Map<string, sns.ITopic>();
+  const topics = new Map<string, { topic: sns.ITopic; role?: iam.Role }>();
 
   for (const rule of rules) {
     const key = `${rule.group}-${rule.index}`;
@@ -95,10 +97,37 @@ export function createNotifications(scope: Construct, { groups, stateMachine }: 
     if (rule.sns) {
       let topic = topics.get(key);
       if (!topic) {
-        topic = sns.Topic.fromTopicArn(scope, `NotifyTopic-${key}`, rule.sns);
+        topic = { topic: sns.Topic.fromTopicArn(scope, `NotifyTopic-${key}`, rule.sns) };
+        const [, , , region, account] = rule.sns.split(':');
+        if (!Token.isUnresolved(stack.region) && region !== stack.region) {
+          throw new Error(
+            `notification ${rule.index} of group ${rule.group}: the SNS topic ${rule.sns} is in ${region}, and EventBridge delivers to a topic in the rule's own Region only (${stack.region})`,
+          );
+        }
+        // A topic of another account is reached with a role of this one
+        // (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-service-cross-account.html): it may
+        // publish to that topic only; the topic's policy must still admit the role.
+        if (!Token.isUnresolved(stack.account) && account !== stack.account) {
+          topic.role = eventsRole(
+            scope,
+            `NotifyTopicRole-${key}`,
+            stack,
+            `EventBridge publishes notification ${rule.index} of ${rule.group} to ${rule.sns}`,
+          );
+          topic.role.addToPrincipalPolicy(
+            new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [rule.sns] }),
+          );
+        }
         topics.set(key, topic);
       }
-      ruleTargets.push(new targets.SnsTopic(topic, { message }));
+      const { role } = topic;
+      ruleTargets.push(
+        role
+          ? // Bound by hand: CDK's SnsTopic target, seeing a topic of another account, would set up
+            // cross-account event-bus plumbing instead of delivering to the topic with the role.
+            { bind: () => ({ arn: rule.sns as string, role, input: message }) }
+          : new targets.SnsTopic(topic.topic, { message }),
+      );
     }
     if (rule.webhook) {
       let webhook = webhooks.get(key);
@@ -117,12 +146,12 @@ export function createNotifications(scope: Construct, { groups, stateMachine }: 
           httpMethod: events.HttpMethod.POST,
           rateLimitPerSecond: WEBHOOK_RATE_PER_SECOND,
         });
-        const role = new iam.Role(scope, `NotifyWebhookRole-${key}`, {
-          description: `EventBridge invokes the webhook of notification ${rule.index} of ${rule.group}`,
-          assumedBy: new iam.ServicePrincipal('events.amazonaws.com').withConditions({
-            StringEquals: { 'aws:SourceAccount': stack.account },
-          }),
-        });
+        const role = eventsRole(
+          scope,
+          `NotifyWebhookRole-${key}`,
+          stack,
+          `EventBridge invokes the webhook of notification ${rule.index} of ${rule.group}`,
+        );
         webhook = { destination, role };
         webhooks.set(key, webhook);
       }
@@ -142,6 +171,16 @@ export function createNotifications(scope: Construct, { groups, stateMachine }: 
       targets: ruleTargets,
     });
   }
+}
+
+/** A role only EventBridge, on behalf of this account, may assume; its target grants it what it needs. */
+function eventsRole(scope: Construct, id: string, stack: Stack, description: string): iam.Role {
+  return new iam.Role(scope, id, {
+    description,
+    assumedBy: new iam.ServicePrincipal('events.amazonaws.com').withConditions({
+      StringEquals: { 'aws:SourceAccount': stack.account },
+    }),
+  });
 }
 
 /** The message's fields as the event's own values, read by the input transformer. */

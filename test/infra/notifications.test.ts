@@ -14,6 +14,8 @@ const SLACK = 'https://hooks.slack.com/services/T0/B0/XYZ';
 const HOOK = 'https://ops.example.com/stepshift';
 const RELEASES = 'arn:aws:sns:eu-west-1:123456789012:releases';
 const APPROVALS = 'arn:aws:sns:eu-west-1:123456789012:approvals';
+/** A topic of another account (a central notifications account), in the stack's Region. */
+const SHARED = 'arn:aws:sns:eu-west-1:210987654321:shared-releases';
 
 const withNotifications = {
   groups: {
@@ -25,7 +27,7 @@ const withNotifications = {
         { events: ['approvalPending'], sns: APPROVALS },
       ],
     },
-    web: { ...raw.groups.web, notifications: [{ events: ['failed'], webhook: HOOK }] },
+    web: { ...raw.groups.web, notifications: [{ events: ['failed'], webhook: HOOK, sns: SHARED }] },
   },
 };
 
@@ -110,6 +112,41 @@ describe('notifications in the stack', () => {
     );
     expect(resources('AWS::SNS::TopicPolicy')).toEqual([]);
     expect(resources('AWS::SNS::Topic')).toEqual([]);
+  });
+
+  it('publishes to a topic of another account with a role that may publish to that topic only', () => {
+    const target = only(
+      (rule('Notify-web-0-failed').Properties.Targets as Props[]).filter((t) => t.Arn === SHARED),
+    );
+    const roleId = target.RoleArn['Fn::GetAtt'][0] as string;
+    expect(roleId).toMatch(/^StepShiftNotifyTopicRoleweb0/);
+    const statements = resources('AWS::IAM::Policy')
+      .filter(([, p]) => p.Properties.Roles.some((r: { Ref: string }) => r.Ref === roleId))
+      .flatMap(([, p]) => p.Properties.PolicyDocument.Statement);
+    expect(statements).toEqual([{ Action: 'sns:Publish', Effect: 'Allow', Resource: SHARED }]);
+    expect(built.template.toJSON().Resources[roleId].Properties.AssumeRolePolicyDocument.Statement).toEqual([
+      {
+        Action: 'sts:AssumeRole',
+        Effect: 'Allow',
+        Principal: { Service: 'events.amazonaws.com' },
+        Condition: { StringEquals: { 'aws:SourceAccount': '123456789012' } },
+      },
+    ]);
+  });
+
+  it('refuses a topic in another Region than the stack’s, naming the group and notification', () => {
+    const elsewhere = {
+      groups: {
+        ...raw.groups,
+        billing: {
+          ...raw.groups.billing,
+          notifications: [{ events: ['failed'], sns: 'arn:aws:sns:us-east-1:123456789012:releases' }],
+        },
+      },
+    };
+    expect(() => synth('ERROR', elsewhere, { cfnValidation: false })).toThrow(
+      /notification 0 of group billing: the SNS topic arn:aws:sns:us-east-1:123456789012:releases is in us-east-1, and EventBridge delivers to a topic in the rule's own Region only \(eu-west-1\)/,
+    );
   });
 
   it('sends an Approval Pending with its step and percent', () => {
