@@ -36,6 +36,7 @@ import { functionFactory, type StepShiftFunctions } from './functions.ts';
 import { grantDeclared } from './grants.ts';
 import { createIntake } from './intake.ts';
 import { acknowledgeNagFindings } from './nag.ts';
+import { createNotifications } from './notifications.ts';
 import { createDashboard } from './observability.ts';
 import { createWorkflow } from './workflow.ts';
 
@@ -100,6 +101,7 @@ export class StepShift extends Construct {
     this.deadLetterQueue = intake.deadLetterQueue;
     const alarmPath = createAlarmPath(this, { fn, stateMachine: this.stateMachine, groups });
     const analyze = createAnalysisTicker(this, { fn, stateMachine: this.stateMachine, groups });
+    createNotifications(this, { groups, stateMachine: this.stateMachine });
     this.functions = {
       ...workflow.tasks,
       Api: api.handler,

@@ -22,6 +22,7 @@ import {
 import { type Listener, SimulatedElb } from './aws/elbv2.ts';
 import { type Alias, type LambdaFunction, SimulatedLambda, type VersionProfile } from './aws/lambda.ts';
 import { LocalMetrics } from './aws/metrics.ts';
+import { SimulatedSns } from './aws/sns.ts';
 import { SyntheticTraffic } from './aws/traffic.ts';
 import { type HookBehaviour, hookFunction } from './behaviour.ts';
 import type { LocalClock } from './clock.ts';
@@ -72,6 +73,8 @@ export class SimulatedAccount {
   readonly traffic: SyntheticTraffic;
   /** Canary analysis's metrics, read from the synthetic traffic; `metrics.failReads(…)` makes reads fail. */
   readonly metrics: LocalMetrics;
+  /** What notifications published to their SNS topics (local/notifications.ts). */
+  readonly sns = new SimulatedSns();
   private readonly durable: DurableState = {
     functions: new Map(),
     ecs: { taskDefinitions: new Map(), services: new Map(), targetGroups: new Map() },

@@ -296,6 +296,21 @@ export function statusLine(
   return `  ── ${c.deploymentId} ${c.previousStatus} → ${c.status}${c.reason ? `: ${c.reason}` : ''}`;
 }
 
+/**
+ * What a notification published to its SNS topic: no topic exists on a laptop, so the demo shows it.
+ *
+ * @example snsLine({ topicArn: 'arn:aws:sns:us-east-1:000000000000:releases', message: '{"text":"…"}' })
+ * → '  ── sns releases: …'
+ */
+export function snsLine(p: { topicArn: string; message: string }): string {
+  const topic = p.topicArn.slice(p.topicArn.lastIndexOf(':') + 1);
+  let text = p.message;
+  try {
+    text = String((JSON.parse(p.message) as { text?: unknown }).text ?? p.message);
+  } catch {}
+  return `  ── sns ${topic}: ${text}`;
+}
+
 export function summaryLines(
   d: Pick<Deployment, 'status' | 'reason' | 'createdAt' | 'endedAt' | 'lastRouting'>,
 ) {

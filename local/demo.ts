@@ -21,6 +21,7 @@ import {
   layoutFor,
   type StateEnd,
   servingLines,
+  snsLine,
   startLines,
   statusLine,
   summaryLines,
@@ -71,6 +72,8 @@ export async function runLocal(options: DemoOptions): Promise<{ outcomes: Record
   // Before the API listens: a deployment the CLI starts at once is printed too.
   const demoTitles = new Set<string>();
   followDeployments(local, print, layoutFor(Object.keys(options.groups.groups)), demoTitles);
+  // Printed only when a group's notifications name a topic: nothing else publishes to the simulated SNS.
+  local.account.sns.onPublish((p) => print(snsLine(p)));
   let api: Awaited<ReturnType<typeof serveLocalApi>> | undefined;
   if (!options.exitAfterDemo) {
     // A taken port ends `npm start` with its one line: local mode is closed first, or it would keep

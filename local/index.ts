@@ -17,6 +17,7 @@ import { type LocalClock, StepClock, VirtualClock } from './clock.ts';
 import { startLocalDynamo } from './dynamo.ts';
 import { LocalExecutionHistory, LocalWorkflow } from './engine.ts';
 import { LocalEventBus } from './events.ts';
+import { LocalNotifier } from './notifications.ts';
 import {
   keepVirtualTime,
   recoverInterrupted,
@@ -38,6 +39,8 @@ export interface LocalOptions {
   /** Send synthetic traffic (default true). */
   traffic?: boolean;
   trafficSeed?: number;
+  /** How long a notification webhook may take to answer (default WEBHOOK_TIMEOUT_MS). */
+  notificationTimeoutMs?: number;
 }
 
 export interface LocalStepShift {
@@ -46,6 +49,8 @@ export interface LocalStepShift {
   workflow: LocalWorkflow;
   clock: LocalClock;
   events: LocalEventBus;
+  /** The groups' notifications: POSTs to loopback webhooks, SNS publishes on `account.sns`. */
+  notifier: LocalNotifier;
   /** Deployments found in progress at start and rolled back. */
   recovered: string[];
   close(): Promise<void>;
@@ -91,6 +96,17 @@ export async function startLocal(options: LocalOptions): Promise<LocalStepShift>
       executions: undefined as never,
     };
     let closed = false;
+    // Beside the workflow, never in its way: a webhook that fails or hangs is logged, not awaited.
+    const notifier = new LocalNotifier({
+      groups: Object.values(options.groups.groups),
+      sns: account.sns,
+      clock,
+      ...(options.notificationTimeoutMs ? { timeoutMs: options.notificationTimeoutMs } : {}),
+      log: (line) => {
+        if (!closed) console.error(line);
+      },
+    });
+    events.subscribe((change) => notifier.stateChanged(change));
     const workflow = new LocalWorkflow(ctx, clock, bakes);
     ctx.workflow = workflow;
     ctx.executions = new LocalExecutionHistory(workflow);
@@ -153,6 +169,7 @@ export async function startLocal(options: LocalOptions): Promise<LocalStepShift>
       workflow,
       clock,
       events,
+      notifier,
       recovered,
       // Once only, however often asked: a Ctrl-C mid-demo and the demo's own ending may both close.
       close: once(async () => {
@@ -165,6 +182,7 @@ export async function startLocal(options: LocalOptions): Promise<LocalStepShift>
           const ticked = ticker?.stop();
           workflow.abortAll();
           await workflow.idle();
+          await notifier.close();
           await ticked;
           savedTime?.stop();
           await dynamo.close();

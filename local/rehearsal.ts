@@ -15,6 +15,7 @@ import { eventRules, type RuleTarget } from '../functions/core/event-rules.ts';
 import type { DeploymentGroup } from '../functions/core/group-config.ts';
 import { makeAlarmHandler, makeExecutionEndedHandler } from '../functions/handlers/events.ts';
 import { LocalArtifactPublisher, LocalBuckets, type StoredObject } from './artifacts.ts';
+import type { SnsPublish } from './aws/sns.ts';
 import {
   imageDigest,
   LOCAL_ACCOUNT,
@@ -27,6 +28,7 @@ import type { HookBehaviour } from './behaviour.ts';
 import { imageProfile, versionProfile } from './behaviour.ts';
 import { compileEventPattern, type EventMatcher } from './event-pattern.ts';
 import type { LocalStepShift } from './index.ts';
+import type { WebhookDelivery } from './notifications.ts';
 
 /** The local state machine's ARN: what the ExecutionEnded rule names. */
 export const LOCAL_STATE_MACHINE_ARN = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:stepshift-local`;
@@ -170,6 +172,14 @@ export class Rehearsal {
     behaviour: { errorRate?: number | undefined; latencyMs?: number | undefined } = {},
   ): StoredObject {
     return this.buckets.put(bucket, key, content, versionProfile(behaviour));
+  }
+
+  /**
+   * What the groups' notifications sent: the SNS publishes recorded on the simulated account, and each
+   * webhook POST with its outcome (docs/notifications.md).
+   */
+  notifications(): { sns: readonly SnsPublish[]; webhooks: readonly WebhookDelivery[] } {
+    return { sns: this.local.account.sns.published, webhooks: this.local.notifier.deliveries };
   }
 
   /**

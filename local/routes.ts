@@ -11,6 +11,7 @@
  * | `POST /events` | PutEvents' `{Entries: [{Source, DetailType, Detail, Resources?, Time?}]}` | routes by the stack's rules |
  * | `POST /local/deliveries` | a whole EventBridge event | delivers it again, with its id (a redelivery, a replay) |
  * | `GET /dead-letters` | | the events rejected |
+ * | `GET /local/notifications` | | what notifications sent: `{sns: [{topicArn, message, at}], webhooks: [{rule, url, body, outcome, status?, error?}]}` |
  *
  * Bodies are strict: an unknown or wrong field is a 400 `{error, message, details}` naming it.
  */
@@ -140,6 +141,9 @@ function match(r: Rehearsal, parts: string[]): Handlers | undefined {
     return { GET: async () => ({ status: 200, body: { deadLetters: r.deadLetters } }) };
   }
   if (root !== 'local') return undefined;
+  if (kind === 'notifications' && parts.length === 2) {
+    return { GET: async () => ({ status: 200, body: r.notifications() }) };
+  }
   if (kind === 'deliveries' && parts.length === 2) {
     return {
       POST: async (req) => {

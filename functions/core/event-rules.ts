@@ -177,7 +177,8 @@ function size(pattern: EventPattern): number {
   return JSON.stringify(pattern).length;
 }
 
-function fits(pattern: EventPattern, what: string): EventPattern {
+/** `pattern`, or a synthesis error naming `what` when it is past {@link MAX_PATTERN_CHARS}. */
+export function fits(pattern: EventPattern, what: string): EventPattern {
   const chars = size(pattern);
   if (chars > MAX_PATTERN_CHARS) {
     throw new Error(
