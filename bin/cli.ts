@@ -408,6 +408,57 @@ export function buildProgram(io: Io = consoleIo): Command {
     );
   }
 
+  client(
+    program
+      .command('resume')
+      .description('carry a deployment stopped without rollback on from the step it was stopped at')
+      .argument('<id>'),
+  ).action(async (id: string, opts: ClientFlags) => {
+    const { deployment: d } = await request(opts, 'POST', `/deployments/${encodeURIComponent(id)}/resume`);
+    io.out(`${d.id}: resuming at ${d.percent} % (execution ${d.executionName})`);
+  });
+
+  const ignoreAlarm = (command: Command) =>
+    command.option(
+      '--ignore-alarm <name>',
+      'do not watch this alarm while it is in ALARM (deploying the fix); repeat for several',
+      (name: string, all: string[]) => [...all, name],
+      [] as string[],
+    );
+  /** retry and redeploy: a new deployment of a revision deployed before, then as deploy. */
+  for (const [name, text, what, path] of [
+    [
+      'retry',
+      'deploy the revision of a FAILED or ROLLED_BACK deployment again, with the same config',
+      '<id>',
+      (id: string) => `/deployments/${encodeURIComponent(id)}/retry`,
+    ],
+    [
+      'redeploy',
+      "deploy a group's previous good revision again (the last SUCCEEDED before the current one)",
+      '<group>',
+      (group: string) => `/groups/${encodeURIComponent(group)}/redeploy`,
+    ],
+  ] as const) {
+    watching(
+      ignoreAlarm(
+        client(
+          program
+            .command(name)
+            .description(text)
+            .argument(what)
+            .option('--wait', 'follow it as status --watch does: exit 0 on SUCCEEDED, 1 otherwise'),
+        ),
+      ),
+    ).action(async (arg: string, opts: WatchFlags & { ignoreAlarm: string[]; wait?: boolean }) => {
+      const body = opts.ignoreAlarm.length > 0 ? { ignoreAlarms: opts.ignoreAlarm } : {};
+      const d = await request(opts, 'POST', path(arg), body);
+      const of = d.retryOf ? `retry of ${d.retryOf}` : `redeploy of ${d.redeployOf}`;
+      io.out(`${d.id}: ${d.status} — ${of}: version ${d.revision} to ${d.group} with ${d.configName}`);
+      if (opts.wait) await watch(opts, d.id, false);
+    });
+  }
+
   program
     .command('console')
     .description(
@@ -433,7 +484,7 @@ export function buildProgram(io: Io = consoleIo): Command {
   program.addHelpText(
     'after',
     `
-Where the API is (deploy, status, list, stop, promote, rollback, local …):
+Where the API is (deploy, status, list, stop, promote, rollback, resume, retry, redeploy, local …):
   --url <url>         local mode (default ${DEFAULT_URL}) or the stack's API URL with its stage,
                       e.g. https://abc123.execute-api.eu-west-1.amazonaws.com/v1/
   STEPSHIFT_URL       the same, from the environment (--url wins)

@@ -188,9 +188,15 @@ export interface BakeSignals {
   succeed(token: string): Promise<void>;
 }
 
+/** An execution's input: the deployment, and on a resume the execution's own name (Prepare checks it). */
+export type ExecutionInput = {
+  deploymentId: string;
+  resume?: { execution: string };
+};
+
 /** Starts workflow executions. Starting a used name again is a no-op (as StartExecution). */
 export interface WorkflowStarter {
-  start(name: string, input: { deploymentId: string }): Promise<{ executionArn: string }>;
+  start(name: string, input: ExecutionInput): Promise<{ executionArn: string }>;
 }
 
 /** An execution's status; NOT_STARTED when no execution of that name exists (yet). */

@@ -109,17 +109,19 @@ export function createApi(
   const one = deployments.addResource('{id}');
   one.addMethod('GET', integration);
   one.addResource('execution').addMethod('GET', integration);
-  for (const action of ['stop', 'promote', 'rollback'])
+  for (const action of ['stop', 'promote', 'rollback', 'resume', 'retry'])
     one.addResource(action).addMethod('POST', integration);
   const groupsResource = api.root.addResource('groups');
   groupsResource.addMethod('GET', integration);
-  groupsResource
-    .addResource('{group}')
-    .addResource('deployments')
-    .addMethod('POST', integration, {
-      requestValidator: bodyValidator,
-      requestParameters: { 'method.request.path.group': true },
-      requestModels: { 'application/json': startInGroupModel },
-    });
+  const oneGroup = groupsResource.addResource('{group}');
+  // The group in the path, as for a start: an IAM policy can allow redeploying one group and not another.
+  oneGroup
+    .addResource('redeploy')
+    .addMethod('POST', integration, { requestParameters: { 'method.request.path.group': true } });
+  oneGroup.addResource('deployments').addMethod('POST', integration, {
+    requestValidator: bodyValidator,
+    requestParameters: { 'method.request.path.group': true },
+    requestModels: { 'application/json': startInGroupModel },
+  });
   return { api, handler };
 }

@@ -18,6 +18,7 @@ import { STATE } from '../functions/core/states.ts';
 import type {
   ExecutionEvent,
   ExecutionHistory,
+  ExecutionInput,
   ExecutionPage,
   ExecutionRef,
   ExecutionStatus,
@@ -169,7 +170,7 @@ export class LocalWorkflow implements WorkflowStarter {
   }
 
   /** Starts an execution; a name already used starts nothing, as StartExecution. */
-  async start(name: string, input: { deploymentId: string }): Promise<{ executionArn: string }> {
+  async start(name: string, input: ExecutionInput): Promise<{ executionArn: string }> {
     const arn = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:execution:stepshift-deployment:${name}`;
     if (this.executions.has(name)) return { executionArn: arn };
     const token = `local:${name}`;

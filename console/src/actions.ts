@@ -5,7 +5,7 @@
  */
 import type { DeploymentView, Progress } from './types.ts';
 
-export type ActionName = 'stop' | 'stopKeep' | 'promote' | 'rollback';
+export type ActionName = 'stop' | 'stopKeep' | 'promote' | 'rollback' | 'resume' | 'retry';
 
 export interface Action {
   name: ActionName;
@@ -22,7 +22,8 @@ const RUNNING = ['CREATED', 'IN_PROGRESS'];
 
 /**
  * @example status IN_PROGRESS, step 3 of 10 → stop, stop without rollback, promote enabled; rollback not
- * @example status STOPPED with a recorded routing and a last routing → only rollback enabled
+ * @example status STOPPED with a recorded routing and a last routing → rollback and resume enabled
+ * @example status ROLLED_BACK → only retry enabled
  */
 export function actionsFor(d: DeploymentView, progress: Progress | undefined): Action[] {
   const base = `/deployments/${encodeURIComponent(d.id)}`;
@@ -48,6 +49,16 @@ export function actionsFor(d: DeploymentView, progress: Progress | undefined): A
       : !d.originalRouting || !d.lastRouting
         ? 'it never moved traffic: there is nothing to roll back'
         : undefined;
+  const resumeWhy =
+    d.status !== 'STOPPED'
+      ? `it is ${d.status}: only a deployment stopped without rollback can be resumed`
+      : !d.originalRouting || !d.lastRouting || d.stepIndex < 0
+        ? 'it was stopped before any traffic moved: there is nothing to resume'
+        : undefined;
+  const retryWhy =
+    d.status !== 'FAILED' && d.status !== 'ROLLED_BACK'
+      ? `it is ${d.status}: only a FAILED or ROLLED_BACK deployment can be retried`
+      : undefined;
   return [
     {
       name: 'stop',
@@ -79,6 +90,20 @@ export function actionsFor(d: DeploymentView, progress: Progress | undefined): A
       path: `${base}/rollback`,
       ...(rollbackWhy ? { disabled: rollbackWhy } : {}),
     },
+    {
+      name: 'resume',
+      label: 'Resume',
+      confirm: `Resume ${d.id}: set ${d.percent} % on revision ${d.revision} again, bake it, and go on with the remaining steps?`,
+      path: `${base}/resume`,
+      ...(resumeWhy ? { disabled: resumeWhy } : {}),
+    },
+    {
+      name: 'retry',
+      label: 'Retry',
+      confirm: `Retry ${d.id}: start a new deployment of revision ${d.revision} to ${d.group} with ${d.configName}?`,
+      path: `${base}/retry`,
+      ...(retryWhy ? { disabled: retryWhy } : {}),
+    },
   ];
 }
 
@@ -103,14 +128,21 @@ export async function perform(action: Action): Promise<{ ok: boolean; message: s
       message: `${res.status} ${body?.error ?? res.statusText}: ${body?.message ?? 'no message'}`,
     };
   }
+  if (action.name === 'retry') {
+    // A retry answers with the new deployment itself, as a start does.
+    const made = body as DeploymentView | undefined;
+    return { ok: true, message: `${res.status}: retried — new deployment ${made?.id ?? '?'}` };
+  }
   const d = body?.deployment;
   const what =
-    action.name === 'promote'
-      ? 'promoted: the remaining bakes are skipped'
-      : action.name === 'rollback'
-        ? 'rolled back'
-        : action.name === 'stop'
-          ? 'stop requested, with rollback'
-          : 'stop requested, without rollback';
+    action.name === 'resume'
+      ? 'resumed: it carries on from the step it was stopped at'
+      : action.name === 'promote'
+        ? 'promoted: the remaining bakes are skipped'
+        : action.name === 'rollback'
+          ? 'rolled back'
+          : action.name === 'stop'
+            ? 'stop requested, with rollback'
+            : 'stop requested, without rollback';
   return { ok: true, message: `${res.status}: ${what}${d ? ` — ${d.id} is ${d.status}` : ''}` };
 }

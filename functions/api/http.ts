@@ -12,6 +12,9 @@ import {
   listDeployments,
   listGroups,
   promoteDeployment,
+  redeployGroup,
+  resumeDeployment,
+  retryDeployment,
   rollbackDeployment,
   startDeployment,
   stopDeployment,
@@ -23,6 +26,8 @@ export interface HttpRequest {
   query: Record<string, string>;
   headers: Record<string, string | undefined>;
   body: string | undefined;
+  /** Who made the request, when the transport knows (API Gateway's IAM identity): timeline notes name them. */
+  caller?: string;
 }
 
 export interface HttpResponse {
@@ -91,11 +96,15 @@ const start: Handler = async (ctx, req) => {
   return { status: out.status, body: out.deployment };
 };
 
-// The group in the path, so that an execute-api:Invoke policy can allow one group and not another.
-const startInGroup: Handler = async (ctx, req, [group = '']) => {
+function declaredGroup(ctx: ApiContext, group: string): void {
   if (!Object.hasOwn(ctx.groups.groups, group)) {
     throw new NotFound(`no group named "${group}"; declared: ${Object.keys(ctx.groups.groups).join(', ')}`);
   }
+}
+
+// The group in the path, so that an execute-api:Invoke policy can allow one group and not another.
+const startInGroup: Handler = async (ctx, req, [group = '']) => {
+  declaredGroup(ctx, group);
   const out = await startDeployment(ctx, withPathGroup(parseBody(req.body), group), idempotencyKey(req));
   return { status: out.status, body: out.deployment };
 };
@@ -154,8 +163,36 @@ const ROUTES: { shape: string[]; methods: Partial<Record<string, Handler>> }[] =
       }),
     },
   },
+  {
+    shape: ['deployments', ':id', 'resume'],
+    methods: {
+      POST: async (ctx, req, [id = '']) => ({
+        status: 202,
+        body: await resumeDeployment(ctx, deploymentId(id), req.caller),
+      }),
+    },
+  },
+  {
+    shape: ['deployments', ':id', 'retry'],
+    methods: {
+      POST: async (ctx, req, [id = '']) => {
+        const out = await retryDeployment(ctx, deploymentId(id), parseBody(req.body));
+        return { status: out.status, body: out.deployment };
+      },
+    },
+  },
   { shape: ['groups'], methods: { GET: async (ctx) => ({ status: 200, body: await listGroups(ctx) }) } },
   { shape: ['groups', ':group', 'deployments'], methods: { POST: startInGroup } },
+  {
+    shape: ['groups', ':group', 'redeploy'],
+    methods: {
+      POST: async (ctx, req, [group = '']) => {
+        declaredGroup(ctx, group);
+        const out = await redeployGroup(ctx, group, parseBody(req.body));
+        return { status: out.status, body: out.deployment };
+      },
+    },
+  },
 ];
 
 /**

@@ -14,6 +14,7 @@ import { rollback } from '../tasks/rollback.ts';
 import { type ApiContext, type DeploymentView, groupFor, parse, view } from './context.ts';
 
 export type { ApiContext, DeploymentView } from './context.ts';
+export { againRequestSchema, redeployGroup, resumeDeployment, retryDeployment } from './resume.ts';
 export { IDEMPOTENCY_TTL_SECONDS, type StartRequest, startDeployment, startRequestSchema } from './start.ts';
 export {
   type AlarmView,

@@ -17,6 +17,9 @@ import { acquireLock } from '../tasks/lock.ts';
 import { preflight } from '../tasks/prepare.ts';
 import { type ApiContext, type DeploymentView, groupFor, parse, view } from './context.ts';
 
+/** What a deployment deploys again, recorded on it. */
+export type Lineage = Pick<Deployment, 'retryOf' | 'redeployOf'>;
+
 /** As Stripe and powertools: an idempotency key answers the same for 24 hours. */
 export const IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
 
@@ -91,6 +94,8 @@ export async function startDeployment(
   idempotencyKey?: string,
   /** For event intake: the deployment id (and so the execution name) derived from the event id. */
   fixed?: { id: string; trigger: string },
+  /** What it deploys again: a retry, or a redeploy of the previous good revision (./resume.ts). */
+  lineage?: Lineage,
 ): Promise<{ status: 200 | 201; deployment: DeploymentView }> {
   const request = parse(startRequestSchema, body, 'invalid deployment request');
   const requestHash = createHash('sha256').update(JSON.stringify(request)).digest('hex');
@@ -148,6 +153,7 @@ export async function startDeployment(
       kind: group.kind,
       revision: request.revision,
       configName: config.name,
+      config: config.config,
       schedule: withAnalysis(plan(config.config), group.analysis),
       alarms,
       ...(ignored.length > 0 ? { ignoredAlarms: ignored } : {}),
@@ -160,6 +166,7 @@ export async function startDeployment(
       updatedAt: now,
       ...(request.description ? { description: request.description } : {}),
       ...(fixed ? { trigger: fixed.trigger } : {}),
+      ...lineage,
     };
     ({ deployment: made, created } = await ctx.store.create(
       deployment,
@@ -177,7 +184,13 @@ export async function startDeployment(
       ctx,
       made.id,
       'status',
-      `created: ${platform.words.revision} ${made.revision} to ${made.group} with ${made.configName}`,
+      `created: ${platform.words.revision} ${made.revision} to ${made.group} with ${made.configName}${
+        made.retryOf
+          ? ` (retry of ${made.retryOf})`
+          : made.redeployOf
+            ? ` (redeploy of ${made.redeployOf})`
+            : ''
+      }`,
     );
     for (const alarm of ignored) {
       await note(ctx, made.id, 'alarm', `${alarm} is not watched while in ALARM: ignoreAlarms asked so`, {

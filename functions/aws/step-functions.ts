@@ -9,7 +9,7 @@ import {
   type SFNClient,
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
-import type { BakeSignals, WorkflowStarter } from '../ports.ts';
+import type { BakeSignals, ExecutionInput, WorkflowStarter } from '../ports.ts';
 import { call } from './errors.ts';
 
 export class StepFunctionsStarter implements WorkflowStarter {
@@ -18,7 +18,7 @@ export class StepFunctionsStarter implements WorkflowStarter {
     private readonly stateMachineArn: string,
   ) {}
 
-  async start(name: string, input: { deploymentId: string }): Promise<{ executionArn: string }> {
+  async start(name: string, input: ExecutionInput): Promise<{ executionArn: string }> {
     const executionArn = `${this.stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
     try {
       const out = await call('StartExecution', () =>

@@ -5,6 +5,7 @@ import { type AlbRouting, albWholeOn, describeAlbRouting, sameAlbRouting } from 
 import { aliasWholeOn, describeAliasRouting, type LambdaRouting, sameAliasRouting } from './alias.ts';
 
 import type { AnalysisTally } from './analysis.ts';
+import type { DeploymentConfig } from './configs.ts';
 import type { Schedule } from './planner.ts';
 
 export const STATUSES = [
@@ -28,7 +29,8 @@ const TRANSITIONS: Record<Status, readonly Status[]> = {
   SUCCEEDED: [],
   ROLLED_BACK: [],
   FAILED: ['ROLLING_BACK'],
-  STOPPED: ['ROLLING_BACK'],
+  // IN_PROGRESS only by a resume (POST /deployments/{id}/resume): the routing it left is carried forward.
+  STOPPED: ['ROLLING_BACK', 'IN_PROGRESS'],
 };
 
 export function canTransition(from: Status, to: Status): boolean {
@@ -128,8 +130,18 @@ export interface Deployment {
   promoted?: boolean;
   /** Why it ended, when it did not succeed. */
   reason?: string;
-  /** Name of the workflow execution. */
+  /** Name of the workflow execution: after a resume, the resume's. */
   executionName: string;
+  /** Every execution run for it, oldest first, once it has been resumed (the first is the original). */
+  executions?: { name: string; startedAt: string }[];
+  /** A resume asked for and not yet taken up by its execution's Prepare (which clears it). */
+  resumeRequest?: { execution: string; at: string; by?: string };
+  /** The config it was started with, resolved: what a retry deploys again. */
+  config?: DeploymentConfig;
+  /** The FAILED or ROLLED_BACK deployment this one retries (same group, revision and config). */
+  retryOf?: string;
+  /** The SUCCEEDED deployment whose revision this one deploys again (`redeploy`). */
+  redeployOf?: string;
   /** ECS groups: which service is live and which receives the revision, and how to put things back. */
   ecs?: EcsDeploymentState;
   /** Set once the execution was started, so a redelivered event does not start it again. */

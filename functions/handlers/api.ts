@@ -14,6 +14,8 @@ export interface ApiGatewayEvent {
   headers?: Record<string, string | undefined> | null;
   body?: string | null;
   isBase64Encoded?: boolean;
+  /** With IAM authorization, who signed the request. */
+  requestContext?: { identity?: { userArn?: string | null } | null } | null;
 }
 
 export interface ApiGatewayResult {
@@ -38,7 +40,15 @@ export function makeApiHandler(get: () => ApiContext) {
         (e): e is [string, string] => e[1] !== undefined,
       ),
     );
-    const out = await route(get(), { method: event.httpMethod, path: event.path, query, headers, body });
+    const caller = event.requestContext?.identity?.userArn ?? undefined;
+    const out = await route(get(), {
+      method: event.httpMethod,
+      path: event.path,
+      query,
+      headers,
+      body,
+      ...(caller ? { caller } : {}),
+    });
     return {
       statusCode: out.status,
       headers: { ...out.headers, 'content-type': 'application/json' },

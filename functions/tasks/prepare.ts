@@ -1,5 +1,5 @@
-import { type Deployment, describeRouting, isWhole, type Routing } from '../core/deployment.ts';
-import { Conflict, GroupBusy, PreflightFailed } from '../core/errors.ts';
+import { type Deployment, describeRouting, isWhole, type Routing, sameRouting } from '../core/deployment.ts';
+import { Conflict, GroupBusy, PreflightFailed, RoutingDrift } from '../core/errors.ts';
 import type { Platform, Preflight } from '../platforms/index.ts';
 import { assertNoAlarm } from './check-alarms.ts';
 import { load, note, platformFor, type TaskContext, throwIfInterrupted, transition } from './context.ts';
@@ -12,6 +12,15 @@ export interface PrepareOutput {
   stepCount: number;
   /** ECS: how long the old service keeps its tasks after all traffic has moved. */
   terminationWaitSeconds: number;
+  /** The step ShiftTraffic sets first: 0, or on a resume the step the deployment was stopped at. */
+  nextStepIndex: number;
+  /** A resume: the workflow goes straight to ShiftTraffic (hooks and install ran before the stop). */
+  resume: boolean;
+}
+
+/** What a resumed execution's input carries: its own name, which the API recorded on the deployment. */
+export interface ResumeInput {
+  execution: string;
 }
 
 /**
@@ -19,7 +28,10 @@ export interface PrepareOutput {
  * service is live and which receives the revision), IN_PROGRESS. Idempotent: a retry after success finds
  * the lock its own and everything already recorded.
  */
-export async function prepare(ctx: TaskContext, input: { deploymentId: string }): Promise<PrepareOutput> {
+export async function prepare(
+  ctx: TaskContext,
+  input: { deploymentId: string; resume?: ResumeInput },
+): Promise<PrepareOutput> {
   const deployment = await load(ctx, input.deploymentId);
   const { group, platform } = platformFor(ctx, deployment);
   const result: PrepareOutput = {
@@ -27,7 +39,10 @@ export async function prepare(ctx: TaskContext, input: { deploymentId: string })
     kind: platform.kind,
     stepCount: deployment.schedule.steps.length,
     terminationWaitSeconds: platform.terminationWaitSeconds(),
+    nextStepIndex: 0,
+    resume: false,
   };
+  if (input.resume) return resume(ctx, deployment, platform, input.resume, result);
   if (deployment.status === 'IN_PROGRESS' && deployment.originalRouting) return result;
   if (deployment.status !== 'CREATED') {
     throw new Conflict(`deployment ${deployment.id} is ${deployment.status}, it cannot be prepared`);
@@ -63,6 +78,89 @@ export async function prepare(ctx: TaskContext, input: { deploymentId: string })
   // An alarm already in ALARM sends no state-change event: refuse to move any traffic under it.
   await assertNoAlarm(ctx, started);
   return result;
+}
+
+/**
+ * Prepare of a resumed execution: carries a deployment stopped without rollback forward from the step it
+ * was stopped at. The group must be free and the live routing still what the deployment left (else
+ * RoutingDrift: someone changed it since); then STOPPED → IN_PROGRESS, the stop request forgotten, and
+ * ShiftTraffic sets that step's percent again (idempotent) and bakes it anew. A refusal clears the
+ * request, so that the deployment stays STOPPED and can be resumed again. Idempotent.
+ */
+async function resume(
+  ctx: TaskContext,
+  deployment: Deployment,
+  platform: Platform,
+  request: ResumeInput,
+  result: PrepareOutput,
+): Promise<PrepareOutput> {
+  const carried = { ...result, nextStepIndex: Math.max(deployment.stepIndex, 0), resume: true };
+  const ours = deployment.executionName === request.execution;
+  if (deployment.status === 'IN_PROGRESS' && ours) {
+    // A retry after the resume went through: only the request may still be there to clear.
+    if (deployment.resumeRequest) await ctx.store.clear(deployment.id, ['resumeRequest']);
+    return carried;
+  }
+  try {
+    if (
+      deployment.status !== 'STOPPED' ||
+      !ours ||
+      deployment.resumeRequest?.execution !== request.execution
+    ) {
+      throw new Conflict(
+        `deployment ${deployment.id} is ${deployment.status}: execution ${request.execution} cannot resume it`,
+      );
+    }
+    const { lastRouting, originalRouting } = deployment;
+    if (!lastRouting || !originalRouting || deployment.stepIndex < 0) {
+      throw new Conflict(`deployment ${deployment.id} never moved traffic: there is nothing to resume`);
+    }
+    const holder = await acquireLock(ctx, deployment.group, deployment.id);
+    if (holder) {
+      throw new GroupBusy(`group ${deployment.group} is busy: deployment ${holder} is in progress`, {
+        holder,
+      });
+    }
+    const live = await platform.current();
+    if (!sameRouting(live, lastRouting)) {
+      throw new RoutingDrift(
+        `the routing changed since the stop: it was left ${describeRouting(lastRouting)}, it is now ${describeRouting(live)}`,
+        { expected: lastRouting, live },
+      );
+    }
+  } catch (e) {
+    if (deployment.resumeRequest?.execution === request.execution) {
+      await ctx.store.clear(deployment.id, ['resumeRequest']);
+      await note(
+        ctx,
+        deployment.id,
+        'error',
+        `resume refused: ${e instanceof Error ? e.message : String(e)}`,
+      );
+    }
+    throw e;
+  }
+  const by = deployment.resumeRequest?.by;
+  await ctx.store.clear(deployment.id, [
+    'stopRequest',
+    'reason',
+    'endedAt',
+    'bakeToken',
+    'bakeUntil',
+    'alarmFired',
+  ]);
+  const resumed = await transition(ctx, deployment, 'IN_PROGRESS');
+  await ctx.store.clear(deployment.id, ['resumeRequest']);
+  const step = deployment.schedule.steps[carried.nextStepIndex];
+  await note(
+    ctx,
+    deployment.id,
+    'info',
+    `resumed${by ? ` by ${by}` : ''} from step ${carried.nextStepIndex + 1} of ${deployment.schedule.steps.length} (${step?.percent ?? deployment.percent} %)`,
+    { execution: request.execution, ...(by ? { by } : {}) },
+  );
+  await assertNoAlarm(ctx, resumed);
+  return carried;
 }
 
 /**

@@ -44,8 +44,9 @@ export async function shiftTraffic(
   }
   await assertNoAlarm(ctx, deployment);
   const { group, platform } = platformFor(ctx, deployment);
-  // The previous step's bake is over: its analysis run decides before traffic moves again.
-  const baked = steps[deployment.stepIndex];
+  // The previous step's bake is over: its analysis run decides before traffic moves again. (A resume
+  // sets the step it was stopped at again: that bake was cut short and is baked anew, judged at its end.)
+  const baked = input.stepIndex > deployment.stepIndex ? steps[deployment.stepIndex] : undefined;
   if (group.analysis.length > 0 && baked && baked.bakeSeconds > 0 && !deployment.promoted) {
     const decision = await runAnalysis(ctx, deployment, 'bake');
     if (decision.action === 'rollback') throw rollbackError(decision);

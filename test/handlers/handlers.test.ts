@@ -109,6 +109,45 @@ describe('the API handler', () => {
     expect(wrongMethod.headers.allow).toBe('GET, POST');
   });
 
+  it('resumes a stopped deployment under a new execution, naming the IAM caller on its timeline', async () => {
+    await uniqueGroupFree();
+    const live = { kind: 'lambda' as const, version: '4', additionalVersionWeights: {} };
+    const id = `d-stopped-${n}`;
+    const at = '2026-11-25T09:00:00.000Z';
+    await env.ctx.store.create({
+      id,
+      group: 'orders',
+      kind: 'lambda',
+      revision: '5',
+      configName: 'CodeDeployDefault.LambdaAllAtOnce',
+      schedule: { steps: [{ percent: 100, bakeSeconds: 0 }], totalSeconds: 0 },
+      alarms: [],
+      autoRollback: { enabled: true, events: [] },
+      status: 'STOPPED',
+      percent: 0,
+      stepIndex: 0,
+      originalRouting: live,
+      lastRouting: live,
+      executionName: id,
+      createdAt: at,
+      updatedAt: at,
+    });
+    const res = await api()({
+      httpMethod: 'POST',
+      path: `/deployments/${id}/resume`,
+      requestContext: { identity: { userArn: 'arn:aws:iam::123456789012:user/ana' } },
+    });
+    expect(res.statusCode).toBe(202);
+    expect(mocks.sfn).toHaveReceivedCommandExactlyOnceWith(StartExecutionCommand, {
+      stateMachineArn: STATE_MACHINE,
+      name: `${id}-resume-1`,
+      input: JSON.stringify({ deploymentId: id, resume: { execution: `${id}-resume-1` } }),
+    });
+    expect((await env.ctx.store.timeline(id)).map((e) => e.message)).toContain(
+      `resume requested by arn:aws:iam::123456789012:user/ana: execution ${id}-resume-1`,
+    );
+  });
+
   it('answers 500 without a stack trace when a dependency fails for good', async () => {
     const res = await makeApiHandler(() => ({
       ...env.ctx,

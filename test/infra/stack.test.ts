@@ -217,7 +217,7 @@ describe('the StepShift construct', () => {
 
   it('puts the API behind IAM auth on every route, with request validation, throttling and access logs', () => {
     const methods = resources('AWS::ApiGateway::Method');
-    expect(methods.length).toBe(9);
+    expect(methods.length).toBe(12);
     for (const m of methods) expect(m.Properties.AuthorizationType).toBe('AWS_IAM');
     const paths = resources('AWS::ApiGateway::Resource')
       .map((r) => r.Properties.PathPart)
@@ -228,6 +228,9 @@ describe('the StepShift construct', () => {
       'execution',
       'groups',
       'promote',
+      'redeploy',
+      'resume',
+      'retry',
       'rollback',
       'stop',
       '{group}',

@@ -75,10 +75,13 @@ describe('statemachines/deployment.asl.json', () => {
     const shift = definition.States[STATE.ShiftTraffic] as Record<string, unknown>;
     expect(shift.Next).toBe(STATE.ChooseNext);
     expect(shift.Parameters).toMatchObject({ 'stepIndex.$': '$.shift.nextStepIndex' });
-    // Prepare's output starts the loop at step 0. It replaces the state (ResultPath left out: the default,
-    // `$`, which the local engine reads right only when it is left out).
+    // Prepare's output starts the loop at its step (0; on a resume, the step stopped at). It replaces the
+    // state (ResultPath left out: the default, `$`, which the local engine reads right only when it is left out).
     expect(definition.States[STATE.Prepare]).toMatchObject({
-      ResultSelector: { 'deploymentId.$': '$.deploymentId', shift: { nextStepIndex: 0 } },
+      ResultSelector: {
+        'deploymentId.$': '$.deploymentId',
+        shift: { 'nextStepIndex.$': '$.nextStepIndex' },
+      },
     });
     expect(definition.States[STATE.Prepare]?.ResultPath).toBeUndefined();
     const choose = definition.States[STATE.ChooseNext] as { Choices: { Next: string }[]; Default: string };

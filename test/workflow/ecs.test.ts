@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   getDeployment,
+  resumeDeployment,
   rollbackDeployment,
   startDeployment,
   stopDeployment,
@@ -299,6 +300,24 @@ describe('an ECS deployment that fails', () => {
     expect(deployment.status).toBe('ROLLED_BACK');
     expect(l.account.listenerWeights(LISTENER)).toEqual({ [BLUE]: 1 });
     expect(l.account.service('shop', 'web-green').desiredCount).toBe(0);
+  });
+
+  it('resumes a deployment stopped without rollback: no second install, the rest of the steps, the old service retired', async () => {
+    const l = await ecs('ECSLinear10PercentEvery3Minutes');
+    const d = await run(l, GOOD);
+    await until(l, d, (x) => x.bakeToken !== undefined && x.percent === 20);
+    await stopDeployment(l.ctx, d.id, { rollback: false });
+    expect((await finished(l, d)).deployment.status).toBe('STOPPED');
+    const updatesBefore = l.account.calls.filter((c) => c.operation === 'UpdateService').length;
+
+    const resumed = (await resumeDeployment(l.ctx, d.id)).deployment;
+    const { deployment, messages } = await finished(l, resumed);
+    expect(deployment.status).toBe('SUCCEEDED');
+    expect(l.account.listenerWeights(LISTENER)).toEqual({ [BLUE]: 0, [GREEN]: 1 });
+    expect(l.account.service('shop', 'web-blue').desiredCount).toBe(0);
+    // Only the retirement of the old service: the new one was installed before the stop.
+    expect(l.account.calls.filter((c) => c.operation === 'UpdateService').length - updatesBefore).toBe(1);
+    expect(messages).toContain('info: resumed from step 2 of 10 (20 %)');
   });
 
   it('refuses to deploy the task definition that is already live', async () => {
