@@ -18,6 +18,7 @@ import { acquireLock } from '../tasks/lock.ts';
 import { preflight } from '../tasks/prepare.ts';
 import { type ApiContext, type DeploymentView, groupFor, parse, view } from './context.ts';
 import { dequeueNext, ensureQueued, queueDeployment } from './queue.ts';
+import { withQueuePositions } from './views.ts';
 
 /** As Stripe and powertools: an idempotency key answers the same for 24 hours. */
 export const IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
@@ -182,7 +183,8 @@ export async function startDeployment(
     }
     // The checks that read the live routing and alarms are Prepare's when its turn comes.
     const out = await queueDeployment(ctx, group, record(), holder, create);
-    return { status: out.status, deployment: view(ctx, out.deployment) };
+    const [queued = view(ctx, out.deployment)] = await withQueuePositions(ctx, [out.deployment]);
+    return { status: out.status, deployment: queued };
   }
   let made: Deployment;
   let created: boolean;
