@@ -92,6 +92,7 @@ function secondsUntil(iso: string | undefined, now: number): number | undefined 
 }
 
 const PHASES: Record<string, string> = {
+  queued: 'queued: waiting for the group',
   starting: 'starting',
   installing: 'installing the revision',
   hooks: 'running hooks',
