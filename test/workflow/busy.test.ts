@@ -103,6 +103,8 @@ describe('onBusy: queue', () => {
     expect(ended.map((d) => d.status)).toEqual(Array(5).fill('SUCCEEDED'));
     const bySeq = [...queued].sort((a, b) => (a.queueSeq ?? 0) - (b.queueSeq ?? 0)).map((d) => d.id);
     expect(await startOrder(s, ended)).toEqual([running[0]?.id, ...bySeq]);
+    // Every place was given back: the queue's bound is whole again (size 0 < 1), numbering goes on.
+    expect(await s.ctx.store.reserveQueueSlot('orders', 1)).toBe(5);
   });
 
   it('starts the next queued one after any end: a rollback, a stop without rollback', async () => {
@@ -158,6 +160,22 @@ describe('onBusy: queue', () => {
     // Queued ones go first even once the group is free: a reject start is refused while any wait.
     await expect(s.deploy('orders', s.publish('orders'), { onBusy: 'reject' })).rejects.toThrow('busy');
     await allEnded(s, 'orders');
+  });
+
+  it('queues a redelivered intake event once, under the id its event gives it', async () => {
+    s = await scenario({ orders: { deploymentConfig: CANARY, onBusy: 'queue' } });
+    const running = await s.deploy('orders', s.publish('orders'));
+    const body = { group: 'orders', revision: s.publish('orders') };
+    const fixed = { id: 'e-evt-1', trigger: 'event evt-1 (stepshift / Deployment Requested)' };
+    // As intake starts it: the idempotency key and the deployment id from the event id.
+    const first = await startDeployment(s.ctx, body, 'event-evt-1', fixed);
+    const again = await startDeployment(s.ctx, body, 'event-evt-1', fixed);
+    expect([first.status, again.status]).toEqual([201, 200]);
+    expect(again.deployment).toMatchObject({ id: 'e-evt-1', status: 'QUEUED', queueSeq: 1 });
+    expect(await s.ctx.store.queue('orders')).toEqual([{ seq: 1, deploymentId: 'e-evt-1' }]);
+    expect(await s.ctx.store.lockHolder('orders')).toBe(running.id);
+    const ended = await allEnded(s, 'orders');
+    expect(statuses(ended, running, first.deployment)).toEqual(['SUCCEEDED', 'SUCCEEDED']);
   });
 
   it('starts the next one once however often the end is delivered', async () => {
