@@ -16,6 +16,7 @@ import {
   groupConfigJsonSchema,
   parseGroupConfigText,
 } from '../functions/core/group-config.ts';
+import { ON_BUSY } from '../functions/core/group-schema.ts';
 import { offsets, plan, type Schedule } from '../functions/core/planner.ts';
 import { DEFAULT_LOCAL_ACCOUNT_FILE, loadLocalAccountFile } from '../local/account-file.ts';
 import pkg from '../package.json' with { type: 'json' };
@@ -313,22 +314,36 @@ export function buildProgram(io: Io = consoleIo): Command {
           (name: string, all: string[]) => [...all, name],
           [] as string[],
         )
+        .option(
+          '--on-busy <mode>',
+          "when the group is busy: reject (409), queue (start when it is free) or supersede (stop the running one, start this); default: the group's onBusy",
+          onBusyMode,
+        )
         .option('--wait', 'follow it as status --watch does: exit 0 on SUCCEEDED, 1 otherwise'),
     ),
   ).action(
     async (
       group: string,
       revision: string,
-      opts: WatchFlags & { config?: string; idempotencyKey?: string; ignoreAlarm: string[]; wait?: boolean },
+      opts: WatchFlags & {
+        config?: string;
+        idempotencyKey?: string;
+        ignoreAlarm: string[];
+        onBusy?: string;
+        wait?: boolean;
+      },
     ) => {
       const body = {
         group,
         revision,
         ...(opts.config ? { config: parseConfigArgument(opts.config) } : {}),
         ...(opts.ignoreAlarm.length > 0 ? { ignoreAlarms: opts.ignoreAlarm } : {}),
+        ...(opts.onBusy ? { onBusy: opts.onBusy } : {}),
       };
       const d = await request(opts, 'POST', '/deployments', body, opts.idempotencyKey);
-      io.out(`${d.id}: ${d.status} — version ${d.revision} to ${d.group} with ${d.configName}`);
+      io.out(
+        `${d.id}: ${d.status}${d.queuePosition ? ` (place ${d.queuePosition} in the queue)` : ''} — version ${d.revision} to ${d.group} with ${d.configName}`,
+      );
       if (opts.wait) await watch(opts, d.id, false);
     },
   );
@@ -341,7 +356,7 @@ export function buildProgram(io: Io = consoleIo): Command {
         .argument('<id>')
         .option(
           '--watch',
-          'redraw it live until it ends; exit 0 on SUCCEEDED, 1 on ROLLED_BACK/FAILED/STOPPED',
+          'redraw it live until it ends; exit 0 on SUCCEEDED, 1 on ROLLED_BACK/FAILED/STOPPED/CANCELLED',
         )
         .option('--json', "print the API's answer as it is (with --watch: one line per change)"),
     ),
@@ -373,7 +388,7 @@ export function buildProgram(io: Io = consoleIo): Command {
     if (opts.json) return io.out(JSON.stringify(deployments, null, 2));
     for (const d of deployments) {
       io.out(
-        `${d.id}  ${String(d.group).padEnd(16)} v${String(d.revision).padEnd(5)} ${String(d.status).padEnd(12)} ${d.percent} %`,
+        `${d.id}  ${String(d.group).padEnd(16)} v${String(d.revision).padEnd(5)} ${String(d.status).padEnd(12)} ${d.status === 'QUEUED' ? `#${d.queuePosition ?? '?'} in queue` : `${d.percent} %`}`,
       );
     }
     if (deployments.length === 0) io.out('no deployments yet');
@@ -389,7 +404,27 @@ export function buildProgram(io: Io = consoleIo): Command {
     const { deployment: d } = await request(opts, 'POST', `/deployments/${encodeURIComponent(id)}/stop`, {
       rollback: opts.rollback,
     });
-    io.out(`${d.id}: stop requested (${opts.rollback ? 'with' : 'without'} rollback)`);
+    io.out(
+      d.status === 'CANCELLED'
+        ? `${d.id}: CANCELLED (it was queued)`
+        : `${d.id}: stop requested (${opts.rollback ? 'with' : 'without'} rollback)`,
+    );
+  });
+
+  client(
+    program
+      .command('cancel')
+      .description('cancel a queued deployment: it ends CANCELLED and never starts')
+      .argument('<id>')
+      .option('--reason <text>', 'why, recorded on its timeline'),
+  ).action(async (id: string, opts: ClientFlags & { reason?: string }) => {
+    const { deployment: d } = await request(
+      opts,
+      'POST',
+      `/deployments/${encodeURIComponent(id)}/cancel`,
+      opts.reason ? { reason: opts.reason } : {},
+    );
+    io.out(`${d.id}: ${d.status}`);
   });
 
   for (const [name, text] of [
@@ -484,7 +519,7 @@ export function buildProgram(io: Io = consoleIo): Command {
   program.addHelpText(
     'after',
     `
-Where the API is (deploy, status, list, stop, promote, rollback, resume, retry, redeploy, local …):
+Where the API is (deploy, status, list, stop, cancel, promote, rollback, resume, retry, redeploy, local …):
   --url <url>         local mode (default ${DEFAULT_URL}) or the stack's API URL with its stage,
                       e.g. https://abc123.execute-api.eu-west-1.amazonaws.com/v1/
   STEPSHIFT_URL       the same, from the environment (--url wins)
@@ -661,6 +696,13 @@ class DeploymentDidNotSucceed extends Error {}
 function intervalOf(flags: WatchFlags, api: ApiClient): number {
   if (flags.interval !== undefined) return flags.interval * 1000;
   return isLoopback(new URL(api.url).hostname) ? 1000 : 2000;
+}
+
+/** `--on-busy`'s value, checked here so that a typo is a usage error, not a 400. */
+function onBusyMode(value: string): string {
+  if (!(ON_BUSY as readonly string[]).includes(value))
+    throw new UsageError(`--on-busy must be one of ${ON_BUSY.join(', ')}`);
+  return value;
 }
 
 function number(flag: string, min: number, max: number) {

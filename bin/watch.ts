@@ -72,7 +72,8 @@ export interface WatchCheck {
 /** The exit code of a status the deployment ends in; undefined while it goes on. */
 export function exitCodeOf(status: string): 0 | 1 | undefined {
   if (status === 'SUCCEEDED') return 0;
-  if (status === 'ROLLED_BACK' || status === 'FAILED' || status === 'STOPPED') return 1;
+  if (status === 'ROLLED_BACK' || status === 'FAILED' || status === 'STOPPED' || status === 'CANCELLED')
+    return 1;
   return undefined;
 }
 
@@ -91,6 +92,7 @@ function secondsUntil(iso: string | undefined, now: number): number | undefined 
 }
 
 const PHASES: Record<string, string> = {
+  queued: 'queued: waiting for the group',
   starting: 'starting',
   installing: 'installing the revision',
   hooks: 'running hooks',

@@ -159,6 +159,21 @@ export interface DeploymentStore {
   lockHolder(group: string): Promise<string | undefined>;
   /** Every held lock: the active deployment of each busy group. */
   locks(): Promise<{ group: string; deploymentId: string }[]>;
+  /**
+   * Reserves a place in the group's queue (onBusy: queue, supersede) with one atomic counter update:
+   * returns its sequence number — distinct and consecutive across simultaneous callers — or undefined
+   * when `maxQueued` places are taken. A reserved place is held until `dequeue` removes its entry, or
+   * `releaseQueueSlot` gives it back (a start that failed before writing its entry).
+   */
+  reserveQueueSlot(group: string, maxQueued: number): Promise<number | undefined>;
+  /** Gives back one reserved place. Never below zero. */
+  releaseQueueSlot(group: string): Promise<void>;
+  /** Writes the queue entry `seq` → `deploymentId` (after its record). Idempotent. */
+  enqueue(group: string, seq: number, deploymentId: string): Promise<void>;
+  /** The group's queue entries, oldest (lowest seq) first, read consistently. */
+  queue(group: string): Promise<{ seq: number; deploymentId: string }[]>;
+  /** Removes entry `seq` and frees its place; idempotent (a second call frees nothing). */
+  dequeue(group: string, seq: number): Promise<void>;
   hookProgress(id: string, event: string): Promise<HookProgress[] | undefined>;
   saveHookProgress(id: string, event: string, progress: HookProgress[]): Promise<void>;
 }

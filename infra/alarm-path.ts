@@ -2,7 +2,9 @@
  * The paths that end a deployment from outside the state machine. A watched alarm entering ALARM
  * fails the bake of every deployment watching it at once, instead of at the next alarm check (ShiftTraffic's). An
  * execution that ends without passing through RollBack (failed, timed out, aborted) is rolled back by
- * the watchdog, so that no group is left half-shifted or locked. Rule patterns come from
+ * the watchdog, so that no group is left half-shifted or locked; and on every end (succeeded too) the
+ * watchdog starts the group's next queued deployment — the task functions cannot start executions, the
+ * watchdog can (StartExecution on this state machine only). Rule patterns come from
  * functions/core/event-rules.ts.
  *
  * Each function has its own dead-letter queue — `AlarmIntakeDeadLetters`, `ExecutionEndedDeadLetters` —
@@ -45,6 +47,8 @@ export function createAlarmPath(
   for (const each of [alarmIntake, executionEnded]) {
     each.addEnvironment(ENV.stateMachine, stateMachine.stateMachineArn);
   }
+  // The next queued deployment starts when the running one's execution ends (onBusy: queue, supersede).
+  stateMachine.grantStartExecution(executionEnded);
 
   // An alarm event is worth acting on while the bake it should end may still run; past 10 minutes the
   // bake has ended and the next ShiftTraffic (or AfterAllowTraffic) has read the alarm itself.

@@ -6,6 +6,7 @@
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type ApiContext, alarmStateChanged } from '../functions/api/operations.ts';
+import { dequeueNext, startNextQueued } from '../functions/api/queue.ts';
 import { DynamoDeploymentStore } from '../functions/aws/dynamo-store.ts';
 import { StepShiftError } from '../functions/core/errors.ts';
 import type { GroupConfig } from '../functions/core/group-config.ts';
@@ -135,21 +136,32 @@ export async function startLocal(options: LocalOptions): Promise<LocalStepShift>
     // An execution that ended outside the RollBack path (a runtime error of the engine, a timeout of the
     // whole execution) must not leave its deployment half-shifted and its group locked.
     workflow.onEnd(async (execution, input) => {
+      if (closed) return;
       // The RollBack path ends in a Fail state too; rollback() returns at once for those.
-      if (execution.status !== 'FAILED' || closed) return;
-      await rollback(ctx, {
-        deploymentId: input.deploymentId,
-        error: {
-          Error: execution.error ?? 'ExecutionFailed',
-          Cause: execution.cause ?? 'the execution failed',
-        },
-        force: false,
-      }).catch((e) => console.error(`watchdog rollback of ${input.deploymentId} failed: ${String(e)}`));
+      if (execution.status === 'FAILED') {
+        await rollback(ctx, {
+          deploymentId: input.deploymentId,
+          error: {
+            Error: execution.error ?? 'ExecutionFailed',
+            Cause: execution.cause ?? 'the execution failed',
+          },
+          force: false,
+        }).catch((e) => console.error(`watchdog rollback of ${input.deploymentId} failed: ${String(e)}`));
+      }
+      // However it ended, the group's next queued deployment starts (as the watchdog does on AWS).
+      await startNextQueued(ctx, input.deploymentId).catch((e) => {
+        if (!closed)
+          console.error(
+            `starting the next queued deployment after ${input.deploymentId} failed: ${String(e)}`,
+          );
+      });
     });
 
     // A deployment interrupted by a restart is rolled back to its recorded routing, never left half-shifted;
     // a lock whose deployment ended, or was never recorded, is freed: nothing else is running now.
     const recovered = await recoverInterrupted(ctx, records);
+    // Deployments queued before the restart: each free group starts its next one.
+    for (const group of Object.keys(options.groups.groups)) await dequeueNext(ctx, group);
     const savedTime = options.dataDir ? keepVirtualTime(clock, options.dataDir) : undefined;
 
     if (options.traffic !== false) account.startTraffic();

@@ -164,9 +164,10 @@ export async function recoverInterrupted(
     const d = await store.get(deploymentId);
     if (!d || isTerminal(d.status)) await store.unlock(group, deploymentId);
   }
-  for (const { id } of records.filter((r) => !isTerminal(r.status))) {
+  // A QUEUED deployment was not interrupted: it waits its turn, which local mode gives it once started.
+  for (const { id } of records.filter((r) => !isTerminal(r.status) && r.status !== 'QUEUED')) {
     const d = await store.get(id);
-    if (!d || isTerminal(d.status)) continue;
+    if (!d || isTerminal(d.status) || d.status === 'QUEUED') continue;
     try {
       await rollback(ctx, { deploymentId: id, force: true, error: INTERRUPTED });
     } catch (e) {

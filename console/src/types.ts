@@ -4,7 +4,8 @@
  */
 import type { AnalysisView, DeploymentDetail, ExecutionView, GroupView } from '../../functions/api/views.ts';
 
-export type { DeploymentView } from '../../functions/api/context.ts';
+// With its place in the queue while QUEUED (1 = next).
+export type { QueuedView as DeploymentView } from '../../functions/api/views.ts';
 export type { AnalysisMetric, RunPoint, Verdict } from '../../functions/core/analysis.ts';
 export type { Status, TimelineEntry } from '../../functions/core/deployment.ts';
 export type { Phase, PlannedStep, Progress } from '../../functions/core/progress.ts';

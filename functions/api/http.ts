@@ -7,6 +7,7 @@
 import { NotFound, StepShiftError, ValidationError } from '../core/errors.ts';
 import {
   type ApiContext,
+  cancelDeployment,
   getDeployment,
   getExecution,
   listDeployments,
@@ -142,6 +143,15 @@ const ROUTES: { shape: string[]; methods: Partial<Record<string, Handler>> }[] =
       POST: async (ctx, req, [id = '']) => ({
         status: 202,
         body: await stopDeployment(ctx, deploymentId(id), parseBody(req.body)),
+      }),
+    },
+  },
+  {
+    shape: ['deployments', ':id', 'cancel'],
+    methods: {
+      POST: async (ctx, req, [id = '']) => ({
+        status: 200,
+        body: await cancelDeployment(ctx, deploymentId(id), parseBody(req.body)),
       }),
     },
   },

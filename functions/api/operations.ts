@@ -12,8 +12,11 @@ import { groupOf, isoNow, note, transition } from '../tasks/context.ts';
 import { acquireLock } from '../tasks/lock.ts';
 import { rollback } from '../tasks/rollback.ts';
 import { type ApiContext, type DeploymentView, groupFor, parse, view } from './context.ts';
+import { cancelQueued } from './queue.ts';
+import { type QueuedView, withQueuePositions } from './views.ts';
 
 export type { ApiContext, DeploymentView } from './context.ts';
+export { cancelDeployment, cancelRequestSchema } from './queue.ts';
 export { againRequestSchema, redeployGroup, resumeDeployment, retryDeployment } from './resume.ts';
 export { IDEMPOTENCY_TTL_SECONDS, type StartRequest, startDeployment, startRequestSchema } from './start.ts';
 export {
@@ -40,14 +43,14 @@ export const listQuerySchema = z.strictObject({
 export async function listDeployments(
   ctx: ApiContext,
   query: unknown,
-): Promise<{ deployments: DeploymentView[] }> {
+): Promise<{ deployments: QueuedView[] }> {
   const q = parse(listQuerySchema, query, 'invalid query');
   if (q.group !== undefined) groupFor(ctx, q.group);
   const deployments = await ctx.store.list({
     ...(q.group !== undefined ? { group: q.group } : {}),
     limit: q.limit ?? 50,
   });
-  return { deployments: deployments.map((d) => view(ctx, d)) };
+  return { deployments: await withQueuePositions(ctx, deployments) };
 }
 
 /**
@@ -62,6 +65,10 @@ export async function stopDeployment(
   const request = parse(stopRequestSchema, body, 'invalid stop request');
   const deployment = await ctx.store.get(id);
   if (!deployment) throw new NotFound(`no deployment ${id}`);
+  // A queued one has nothing to roll back: stopping it cancels it.
+  if (deployment.status === 'QUEUED') {
+    return { deployment: view(ctx, await cancelQueued(ctx, id, request.reason ?? 'stopped while queued')) };
+  }
   if (isTerminal(deployment.status) || deployment.status === 'ROLLING_BACK') {
     throw new Conflict(`deployment ${id} is ${deployment.status}: there is nothing to stop`);
   }

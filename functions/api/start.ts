@@ -9,6 +9,7 @@ import { deploymentConfigInputSchema, type ResolvedConfig, resolveParsed } from 
 import type { Deployment } from '../core/deployment.ts';
 import { Conflict, GroupBusy, ValidationError } from '../core/errors.ts';
 import { type DeploymentGroup, worstCaseOf } from '../core/group-config.ts';
+import { ON_BUSY } from '../core/group-schema.ts';
 import { worstCaseProblem } from '../core/limits.ts';
 import { plan } from '../core/planner.ts';
 import { platformOf } from '../platforms/index.ts';
@@ -16,6 +17,8 @@ import { isoNow, note, transition } from '../tasks/context.ts';
 import { acquireLock } from '../tasks/lock.ts';
 import { preflight } from '../tasks/prepare.ts';
 import { type ApiContext, type DeploymentView, groupFor, parse, view } from './context.ts';
+import { dequeueNext, ensureQueued, queueDeployment } from './queue.ts';
+import { withQueuePositions } from './views.ts';
 
 /** What a deployment deploys again, recorded on it. */
 export type Lineage = Pick<Deployment, 'retryOf' | 'redeployOf'>;
@@ -44,6 +47,8 @@ export const startRequestSchema = z.strictObject({
    */
   ignoreAlarms: z.optional(alarmNames),
   description: z.optional(z.string().check(z.maxLength(512))),
+  /** What to do when the group is busy: the group's `onBusy` unless the request says otherwise. */
+  onBusy: z.optional(z.enum(ON_BUSY, { error: `must be one of ${ON_BUSY.join(', ')}` })),
 });
 export type StartRequest = z.infer<typeof startRequestSchema>;
 
@@ -126,28 +131,24 @@ export async function startDeployment(
     throw new ValidationError('invalid deployment request', [{ path: 'revision', message: problem }]);
 
   const id = fixed?.id ?? newId(ctx);
+  const onBusy = request.onBusy ?? group.onBusy;
   // The lock is taken here, before anything is written: of simultaneous starts on one group exactly
-  // one gets it, and the others are answered 409 (Prepare then finds the lock its own).
-  const holder = await acquireLock(ctx, group.name, id);
-  if (holder) {
-    const earlier = idempotencyKey ? await ctx.store.idempotent(idempotencyKey) : undefined;
-    const same = earlier?.requestHash === requestHash ? await ctx.store.get(earlier.deploymentId) : undefined;
-    if (same) return { status: 200, deployment: view(ctx, await ensureStarted(ctx, same)) };
-    throw new GroupBusy(`group ${group.name} is busy: deployment ${holder} is in progress`, { holder });
-  }
-  let made: Deployment;
-  let created: boolean;
-  try {
-    await refuseFiringAlarms(ctx, alarms, ignored);
-    // The checks Prepare makes, before anything starts: a split routing, the revision already live or missing.
-    try {
-      await preflight(ctx, platform, group.name, { id, revision: request.revision });
-    } catch (e) {
-      if (e instanceof ValidationError) throw new ValidationError('invalid deployment request', e.problems);
-      throw e;
+  // one gets it, and the others are answered 409 or queued (Prepare then finds the lock its own).
+  let holder = await acquireLock(ctx, group.name, id);
+  let waiting = 0;
+  // (A redelivered event whose deployment holds the lock already is not a new start: it keeps it.)
+  if (!holder && !(fixed && (await ctx.store.get(id)))) {
+    // Deployments waiting in the queue go first: the lock is free only between the end of one and the
+    // start of the next.
+    waiting = (await ctx.store.queue(group.name)).length;
+    if (waiting > 0) {
+      await ctx.store.unlock(group.name, id);
+      holder = (await dequeueNext(ctx, group.name))?.id ?? (await ctx.store.lockHolder(group.name));
     }
+  }
+  const record = (): Deployment => {
     const now = isoNow(ctx);
-    const deployment: Deployment = {
+    return {
       id,
       group: group.name,
       kind: group.kind,
@@ -167,11 +168,43 @@ export async function startDeployment(
       ...(request.description ? { description: request.description } : {}),
       ...(fixed ? { trigger: fixed.trigger } : {}),
       ...lineage,
+      ...(onBusy !== 'reject' ? { onBusy } : {}),
     };
-    ({ deployment: made, created } = await ctx.store.create(
+  };
+  const create = (deployment: Deployment) =>
+    ctx.store.create(
       deployment,
       idempotencyKey ? { key: idempotencyKey, requestHash, ttlSeconds: IDEMPOTENCY_TTL_SECONDS } : undefined,
-    ));
+    );
+  if (holder || waiting > 0) {
+    const earlier = idempotencyKey ? await ctx.store.idempotent(idempotencyKey) : undefined;
+    const same = earlier?.requestHash === requestHash ? await ctx.store.get(earlier.deploymentId) : undefined;
+    if (same) return { status: 200, deployment: view(ctx, await ensureStarted(ctx, same)) };
+    if (onBusy === 'reject') {
+      throw new GroupBusy(
+        holder
+          ? `group ${group.name} is busy: deployment ${holder} is in progress`
+          : `group ${group.name} is busy: ${waiting} queued deployments start first`,
+        holder ? { holder } : { queued: waiting },
+      );
+    }
+    // The checks that read the live routing and alarms are Prepare's when its turn comes.
+    const out = await queueDeployment(ctx, group, record(), holder, create);
+    const [queued = view(ctx, out.deployment)] = await withQueuePositions(ctx, [out.deployment]);
+    return { status: out.status, deployment: queued };
+  }
+  let made: Deployment;
+  let created: boolean;
+  try {
+    await refuseFiringAlarms(ctx, alarms, ignored);
+    // The checks Prepare makes, before anything starts: a split routing, the revision already live or missing.
+    try {
+      await preflight(ctx, platform, group.name, { id, revision: request.revision });
+    } catch (e) {
+      if (e instanceof ValidationError) throw new ValidationError('invalid deployment request', e.problems);
+      throw e;
+    }
+    ({ deployment: made, created } = await create(record()));
   } catch (e) {
     // Nothing was recorded under this id: the lock is ours alone to give back. (A redelivered event
     // shares its id with the deployment the first delivery made: that one keeps the lock.)
@@ -268,7 +301,7 @@ async function refuseFiringAlarms(ctx: ApiContext, alarms: string[], ignored: st
  * its lock is freed. Should the start have gone through unseen, Prepare finds the deployment FAILED and
  * the execution ends at once without touching anything.
  */
-async function startOrFail(ctx: ApiContext, deployment: Deployment): Promise<Deployment> {
+export async function startOrFail(ctx: ApiContext, deployment: Deployment): Promise<Deployment> {
   try {
     return await ensureStarted(ctx, deployment);
   } catch (e) {
@@ -284,7 +317,9 @@ async function startOrFail(ctx: ApiContext, deployment: Deployment): Promise<Dep
  * is a no-op anyway, so a retry after a crash between the record and the start starts it exactly once.
  */
 async function ensureStarted(ctx: ApiContext, deployment: Deployment): Promise<Deployment> {
-  if (deployment.executionArn) return deployment;
+  if (deployment.executionArn || deployment.status === 'CANCELLED') return deployment;
+  // A queued one starts when its turn comes, not now.
+  if (deployment.status === 'QUEUED') return ensureQueued(ctx, deployment);
   const { executionArn } = await ctx.workflow.start(deployment.executionName, {
     deploymentId: deployment.id,
   });

@@ -136,8 +136,9 @@ export async function getDeployment(ctx: ApiContext, id: string): Promise<Deploy
     hooksOf(ctx, deployment),
     alarmStatesOf(ctx, deployment),
   ]);
+  const [withPosition = view(ctx, deployment)] = await withQueuePositions(ctx, [deployment]);
   return {
-    deployment: view(ctx, deployment),
+    deployment: withPosition,
     timeline,
     progress: progressOf(deployment, timeline, now),
     now: new Date(now).toISOString(),
@@ -292,4 +293,25 @@ async function routingOf(
   } catch (e) {
     return { routingError: e instanceof Error ? e.message : String(e) };
   }
+}
+
+/** A deployment as an API caller sees it, with its place in the queue while it waits (1 = next). */
+export interface QueuedView extends DeploymentView {
+  queuePosition?: number;
+}
+
+/** Each QUEUED deployment's place, 1 = next, by its group's queue. */
+export async function withQueuePositions(ctx: ApiContext, deployments: Deployment[]): Promise<QueuedView[]> {
+  const groups = [...new Set(deployments.filter((d) => d.status === 'QUEUED').map((d) => d.group))];
+  const ranks = new Map<string, number>();
+  for (const group of groups) {
+    const entries = await ctx.store.queue(group);
+    const waiting = await Promise.all(entries.map((e) => ctx.store.get(e.deploymentId)));
+    let rank = 0;
+    for (const d of waiting) if (d?.status === 'QUEUED') ranks.set(d.id, ++rank);
+  }
+  return deployments.map((d) => {
+    const position = ranks.get(d.id);
+    return position === undefined ? view(ctx, d) : { ...view(ctx, d), queuePosition: position };
+  });
 }

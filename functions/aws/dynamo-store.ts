@@ -9,6 +9,8 @@
  * | group lock | `LOCK` | `<group>` |
  * | idempotency record | `IDEMP#<key>` | `IDEMP` (`expiresAt`: TTL) |
  * | claim | `CLAIM#<key>` | `CLAIM` (`expiresAt`: TTL) |
+ * | group queue counter | `QUEUE` | `<group>` (`last`: last sequence given, `size`: places taken) |
+ * | group queue entry | `QUEUE#<group>` | `<seq, 12 digits>` (`deploymentId`) |
  *
  * No transactions (dynalite has none, and none are needed): writes are ordered and conditional so that a
  * retry at any point does no harm. An expired idempotency record is treated as absent here, since TTL
@@ -308,6 +310,82 @@ export class DynamoDeploymentStore implements DeploymentStore {
     return items.map((i) => ({ group: String(i.sk), deploymentId: String(i.holder) }));
   }
 
+  async reserveQueueSlot(group: string, maxQueued: number): Promise<number | undefined> {
+    try {
+      const out = await call('UpdateItem', () =>
+        this.client.send(
+          new UpdateCommand({
+            TableName: this.table,
+            Key: { pk: 'QUEUE', sk: group },
+            // One update both numbers the place and bounds the queue: simultaneous callers are
+            // serialised by DynamoDB, so no two get one number and none skips one.
+            UpdateExpression: 'ADD #last :one, #size :one',
+            ConditionExpression: 'attribute_not_exists(#size) OR #size < :max',
+            ExpressionAttributeNames: { '#last': 'last', '#size': 'size' },
+            ExpressionAttributeValues: { ':one': 1, ':max': maxQueued },
+            ReturnValues: 'UPDATED_NEW',
+          }),
+        ),
+      );
+      return Number(out.Attributes?.last);
+    } catch (e) {
+      if (!isConditionFailure(e)) throw e;
+      return undefined;
+    }
+  }
+
+  async releaseQueueSlot(group: string): Promise<void> {
+    try {
+      await call('UpdateItem', () =>
+        this.client.send(
+          new UpdateCommand({
+            TableName: this.table,
+            Key: { pk: 'QUEUE', sk: group },
+            UpdateExpression: 'ADD #size :minus',
+            ConditionExpression: '#size > :zero',
+            ExpressionAttributeNames: { '#size': 'size' },
+            ExpressionAttributeValues: { ':minus': -1, ':zero': 0 },
+          }),
+        ),
+      );
+    } catch (e) {
+      if (!isConditionFailure(e)) throw e; // nothing reserved: nothing to give back
+    }
+  }
+
+  async enqueue(group: string, seq: number, deploymentId: string): Promise<void> {
+    await call('PutItem', () =>
+      this.client.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { pk: `QUEUE#${group}`, sk: queueKey(seq), seq, deploymentId },
+        }),
+      ),
+    );
+  }
+
+  async queue(group: string): Promise<{ seq: number; deploymentId: string }[]> {
+    const items = await this.queryAll({
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': `QUEUE#${group}` },
+    });
+    return items.map((i) => ({ seq: Number(i.seq), deploymentId: String(i.deploymentId) }));
+  }
+
+  async dequeue(group: string, seq: number): Promise<void> {
+    const out = await call('DeleteItem', () =>
+      this.client.send(
+        new DeleteCommand({
+          TableName: this.table,
+          Key: { pk: `QUEUE#${group}`, sk: queueKey(seq) },
+          ReturnValues: 'ALL_OLD',
+        }),
+      ),
+    );
+    // Only the call that removed the entry frees its place: a repeated dequeue frees nothing.
+    if (out.Attributes) await this.releaseQueueSlot(group);
+  }
+
   async hookProgress(id: string, event: string): Promise<HookProgress[] | undefined> {
     const item = await this.getItem(`DEP#${id}`, `HOOKS#${event}`);
     return item ? (item.progress as HookProgress[]) : undefined;
@@ -351,6 +429,9 @@ export class DynamoDeploymentStore implements DeploymentStore {
     return items;
   }
 }
+
+/** Zero-padded, so that the entries sort by number. */
+const queueKey = (seq: number) => String(seq).padStart(12, '0');
 
 function toDeployment(item: Record<string, unknown>): Deployment {
   const copy: Record<string, unknown> = { ...item };

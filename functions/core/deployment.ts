@@ -9,6 +9,7 @@ import type { DeploymentConfig } from './configs.ts';
 import type { Schedule } from './planner.ts';
 
 export const STATUSES = [
+  'QUEUED',
   'CREATED',
   'IN_PROGRESS',
   'SUCCEEDED',
@@ -16,13 +17,17 @@ export const STATUSES = [
   'ROLLED_BACK',
   'FAILED',
   'STOPPED',
+  'CANCELLED',
 ] as const;
 export type Status = (typeof STATUSES)[number];
 
 /** Statuses a deployment never leaves — except STOPPED/FAILED that left a split, by an explicit rollback. */
-export const TERMINAL: readonly Status[] = ['SUCCEEDED', 'ROLLED_BACK', 'FAILED', 'STOPPED'];
+export const TERMINAL: readonly Status[] = ['SUCCEEDED', 'ROLLED_BACK', 'FAILED', 'STOPPED', 'CANCELLED'];
 
 const TRANSITIONS: Record<Status, readonly Status[]> = {
+  // A queued deployment waits for its group (onBusy: queue or supersede): it is started (CREATED) when
+  // it reaches the head of the queue and the group is free, or cancelled before that.
+  QUEUED: ['CREATED', 'CANCELLED'],
   CREATED: ['IN_PROGRESS', 'FAILED', 'STOPPED', 'ROLLING_BACK'],
   IN_PROGRESS: ['SUCCEEDED', 'ROLLING_BACK', 'FAILED', 'STOPPED'],
   ROLLING_BACK: ['ROLLED_BACK', 'FAILED'],
@@ -31,6 +36,7 @@ const TRANSITIONS: Record<Status, readonly Status[]> = {
   FAILED: ['ROLLING_BACK'],
   // IN_PROGRESS only by a resume (POST /deployments/{id}/resume): the routing it left is carried forward.
   STOPPED: ['ROLLING_BACK', 'IN_PROGRESS'],
+  CANCELLED: [],
 };
 
 export function canTransition(from: Status, to: Status): boolean {
@@ -146,6 +152,14 @@ export interface Deployment {
   ecs?: EcsDeploymentState;
   /** Set once the execution was started, so a redelivered event does not start it again. */
   executionArn?: string;
+  /**
+   * Its place in the group's queue, when it was queued: a sequence number taken with one atomic counter
+   * update, so simultaneous starts get distinct, consecutive numbers. The position an operator sees is
+   * its rank among the group's deployments still QUEUED.
+   */
+  queueSeq?: number;
+  /** What it asked for when its group was busy (the request's, else the group's). */
+  onBusy?: 'reject' | 'queue' | 'supersede';
   /** What started it: the API, or the id of the EventBridge event. */
   trigger?: string;
   createdAt: string;

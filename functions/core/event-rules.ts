@@ -8,7 +8,7 @@
  * | --- | --- | --- |
  * | `Trigger-<group>-<i>` | one per declared trigger (S3 object created, ECR push, Deployment Requested) | Intake |
  * | `AlarmStateChange`, `AlarmStateChange-2`, … | the declared alarms entering ALARM | AlarmIntake |
- * | `ExecutionEnded` | the state machine's executions ending FAILED, TIMED_OUT or ABORTED | ExecutionEnded |
+ * | `ExecutionEnded` | the state machine's executions ending (SUCCEEDED, FAILED, TIMED_OUT, ABORTED) | ExecutionEnded |
  *
  * The ids are the construct ids the stack has always used, so a deployed stack updates its rules in
  * place.
@@ -49,6 +49,9 @@ export const DETAIL_TYPES = {
 
 /** Execution statuses that end an execution without success: the watchdog rolls back what they leave. */
 export const ENDED_STATUSES = ['FAILED', 'TIMED_OUT', 'ABORTED'] as const;
+
+/** Every status that ends an execution: the watchdog starts the group's next queued deployment on each. */
+export const ALL_ENDED_STATUSES = ['SUCCEEDED', ...ENDED_STATUSES] as const;
 
 /**
  * EventBridge's default quota on the size of one event pattern, in characters (adjustable to 4096 by a
@@ -154,16 +157,20 @@ export function alarmRules(groups: readonly DeploymentGroup[]): EventRule[] {
   }));
 }
 
-/** The watchdog's rule: an execution of `stateMachineArn` ending without success, targeting ExecutionEnded. */
+/**
+ * The watchdog's rule: an execution of `stateMachineArn` ending, however, targeting ExecutionEnded — which
+ * rolls back what an end without success left, and starts the group's next queued deployment.
+ */
 export function executionEndedRule(stateMachineArn: string): EventRule {
   return {
     id: 'ExecutionEnded',
-    description: 'stepshift: an execution that ended outside RollBack is rolled back',
+    description:
+      'stepshift: an execution that ended outside RollBack is rolled back; the next queued deployment starts',
     target: 'ExecutionEnded',
     pattern: {
       source: [SOURCES.states],
       'detail-type': [DETAIL_TYPES.executionStatusChange],
-      detail: { status: [...ENDED_STATUSES], stateMachineArn: [stateMachineArn] },
+      detail: { status: [...ALL_ENDED_STATUSES], stateMachineArn: [stateMachineArn] },
     },
   };
 }

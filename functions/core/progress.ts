@@ -17,6 +17,7 @@ import { type Deployment, isTerminal, type TimelineEntry } from './deployment.ts
 import { offsets } from './planner.ts';
 
 export const PHASES = [
+  'queued',
   'starting',
   'installing',
   'hooks',
@@ -138,6 +139,7 @@ export function progressOf(
 
   const next = steps[step];
   const further = next ? { nextPercent: next.percent } : {};
+  if (deployment.status === 'QUEUED') return { ...base, phase: 'queued', ...further };
   if (deployment.status === 'CREATED') return { ...base, phase: 'starting', ...further };
 
   // A promote ends the bake under way at once and skips every later one.

@@ -10,7 +10,8 @@ import middy from '@middy/core';
 import * as z from 'zod/mini';
 import { handleEvent, type IntakeContext, type IntakeOutcome } from '../api/intake.ts';
 import { type ApiContext, alarmStateChanged } from '../api/operations.ts';
-import { DETAIL_TYPES, ENDED_STATUSES } from '../core/event-rules.ts';
+import { startNextQueued } from '../api/queue.ts';
+import { ALL_ENDED_STATUSES, DETAIL_TYPES, ENDED_STATUSES } from '../core/event-rules.ts';
 import { rollback } from '../tasks/rollback.ts';
 import { eventsContext } from './context.ts';
 
@@ -74,14 +75,17 @@ const executionEvent = z.object({
 /**
  * An execution that ended FAILED, TIMED_OUT or ABORTED without passing through RollBack (a runtime error,
  * the execution's own timeout, someone stopping it in the console) must not leave a split and a lock:
- * roll it back. rollback() returns at once for a deployment that already ended.
+ * roll it back. rollback() returns at once for a deployment that already ended. Then, however it ended,
+ * the group's next queued deployment starts (the task functions cannot start executions: this can). A
+ * redelivered event starts nothing twice: the next one holds the lock by then, and its execution name is
+ * its id.
  */
 export function makeExecutionEndedHandler(get: () => ApiContext) {
-  return async (event: unknown): Promise<{ status: string } | { ignored: string }> => {
+  return async (event: unknown): Promise<{ status: string; started?: string } | { ignored: string }> => {
     const parsed = executionEvent.safeParse(event);
     if (!parsed.success) return { ignored: 'not an execution status change' };
     const { status, input, error, cause, name } = parsed.data.detail;
-    if (!(ENDED_STATUSES as readonly string[]).includes(status)) return { ignored: status };
+    if (!(ALL_ENDED_STATUSES as readonly string[]).includes(status)) return { ignored: status };
     let deploymentId = name;
     try {
       const parsedInput = JSON.parse(input ?? '{}') as { deploymentId?: unknown };
@@ -89,11 +93,18 @@ export function makeExecutionEndedHandler(get: () => ApiContext) {
     } catch {
       // the name is the deployment id too
     }
-    const out = await rollback(get(), {
-      deploymentId,
-      error: { Error: error ?? `Execution${status}`, Cause: cause ?? `the execution ended ${status}` },
-    });
-    return { status: out.status };
+    const ctx = get();
+    let ended: string = status;
+    if ((ENDED_STATUSES as readonly string[]).includes(status)) {
+      ended = (
+        await rollback(ctx, {
+          deploymentId,
+          error: { Error: error ?? `Execution${status}`, Cause: cause ?? `the execution ended ${status}` },
+        })
+      ).status;
+    }
+    const next = await startNextQueued(ctx, deploymentId);
+    return { status: ended, ...(next ? { started: next.id } : {}) };
   };
 }
 

@@ -78,8 +78,8 @@ export async function transition(
   measures: { rollbackMs?: number } = {},
 ): Promise<Deployment> {
   if (deployment.status === to) return ctx.store.update(deployment.id, patch);
-  const from = (['CREATED', 'IN_PROGRESS', 'ROLLING_BACK', 'FAILED', 'STOPPED'] as const).filter((s) =>
-    canTransition(s, to),
+  const from = (['QUEUED', 'CREATED', 'IN_PROGRESS', 'ROLLING_BACK', 'FAILED', 'STOPPED'] as const).filter(
+    (s) => canTransition(s, to),
   );
   const at = isoNow(ctx);
   const updated = await ctx.store.update(
@@ -104,7 +104,8 @@ export async function transition(
   return updated;
 }
 
-const isEnd = (s: Status) => s === 'SUCCEEDED' || s === 'ROLLED_BACK' || s === 'FAILED' || s === 'STOPPED';
+const isEnd = (s: Status) =>
+  s === 'SUCCEEDED' || s === 'ROLLED_BACK' || s === 'FAILED' || s === 'STOPPED' || s === 'CANCELLED';
 
 /**
  * A stop request, or a watched alarm seen entering ALARM outside a bake (during hooks, the termination

@@ -4,6 +4,7 @@ import {
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
+  QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -153,5 +154,91 @@ describe('the DynamoDB deployment store', () => {
       .on(GetCommand)
       .rejects(Object.assign(new Error('slow down'), { name: 'ProvisionedThroughputExceededException' }));
     await expect(store().get('d-1')).rejects.toBeInstanceOf(Transient);
+  });
+});
+
+describe('the group queue in the DynamoDB store', () => {
+  it('numbers and bounds a place with one conditional counter update', async () => {
+    // Prepare
+    ddb.on(UpdateCommand).resolves({ Attributes: { last: 7, size: 3 } });
+    // Act
+    const seq = await store().reserveQueueSlot('orders', 5);
+    // Assess
+    expect(seq).toBe(7);
+    expect(ddb).toHaveReceivedCommandExactlyOnceWith(UpdateCommand, {
+      TableName: 'stepshift',
+      Key: { pk: 'QUEUE', sk: 'orders' },
+      UpdateExpression: 'ADD #last :one, #size :one',
+      ConditionExpression: 'attribute_not_exists(#size) OR #size < :max',
+      ExpressionAttributeNames: { '#last': 'last', '#size': 'size' },
+      ExpressionAttributeValues: { ':one': 1, ':max': 5 },
+      ReturnValues: 'UPDATED_NEW',
+    });
+  });
+
+  it('answers undefined when the queue is full, and passes other failures on', async () => {
+    ddb.on(UpdateCommand).rejectsOnce(failed()).rejectsOnce(new Error('boom'));
+    expect(await store().reserveQueueSlot('orders', 5)).toBeUndefined();
+    await expect(store().reserveQueueSlot('orders', 5)).rejects.toThrow('boom');
+  });
+
+  it('writes an entry keyed by its zero-padded place, so that entries sort by number', async () => {
+    ddb.on(PutCommand).resolves({});
+    await store().enqueue('orders', 12, 'd-12');
+    expect(ddb).toHaveReceivedCommandExactlyOnceWith(PutCommand, {
+      TableName: 'stepshift',
+      Item: { pk: 'QUEUE#orders', sk: '000000000012', seq: 12, deploymentId: 'd-12' },
+    });
+  });
+
+  it('reads the queue consistently, oldest first', async () => {
+    ddb.on(QueryCommand).resolves({
+      Items: [
+        { pk: 'QUEUE#orders', sk: '000000000003', seq: 3, deploymentId: 'd-3' },
+        { pk: 'QUEUE#orders', sk: '000000000004', seq: 4, deploymentId: 'd-4' },
+      ],
+    });
+    expect(await store().queue('orders')).toEqual([
+      { seq: 3, deploymentId: 'd-3' },
+      { seq: 4, deploymentId: 'd-4' },
+    ]);
+    expect(ddb).toHaveReceivedCommandWith(QueryCommand, {
+      TableName: 'stepshift',
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': 'QUEUE#orders' },
+      ConsistentRead: true,
+    });
+  });
+
+  it('frees a place only when its entry was there to remove, never below zero', async () => {
+    // Prepare: the first delete removes the entry, a repeated one finds nothing.
+    ddb
+      .on(DeleteCommand)
+      .resolvesOnce({ Attributes: { seq: 3 } })
+      .resolves({});
+    ddb.on(UpdateCommand).resolves({});
+    // Act
+    await store().dequeue('orders', 3);
+    await store().dequeue('orders', 3);
+    // Assess
+    expect(ddb).toHaveReceivedCommandTimes(DeleteCommand, 2);
+    expect(ddb).toHaveReceivedCommandWith(DeleteCommand, {
+      TableName: 'stepshift',
+      Key: { pk: 'QUEUE#orders', sk: '000000000003' },
+      ReturnValues: 'ALL_OLD',
+    });
+    expect(ddb).toHaveReceivedCommandExactlyOnceWith(UpdateCommand, {
+      TableName: 'stepshift',
+      Key: { pk: 'QUEUE', sk: 'orders' },
+      UpdateExpression: 'ADD #size :minus',
+      ConditionExpression: '#size > :zero',
+      ExpressionAttributeNames: { '#size': 'size' },
+      ExpressionAttributeValues: { ':minus': -1, ':zero': 0 },
+    });
+  });
+
+  it('gives back nothing when no place is taken', async () => {
+    ddb.on(UpdateCommand).rejects(failed());
+    await expect(store().releaseQueueSlot('orders')).resolves.toBeUndefined();
   });
 });

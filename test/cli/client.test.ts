@@ -58,6 +58,38 @@ describe('the CLI against local mode', () => {
     expect(status.out).toContain('stop requested (with rollback)');
   });
 
+  it('queues a deployment behind a running one with --on-busy queue, lists its place, and cancels it', async () => {
+    // Prepare: a deployment that bakes for minutes.
+    const running = await run(
+      'deploy',
+      'payments',
+      local.account.publishVersion('payments', HEALTHY),
+      '--config',
+      'CodeDeployDefault.LambdaLinear10PercentEvery1Minute',
+    );
+    const runningId = /^(d-\S+): CREATED/.exec(running.out)?.[1] ?? '';
+    // Act
+    const queued = await run(
+      'deploy',
+      'payments',
+      local.account.publishVersion('payments', HEALTHY),
+      '--on-busy',
+      'queue',
+    );
+    const id = /^(d-\S+): QUEUED \(place 1 in the queue\)/.exec(queued.out)?.[1];
+    const listed = await run('list', '--group', 'payments');
+    const cancelled = await run('cancel', id ?? '', '--reason', 'not now');
+    const bogus = await run('deploy', 'payments', '9', '--on-busy', 'later');
+    // Assess
+    expect(id).toBeDefined();
+    expect(listed.out).toMatch(new RegExp(`${id}\\s+payments\\s+v\\d+\\s+QUEUED\\s+#1 in queue`));
+    expect(cancelled).toMatchObject({ code: 0, out: `${id}: CANCELLED` });
+    expect(bogus.code).toBe(2);
+    expect(bogus.err).toContain('--on-busy must be one of reject, queue, supersede');
+    await run('stop', runningId);
+    await local.workflow.execution(runningId)?.done;
+  });
+
   it('deploys the fix past a firing alarm only with --ignore-alarm, which the error names', async () => {
     local.account.setAlarmState('orders-api-5xx', 'ALARM');
     const v2 = local.account.publishVersion('orders-api', HEALTHY);

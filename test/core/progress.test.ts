@@ -90,6 +90,13 @@ const firstBake = [...started, entry.shift(0, 1, 10), entry.bake(1, 300, 10)];
 
 const cases: [string, Deployment, TimelineEntry[], number, Omit<Progress, 'planned'>][] = [
   [
+    "while queued behind the group's running deployment",
+    { ...deployment(), status: 'QUEUED' },
+    [],
+    0,
+    { step: 0, steps: 3, percent: 0, phase: 'queued', nextPercent: 10, shifts: [] },
+  ],
+  [
     'before the first shift, with no hooks',
     deployment(),
     started,

@@ -117,6 +117,13 @@ describe('the synthesized rules, matched against AWS’s sample events', () => {
       'ExecutionEnded',
       'ExecutionEnded',
     ],
+    // Every end starts the group's next queued deployment (onBusy: queue, supersede).
+    [
+      'the Execution Succeeded sample, of our state machine',
+      executionOf(STATE_MACHINE_ARN, executionSucceeded),
+      'ExecutionEnded',
+      'ExecutionEnded',
+    ],
   ];
   it.each(delivered)('delivers %s through exactly one rule', (_what, event, idPrefix, target) => {
     // Act
@@ -140,10 +147,6 @@ describe('the synthesized rules, matched against AWS’s sample events', () => {
       { ...metricAlarmStateChange, detail: { ...metricAlarmStateChange.detail, state: { value: 'OK' } } },
     ],
     ['the Execution Failed sample as printed (another state machine)', executionFailed],
-    [
-      'the Execution Succeeded sample, of our state machine',
-      executionOf(STATE_MACHINE_ARN, executionSucceeded),
-    ],
     [
       'an S3 object outside the trigger’s key prefix',
       {

@@ -161,7 +161,7 @@ describe('every rule', () => {
       source: ['aws.states'],
       'detail-type': ['Step Functions Execution Status Change'],
       detail: {
-        status: ['FAILED', 'TIMED_OUT', 'ABORTED'],
+        status: ['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'],
         stateMachineArn: ['arn:aws:states:us-west-2:123456789012:stateMachine:x'],
       },
     });

@@ -638,14 +638,72 @@ describe('the task handlers', () => {
     expect(mocks.sfn).toHaveReceivedCommandWith(SendTaskSuccessCommand, { taskToken: 'tok' });
   });
 
-  it('the execution watchdog ignores succeeded executions and rolls back a deployment left in progress', async () => {
+  it('the execution watchdog starts the next queued deployment once, however often the end is delivered', async () => {
+    // Prepare: a deployment running on orders, and one queued behind it through the API.
+    await uniqueGroupFree();
+    const running = {
+      id: `d-running-${n}`,
+      group: 'orders',
+      kind: 'lambda' as const,
+      revision: '5',
+      configName: 'x',
+      schedule: { steps: [], totalSeconds: 0 },
+      alarms: [],
+      autoRollback: { enabled: true, events: [] },
+      status: 'IN_PROGRESS' as const,
+      percent: 10,
+      stepIndex: 0,
+      executionName: `d-running-${n}`,
+      createdAt: '2026-11-24T10:00:00.000Z',
+      updatedAt: '2026-11-24T10:00:00.000Z',
+    };
+    await env.ctx.store.create(running);
+    await env.ctx.store.lock('orders', running.id);
+    const res = await api()({
+      httpMethod: 'POST',
+      path: '/groups/orders/deployments',
+      body: JSON.stringify({ revision: '5', onBusy: 'queue' }),
+    });
+    expect(res.statusCode).toBe(201);
+    const queued = JSON.parse(res.body);
+    expect(queued).toMatchObject({ status: 'QUEUED', onBusy: 'queue' });
+    expect(mocks.sfn).not.toHaveReceivedCommand(StartExecutionCommand);
+    // The running one succeeds: Finalize wrote SUCCEEDED and released the lock.
+    await env.ctx.store.update(running.id, { status: 'SUCCEEDED', endedAt: '2026-11-24T10:05:00.000Z' });
+    await env.ctx.store.unlock('orders', running.id);
+    const ended = {
+      'detail-type': 'Step Functions Execution Status Change',
+      detail: { status: 'SUCCEEDED', name: running.id, input: JSON.stringify({ deploymentId: running.id }) },
+    };
+    // Act
+    const first = await makeExecutionEndedHandler(() => env.ctx)(ended);
+    const again = await makeExecutionEndedHandler(() => env.ctx)(ended);
+    // Assess
+    expect(first).toEqual({ status: 'SUCCEEDED', started: queued.id });
+    expect(again).toEqual({ status: 'SUCCEEDED' });
+    expect(mocks.sfn).toHaveReceivedCommandExactlyOnceWith(StartExecutionCommand, {
+      stateMachineArn: STATE_MACHINE,
+      name: queued.id,
+      input: JSON.stringify({ deploymentId: queued.id }),
+    });
+    expect((await env.ctx.store.get(queued.id))?.status).toBe('CREATED');
+    expect(await env.ctx.store.lockHolder('orders')).toBe(queued.id);
+  });
+
+  it('the execution watchdog rolls back nothing for a succeeded execution, and rolls back a deployment left in progress', async () => {
     const handler = makeExecutionEndedHandler(() => env.ctx);
     expect(
       await handler({
         'detail-type': 'Step Functions Execution Status Change',
         detail: { status: 'SUCCEEDED', name: 'x' },
       }),
-    ).toEqual({ ignored: 'SUCCEEDED' });
+    ).toEqual({ status: 'SUCCEEDED' });
+    expect(
+      await handler({
+        'detail-type': 'Step Functions Execution Status Change',
+        detail: { status: 'RUNNING', name: 'x' },
+      }),
+    ).toEqual({ ignored: 'RUNNING' });
     await env.ctx.store.create({
       id: 'd-aborted',
       group: 'orders',

@@ -124,6 +124,9 @@ describe('the recorded calls', () => {
       lambdaStopped: 'STOPPED',
       lambdaRolledBackFromApi: 'ROLLED_BACK',
       lambdaRolledBackByWatchdog: 'ROLLED_BACK',
+      lambdaQueuedCancelled: 'CANCELLED',
+      lambdaQueuedStartedByWatchdog: 'CREATED',
+      lambdaQueuedRolledBackByWatchdog: 'ROLLED_BACK',
       ecsImageSucceeded: 'SUCCEEDED',
       ecsListenerStopped: 'STOPPED',
       ecsListenerRolledBackFromApi: 'ROLLED_BACK',
@@ -170,6 +173,18 @@ describe('the recorded calls', () => {
 });
 
 describe('each function’s role', () => {
+  it('lets the execution watchdog start the next queued deployment, of this state machine only', async () => {
+    // Prepare: story D2 queued one behind a running one, whose end the watchdog handled.
+    const starts = requestsOf('ExecutionEnded').filter((r) => r.action === 'states:StartExecution');
+
+    // Act
+    const denied = await refused('ExecutionEnded', starts);
+
+    // Assess
+    expect(starts).toEqual([{ action: 'states:StartExecution', resource: STATE_MACHINE }]);
+    expect(denied).toEqual([]);
+  });
+
   it.each(FUNCTIONS)('allows every call the %s function made', async (fn) => {
     // Prepare
     const requests = requestsOf(fn);
@@ -272,7 +287,7 @@ describe('each function’s role', () => {
     ],
     [
       'an undeclared state machine',
-      ['Api', 'Intake'],
+      ['Api', 'Intake', 'ExecutionEnded'],
       { action: 'states:StartExecution', resource: `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:other` },
     ],
     [

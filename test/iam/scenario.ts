@@ -240,6 +240,21 @@ export async function runScenario(): Promise<Scenario> {
   await recorder.as('ExecutionEnded', 'lambda', () => ended(aborted(d)));
   outcomes.lambdaRolledBackByWatchdog = await status(d);
 
+  // D2: Lambda, two deployments queued behind a running one (onBusy: queue); one is cancelled; the
+  // running one's execution is aborted, and the watchdog rolls it back and starts the next queued one.
+  const running = (await request('lambda', 'POST', '/groups/orders/deployments', 201, { revision: '5' })).id;
+  await task('Prepare', 'lambda', { deploymentId: running });
+  const body = { revision: '5', onBusy: 'queue' };
+  const next = (await request('lambda', 'POST', '/groups/orders/deployments', 201, body)).id;
+  const dropped = (await request('lambda', 'POST', '/groups/orders/deployments', 201, body)).id;
+  await request('lambda', 'POST', `/deployments/${dropped}/cancel`, 200, { reason: 'not this one' });
+  outcomes.lambdaQueuedCancelled = await status(dropped);
+  await recorder.as('ExecutionEnded', 'lambda', () => ended(aborted(running)));
+  outcomes.lambdaQueuedStartedByWatchdog = await status(next);
+  await task('Prepare', 'lambda', { deploymentId: next });
+  await recorder.as('ExecutionEnded', 'lambda', () => ended(aborted(next)));
+  outcomes.lambdaQueuedRolledBackByWatchdog = await status(next);
+
   // E: ECS behind a listener, an image pushed to ECR through Intake, to SUCCEEDED.
   const e = await started('ecs', {
     ...ecrImagePush,

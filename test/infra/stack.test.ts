@@ -288,7 +288,8 @@ describe('the StepShift construct', () => {
     expect(watchdog).toMatchObject({
       'detail-type': ['Step Functions Execution Status Change'],
       detail: {
-        status: ['FAILED', 'TIMED_OUT', 'ABORTED'],
+        // Every end: the watchdog starts the next queued deployment after a success too.
+        status: ['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'],
         stateMachineArn: [{ Ref: expect.stringMatching(/^StepShiftDeployment/) }],
       },
     });
@@ -302,6 +303,28 @@ describe('the StepShift construct', () => {
       });
     }
     expect(intake).toHaveLength(3);
+  });
+
+  it('lets only the API, intake and the execution watchdog start executions, of this state machine only', () => {
+    const fnOfRole = new Map(
+      Object.entries(built.template.findResources('AWS::Lambda::Function')).map(([id, r]) => [
+        (r as { Properties: Props }).Properties.Role?.['Fn::GetAtt']?.[0],
+        id,
+      ]),
+    );
+    const starters = Object.values(built.template.findResources('AWS::IAM::Policy')).flatMap((p) => {
+      const { PolicyDocument, Roles } = (p as { Properties: Props }).Properties;
+      const starts = PolicyDocument.Statement.filter((s: Props) =>
+        [s.Action].flat().includes('states:StartExecution'),
+      );
+      for (const s of starts)
+        expect(s.Resource).toEqual({ Ref: expect.stringMatching(/^StepShiftDeployment/) });
+      return starts.length > 0 ? Roles.map((r: Props) => fnOfRole.get(r.Ref) ?? r.Ref) : [];
+    });
+    expect(
+      starters.map((id: string) => id.replace(/^StepShift/, '').replace(/Function.*$|[0-9A-F]{8}$/, '')),
+    ).toEqual(expect.arrayContaining(['Api', 'Intake', 'ExecutionEnded']));
+    expect(starters).toHaveLength(3);
   });
 
   it('grants no lambda:* or ecs:*, and Resource * only for actions AWS offers no resource for or honours only on *', () => {

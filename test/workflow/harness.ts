@@ -33,6 +33,8 @@ export interface GroupSpec {
   alarms?: string[];
   autoRollback?: unknown;
   analysis?: unknown;
+  onBusy?: string;
+  maxQueued?: number;
 }
 
 export async function scenario(
@@ -51,6 +53,8 @@ export async function scenario(
           ...(g.alarms ? { alarms: g.alarms } : {}),
           ...(g.autoRollback ? { autoRollback: g.autoRollback } : {}),
           ...(g.analysis ? { analysis: g.analysis } : {}),
+          ...(g.onBusy ? { onBusy: g.onBusy } : {}),
+          ...(g.maxQueued !== undefined ? { maxQueued: g.maxQueued } : {}),
         },
       ]),
     ),

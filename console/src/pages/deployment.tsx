@@ -23,6 +23,7 @@ import type {
 } from '../types.ts';
 
 const PHASES: Record<Phase, string> = {
+  queued: 'Queued: waiting for the group',
   starting: 'Starting',
   installing: 'Installing the revision',
   hooks: 'Running hooks',

@@ -113,6 +113,9 @@ export function DeploymentsPage({
                 <td data-label="Revision">{d.revision}</td>
                 <td data-label="Status">
                   <StatusBadge status={d.status} />
+                  {d.queuePosition !== undefined && (
+                    <span class="muted small queue-position"> #{d.queuePosition} in queue</span>
+                  )}
                 </td>
                 <td data-label="Traffic">
                   <PercentBar value={d.percent} />
