@@ -16,7 +16,7 @@ import {
   groupConfigJsonSchema,
   parseGroupConfigText,
 } from '../functions/core/group-config.ts';
-import { offsets, plan, type Schedule } from '../functions/core/planner.ts';
+import { approvalOf, offsets, plan, type Schedule } from '../functions/core/planner.ts';
 import { DEFAULT_LOCAL_ACCOUNT_FILE, loadLocalAccountFile } from '../local/account-file.ts';
 import pkg from '../package.json' with { type: 'json' };
 import { type ApiClient, ApiError, call, createApiClient, isLoopback } from './api-client.ts';
@@ -142,7 +142,7 @@ export function buildProgram(io: Io = consoleIo): Command {
             arg === undefined
               ? group.deploymentConfig
               : resolveConfig(parseConfigArgument(arg), group.kind, 'config');
-          const schedule = withAnalysis(plan(resolved.config), group.analysis);
+          const schedule = withAnalysis(plan(resolved.config, approvalOf(group)), group.analysis);
           io.out(
             opts.json
               ? JSON.stringify(analysisPlanJson(group, resolved, schedule), null, 2)

@@ -10,7 +10,7 @@ import type { Deployment } from '../core/deployment.ts';
 import { Conflict, GroupBusy, ValidationError } from '../core/errors.ts';
 import { type DeploymentGroup, worstCaseOf } from '../core/group-config.ts';
 import { worstCaseProblem } from '../core/limits.ts';
-import { plan } from '../core/planner.ts';
+import { approvalOf, plan } from '../core/planner.ts';
 import { platformOf } from '../platforms/index.ts';
 import { isoNow, note, transition } from '../tasks/context.ts';
 import { acquireLock } from '../tasks/lock.ts';
@@ -148,7 +148,7 @@ export async function startDeployment(
       kind: group.kind,
       revision: request.revision,
       configName: config.name,
-      schedule: withAnalysis(plan(config.config), group.analysis),
+      schedule: withAnalysis(plan(config.config, approvalOf(group)), group.analysis),
       alarms,
       ...(ignored.length > 0 ? { ignoredAlarms: ignored } : {}),
       autoRollback: group.autoRollback,
