@@ -36,6 +36,7 @@ export const TASK_HANDLERS = {
   RunHooks: 'runHooks',
   ShiftTraffic: 'shiftTraffic',
   Bake: 'bake',
+  AwaitApproval: 'awaitApproval',
   Finalize: 'finalize',
   RollBack: 'rollback',
   Install: 'install',

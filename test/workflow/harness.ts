@@ -33,6 +33,7 @@ export interface GroupSpec {
   alarms?: string[];
   autoRollback?: unknown;
   analysis?: unknown;
+  approval?: string;
 }
 
 export async function scenario(
@@ -51,6 +52,7 @@ export async function scenario(
           ...(g.alarms ? { alarms: g.alarms } : {}),
           ...(g.autoRollback ? { autoRollback: g.autoRollback } : {}),
           ...(g.analysis ? { analysis: g.analysis } : {}),
+          ...(g.approval ? { approval: g.approval } : {}),
         },
       ]),
     ),
