@@ -408,6 +408,29 @@ export function buildProgram(io: Io = consoleIo): Command {
     );
   }
 
+  client(
+    program
+      .command('approve')
+      .description('approve the pause a deployment waits at: it goes on')
+      .argument('<id>'),
+  ).action(async (id: string, opts: ClientFlags) => {
+    const { deployment: d } = await request(opts, 'POST', `/deployments/${encodeURIComponent(id)}/approve`);
+    io.out(`${d.id}: approved at ${d.percent} %`);
+  });
+
+  client(
+    program
+      .command('reject')
+      .description('reject the pause a deployment waits at: it rolls back')
+      .argument('<id>')
+      .requiredOption('--reason <text>', 'why (recorded; at most 1024 characters)'),
+  ).action(async (id: string, opts: ClientFlags & { reason: string }) => {
+    const { deployment: d } = await request(opts, 'POST', `/deployments/${encodeURIComponent(id)}/reject`, {
+      reason: opts.reason,
+    });
+    io.out(`${d.id}: rejected at ${d.percent} %: rolling back`);
+  });
+
   program
     .command('console')
     .description(
@@ -433,7 +456,7 @@ export function buildProgram(io: Io = consoleIo): Command {
   program.addHelpText(
     'after',
     `
-Where the API is (deploy, status, list, stop, promote, rollback, local …):
+Where the API is (deploy, status, list, stop, promote, approve, reject, rollback, local …):
   --url <url>         local mode (default ${DEFAULT_URL}) or the stack's API URL with its stage,
                       e.g. https://abc123.execute-api.eu-west-1.amazonaws.com/v1/
   STEPSHIFT_URL       the same, from the environment (--url wins)

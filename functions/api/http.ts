@@ -7,11 +7,13 @@
 import { NotFound, StepShiftError, ValidationError } from '../core/errors.ts';
 import {
   type ApiContext,
+  approveDeployment,
   getDeployment,
   getExecution,
   listDeployments,
   listGroups,
   promoteDeployment,
+  rejectDeployment,
   rollbackDeployment,
   startDeployment,
   stopDeployment,
@@ -142,6 +144,24 @@ const ROUTES: { shape: string[]; methods: Partial<Record<string, Handler>> }[] =
       POST: async (ctx, _, [id = '']) => ({
         status: 202,
         body: await promoteDeployment(ctx, deploymentId(id)),
+      }),
+    },
+  },
+  {
+    shape: ['deployments', ':id', 'approve'],
+    methods: {
+      POST: async (ctx, _, [id = '']) => ({
+        status: 202,
+        body: await approveDeployment(ctx, deploymentId(id)),
+      }),
+    },
+  },
+  {
+    shape: ['deployments', ':id', 'reject'],
+    methods: {
+      POST: async (ctx, req, [id = '']) => ({
+        status: 202,
+        body: await rejectDeployment(ctx, deploymentId(id), parseBody(req.body)),
       }),
     },
   },

@@ -7,6 +7,7 @@ import * as z from 'zod/mini';
 import { _coercedNumber } from 'zod/v4/core';
 import { type Approval, type Deployment, isTerminal, sameRouting } from '../core/deployment.ts';
 import { Conflict, GroupBusy, NotFound, PreflightFailed } from '../core/errors.ts';
+import { typeRule } from '../core/problems.ts';
 import { type Platform, platformOf } from '../platforms/index.ts';
 import { groupOf, isoNow, note, transition } from '../tasks/context.ts';
 import { acquireLock } from '../tasks/lock.ts';
@@ -107,7 +108,7 @@ export async function promoteDeployment(
 
 export const rejectRequestSchema = z.strictObject({
   reason: z
-    .string({ error: 'must be a string' })
+    .string(typeRule('must be a string'))
     .check(
       z.minLength(1, { error: 'must say why: it is recorded, and the rollback names it' }),
       z.maxLength(1024, { error: 'must be at most 1024 characters' }),
