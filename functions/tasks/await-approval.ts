@@ -7,6 +7,8 @@ import { isoNow, load, note, type TaskContext, throwIfInterrupted } from './cont
 export interface AwaitApprovalInput {
   deploymentId: string;
   stepIndex: number;
+  /** The callback's timeout, as the workflow passed it (see {@link approvalTimeoutSeconds}). */
+  timeoutSeconds?: number;
   taskToken: string;
 }
 

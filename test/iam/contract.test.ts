@@ -124,6 +124,7 @@ describe('the recorded calls', () => {
       lambdaStopped: 'STOPPED',
       lambdaRolledBackFromApi: 'ROLLED_BACK',
       lambdaRolledBackByWatchdog: 'ROLLED_BACK',
+      lambdaRejected: 'ROLLED_BACK',
       ecsImageSucceeded: 'SUCCEEDED',
       ecsListenerStopped: 'STOPPED',
       ecsListenerRolledBackFromApi: 'ROLLED_BACK',
