@@ -69,7 +69,13 @@ async function local(
 }
 
 /** The states a traffic step enters; every other state of a deployment is fixed, whatever the steps. */
-const STEP_STATES = new Set<string>([STATE.ShiftTraffic, STATE.ChooseNext, STATE.Bake, STATE.FinalBake]);
+const STEP_STATES = new Set<string>([
+  STATE.ShiftTraffic,
+  STATE.ChooseNext,
+  STATE.AwaitApproval,
+  STATE.Bake,
+  STATE.FinalBake,
+]);
 
 /** Issue 12's target: at most 3 transitions per traffic step plus 12 fixed; 12 for all at once. */
 export const transitionTarget = (steps: number): number => (steps === 1 ? 12 : 3 * steps + 12);
