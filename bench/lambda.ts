@@ -110,15 +110,30 @@ const WITH_ANALYSIS = [
 
 export async function transitionsPerConfig(): Promise<TransitionRow[]> {
   const rows: TransitionRow[] = [];
-  const runs = [
+  const runs: { name: string; config: unknown; analysis: unknown[] }[] = [
     ...PREDEFINED_CONFIGS.filter((c) => c.platform === 'lambda').map((c) => ({
       name: c.name,
+      config: c.name,
       analysis: [] as unknown[],
     })),
-    ...WITH_ANALYSIS.map((name) => ({ name, analysis: CHECKS as unknown[] })),
+    ...WITH_ANALYSIS.map((name) => ({ name, config: name, analysis: CHECKS as unknown[] })),
+    // A pause is a step of its own (ShiftTraffic, ChooseNext, AwaitApproval): timed out into `continue`
+    // here, so the run needs nobody to approve it.
+    {
+      name: 'steps 10 % → pause → 100 %',
+      config: {
+        type: 'steps',
+        steps: [
+          { percent: 10, bakeSeconds: 60 },
+          { pause: { timeoutSeconds: 60, onTimeout: 'continue' } },
+          { percent: 100, bakeSeconds: 0 },
+        ],
+      },
+      analysis: [],
+    },
   ];
   for (const config of runs) {
-    const l = await local(config.name, 100_000, [], config.analysis);
+    const l = await local(config.config, 100_000, [], config.analysis);
     const revision = l.account.publishVersion('bench', HEALTHY);
     const t0 = performance.now();
     const { deployment } = await startDeployment(l.ctx, { group: 'bench', revision });
