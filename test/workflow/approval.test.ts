@@ -49,7 +49,9 @@ describe('a pause in the steps', () => {
         at: held.approval?.since,
       },
     ]);
-    expect((await getDeployment(s.ctx, d.id)).deployment.approval).toMatchObject({ pending: true });
+    const detail = await getDeployment(s.ctx, d.id);
+    expect(detail.deployment.approval).toMatchObject({ pending: true });
+    expect(detail.progress).toMatchObject({ phase: 'awaitingApproval', step: 2, nextPercent: 100 });
     // A promote skips bakes, not the sign-off.
     await promoteDeployment(s.ctx, d.id);
     expect((await s.ctx.store.get(d.id))?.approval?.pending).toBe(true);
