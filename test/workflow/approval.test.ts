@@ -147,6 +147,21 @@ describe('a pause in the steps', () => {
   });
 });
 
+describe('an alarm while a pause waits', () => {
+  it('ends the wait at once and rolls back, as during a bake', async () => {
+    s = await scenario({ orders: { deploymentConfig: paused({}), alarms: ['orders-errors'] } });
+    const d = await s.deploy('orders', s.publish('orders'));
+    await s.until(d, waiting, 'the pending approval');
+    s.local.account.setAlarmState('orders-errors', 'ALARM');
+    const { deployment, timeline } = await s.finished(d);
+
+    expect(deployment.status).toBe('ROLLED_BACK');
+    expect(deployment.reason).toMatch(/^alarm orders-errors (entered|in) ALARM$/);
+    expect(messages(timeline)).not.toContain('shift: 100 % on version 2');
+    expect(s.local.account.aliasRouting('orders', 'live')).toEqual(routing('1'));
+  });
+});
+
 describe('the group’s approval gate', () => {
   it('beforeFull: shifts the canary, then waits for approval before 100 %', async () => {
     s = await scenario({
