@@ -69,7 +69,13 @@ async function local(
 }
 
 /** The states a traffic step enters; every other state of a deployment is fixed, whatever the steps. */
-const STEP_STATES = new Set<string>([STATE.ShiftTraffic, STATE.ChooseNext, STATE.Bake, STATE.FinalBake]);
+const STEP_STATES = new Set<string>([
+  STATE.ShiftTraffic,
+  STATE.ChooseNext,
+  STATE.AwaitApproval,
+  STATE.Bake,
+  STATE.FinalBake,
+]);
 
 /** Issue 12's target: at most 3 transitions per traffic step plus 12 fixed; 12 for all at once. */
 export const transitionTarget = (steps: number): number => (steps === 1 ? 12 : 3 * steps + 12);
@@ -104,15 +110,30 @@ const WITH_ANALYSIS = [
 
 export async function transitionsPerConfig(): Promise<TransitionRow[]> {
   const rows: TransitionRow[] = [];
-  const runs = [
+  const runs: { name: string; config: unknown; analysis: unknown[] }[] = [
     ...PREDEFINED_CONFIGS.filter((c) => c.platform === 'lambda').map((c) => ({
       name: c.name,
+      config: c.name,
       analysis: [] as unknown[],
     })),
-    ...WITH_ANALYSIS.map((name) => ({ name, analysis: CHECKS as unknown[] })),
+    ...WITH_ANALYSIS.map((name) => ({ name, config: name, analysis: CHECKS as unknown[] })),
+    // A pause is a step of its own (ShiftTraffic, ChooseNext, AwaitApproval): timed out into `continue`
+    // here, so the run needs nobody to approve it.
+    {
+      name: 'steps 10 % → pause → 100 %',
+      config: {
+        type: 'steps',
+        steps: [
+          { percent: 10, bakeSeconds: 60 },
+          { pause: { timeoutSeconds: 60, onTimeout: 'continue' } },
+          { percent: 100, bakeSeconds: 0 },
+        ],
+      },
+      analysis: [],
+    },
   ];
   for (const config of runs) {
-    const l = await local(config.name, 100_000, [], config.analysis);
+    const l = await local(config.config, 100_000, [], config.analysis);
     const revision = l.account.publishVersion('bench', HEALTHY);
     const t0 = performance.now();
     const { deployment } = await startDeployment(l.ctx, { group: 'bench', revision });

@@ -17,7 +17,7 @@ import {
   parseGroupConfigText,
 } from '../functions/core/group-config.ts';
 import { ON_BUSY } from '../functions/core/group-schema.ts';
-import { offsets, plan, type Schedule } from '../functions/core/planner.ts';
+import { approvalOf, offsets, plan, type Schedule } from '../functions/core/planner.ts';
 import { DEFAULT_LOCAL_ACCOUNT_FILE, loadLocalAccountFile } from '../local/account-file.ts';
 import pkg from '../package.json' with { type: 'json' };
 import { type ApiClient, ApiError, call, createApiClient, isLoopback } from './api-client.ts';
@@ -143,7 +143,7 @@ export function buildProgram(io: Io = consoleIo): Command {
             arg === undefined
               ? group.deploymentConfig
               : resolveConfig(parseConfigArgument(arg), group.kind, 'config');
-          const schedule = withAnalysis(plan(resolved.config), group.analysis);
+          const schedule = withAnalysis(plan(resolved.config, approvalOf(group)), group.analysis);
           io.out(
             opts.json
               ? JSON.stringify(analysisPlanJson(group, resolved, schedule), null, 2)
@@ -494,6 +494,29 @@ export function buildProgram(io: Io = consoleIo): Command {
     });
   }
 
+  client(
+    program
+      .command('approve')
+      .description('approve the pause a deployment waits at: it goes on')
+      .argument('<id>'),
+  ).action(async (id: string, opts: ClientFlags) => {
+    const { deployment: d } = await request(opts, 'POST', `/deployments/${encodeURIComponent(id)}/approve`);
+    io.out(`${d.id}: approved at ${d.percent} %`);
+  });
+
+  client(
+    program
+      .command('reject')
+      .description('reject the pause a deployment waits at: it rolls back')
+      .argument('<id>')
+      .requiredOption('--reason <text>', 'why (recorded; at most 1024 characters)'),
+  ).action(async (id: string, opts: ClientFlags & { reason: string }) => {
+    const { deployment: d } = await request(opts, 'POST', `/deployments/${encodeURIComponent(id)}/reject`, {
+      reason: opts.reason,
+    });
+    io.out(`${d.id}: rejected at ${d.percent} %: rolling back`);
+  });
+
   program
     .command('console')
     .description(
@@ -519,7 +542,7 @@ export function buildProgram(io: Io = consoleIo): Command {
   program.addHelpText(
     'after',
     `
-Where the API is (deploy, status, list, stop, cancel, promote, rollback, resume, retry, redeploy, local …):
+Where the API is (deploy, status, list, stop, cancel, promote, approve, reject, rollback, resume, retry, redeploy, local …):
   --url <url>         local mode (default ${DEFAULT_URL}) or the stack's API URL with its stage,
                       e.g. https://abc123.execute-api.eu-west-1.amazonaws.com/v1/
   STEPSHIFT_URL       the same, from the environment (--url wins)

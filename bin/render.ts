@@ -19,6 +19,15 @@ export function renderSchedule(resolved: ResolvedConfig, schedule: Schedule): st
     '  step  at        new revision  bake     ',
   ];
   schedule.steps.forEach((step, i) => {
+    if (step.pause) {
+      const timeout = step.pause.timeoutSeconds;
+      lines.push(
+        `  ${String(i + 1).padStart(4)}  ${`T+${formatDuration(at[i] ?? 0)}`.padEnd(9)} pause at ${step.percent} % until approved${
+          timeout === undefined ? '' : `, ${formatDuration(timeout)} then ${step.pause.onTimeout}`
+        }`,
+      );
+      return;
+    }
     lines.push(
       `  ${String(i + 1).padStart(4)}  ${`T+${formatDuration(at[i] ?? 0)}`.padEnd(9)} ${`${step.percent} %`.padStart(
         7,

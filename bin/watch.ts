@@ -99,6 +99,7 @@ const PHASES: Record<string, string> = {
   shifting: 'shifting traffic',
   baking: 'baking',
   terminationWait: 'termination wait',
+  awaitingApproval: 'waiting for approval (stepshift approve|reject)',
   finishing: 'finishing',
   rollingBack: 'rolling back',
   ended: 'ended',

@@ -190,9 +190,25 @@ export interface StateChange {
   rollbackMs?: number;
 }
 
+/** A deployment waiting at a pause for someone to approve or reject it. */
+export interface ApprovalPending {
+  deploymentId: string;
+  group: string;
+  revision: string;
+  /** The pause's index in the schedule. */
+  stepIndex: number;
+  /** The percent held while it waits. */
+  percent: number;
+  /** Absent: it waits until acted on (at most the execution's limit). */
+  timeoutSeconds?: number;
+  at: string;
+}
+
 export interface EventPublisher {
   /** Publishes a "StepShift Deployment State-change Notification". */
   stateChanged(change: StateChange): Promise<void>;
+  /** Publishes a "StepShift Deployment Approval Pending" event, on the same bus and source. */
+  approvalPending(pending: ApprovalPending): Promise<void>;
 }
 
 /** Ends a waiting bake at once: the callback half of the bake task. */

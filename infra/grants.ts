@@ -44,6 +44,7 @@ export function grantDeclared(stack: Stack, config: GroupConfig, functions: Step
     f.RunHooks,
     f.ShiftTraffic,
     f.Bake,
+    f.AwaitApproval,
     f.Finalize,
     f.ScaleDownOld,
     f.Api,
@@ -51,6 +52,7 @@ export function grantDeclared(stack: Stack, config: GroupConfig, functions: Step
   ];
   const publishers = [
     f.Prepare,
+    f.AwaitApproval,
     f.RunHooks,
     f.ShiftTraffic,
     f.Finalize,
@@ -69,7 +71,8 @@ export function grantDeclared(stack: Stack, config: GroupConfig, functions: Step
     [stack.formatArn({ service: 'events', resource: 'event-bus', resourceName: 'default' })],
   );
   // AWS offers no resource-level permission for task-token calls: the token is the authorization.
-  // A bake ends itself only with success (a promote); a stop or an alarm ends it with failure.
+  // A bake ends itself only with success (a promote); a stop or an alarm ends it with failure. The API
+  // ends an approval wait too (approve, reject): AwaitApproval only stores its token, and needs neither.
   allow([f.Bake, f.Api], ['states:SendTaskSuccess'], ['*']);
   allow([f.Api, f.AlarmIntake, ...(f.Analyze ? [f.Analyze] : [])], ['states:SendTaskFailure'], ['*']);
   // Canary analysis reads the revisions' metrics: at a bake's end (ShiftTraffic), at 100 % (RunHooks, before

@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { EXECUTION_TIMEOUT_SECONDS } from '../functions/core/limits.ts';
 import { PARTITION_SUBSTITUTION, STATE, SUBSTITUTIONS } from '../functions/core/states.ts';
 
 /** Wait states that take no time locally: the task after each one waits on the virtual clock instead. */
@@ -33,11 +34,11 @@ export function localDefinition(text = readFileSync(DEFINITION_PATH, 'utf8')): R
   const definition = JSON.parse(out) as { States: Record<string, Record<string, unknown>> };
   // The engine reads TimeoutSecondsPath from the Parameters output where AWS reads the state input, and
   // the local bake handler keeps the bake time itself: the callback states only get a ceiling.
-  for (const name of [STATE.Bake, STATE.FinalBake, STATE.TerminationWait]) {
+  for (const name of [STATE.Bake, STATE.FinalBake, STATE.TerminationWait, STATE.AwaitApproval]) {
     const state = definition.States[name];
     if (!state) continue;
     delete state.TimeoutSecondsPath;
-    state.TimeoutSeconds = 2 * 24 * 3600 + 60;
+    state.TimeoutSeconds = name === STATE.AwaitApproval ? EXECUTION_TIMEOUT_SECONDS + 60 : 2 * 24 * 3600 + 60;
   }
   return definition as Record<string, unknown>;
 }

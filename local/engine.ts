@@ -7,6 +7,8 @@
  *   alarm or a stop sends through the task token;
  * - the hooks' Wait states take no time, and the hooks task first sleeps on the virtual clock until the
  *   hooks are due.
+ * - AwaitApproval, a callback too, likewise: the approval's own timeout on the virtual clock, or at once
+ *   what an approve, a reject, a stop or an alarm sends through the token.
  * Each execution keeps a numbered log of its state events, stamped with the virtual clock, in the shape
  * GetExecutionHistory's are given on AWS (`LocalExecutionHistory`).
  */
@@ -24,6 +26,7 @@ import type {
   ExecutionStatus,
   WorkflowStarter,
 } from '../functions/ports.ts';
+import { awaitApproval } from '../functions/tasks/await-approval.ts';
 import { bake } from '../functions/tasks/bake.ts';
 import type { TaskContext } from '../functions/tasks/context.ts';
 import { finalize, scaleDownOld } from '../functions/tasks/finalize.ts';
@@ -295,6 +298,9 @@ export class LocalWorkflow implements WorkflowStarter {
       [STATE.ShiftTraffic]: task((i) =>
         shiftTraffic(ctx, { deploymentId: i.deploymentId, stepIndex: i.stepIndex ?? 0 }),
       ),
+      [STATE.AwaitApproval]: task((i) =>
+        this.localApproval(i as unknown as { Payload: ApprovalPayload }, token),
+      ),
       [STATE.Bake]: task((i) => this.localBake(i as unknown as { Payload: BakePayload }, token)),
       [STATE.FinalBake]: task((i) => this.localBake(i as unknown as { Payload: BakePayload }, token)),
       [STATE.Finalize]: task((i) => finalize(ctx, i)),
@@ -327,6 +333,29 @@ export class LocalWorkflow implements WorkflowStarter {
     const payload = input.Payload;
     const { outcome } = await bake(this.ctx, { ...payload, taskToken: token });
     if (outcome === 'skip') return {};
+    return this.untilSignalled(token, payload.bakeSeconds, `bake of ${payload.bakeSeconds} s elapsed`);
+  }
+
+  /** What AWS does for AwaitApproval: wait the approval's timeout unless the token is used first. */
+  private async localApproval(
+    input: { Payload: ApprovalPayload },
+    token: string,
+  ): Promise<Record<string, never>> {
+    const payload = input.Payload;
+    await awaitApproval(this.ctx, { ...payload, taskToken: token });
+    return this.untilSignalled(
+      token,
+      payload.timeoutSeconds,
+      `no approval within ${payload.timeoutSeconds} s`,
+    );
+  }
+
+  /** A callback task's wait: the token's success or failure, or States.Timeout after `seconds` virtual. */
+  private async untilSignalled(
+    token: string,
+    seconds: number,
+    elapsed: string,
+  ): Promise<Record<string, never>> {
     const abort = new AbortController();
     let unregister = () => {};
     const signalled = new Promise<Record<string, never>>((resolve, reject) => {
@@ -339,18 +368,23 @@ export class LocalWorkflow implements WorkflowStarter {
       return await this.asleep(
         Promise.race([
           signalled,
-          this.clock
-            .sleep(payload.bakeSeconds * 1000, AbortSignal.any([abort.signal, this.shutdown.signal]))
-            .then(() => {
-              throw new NamedError('States.Timeout', `bake of ${payload.bakeSeconds} s elapsed`);
-            }),
+          this.clock.sleep(seconds * 1000, AbortSignal.any([abort.signal, this.shutdown.signal])).then(() => {
+            throw new NamedError('States.Timeout', elapsed);
+          }),
         ]),
       );
     } finally {
       unregister();
-      abort.abort(new StepShiftError('bake ended'));
+      abort.abort(new StepShiftError('callback ended'));
     }
   }
+}
+
+interface ApprovalPayload {
+  deploymentId: string;
+  stepIndex: number;
+  /** The callback's timeout: the pause's own, or the execution's limit. */
+  timeoutSeconds: number;
 }
 
 interface BakePayload {

@@ -5,7 +5,15 @@
  */
 import type { DeploymentView, Progress } from './types.ts';
 
-export type ActionName = 'stop' | 'stopKeep' | 'promote' | 'rollback' | 'resume' | 'retry';
+export type ActionName =
+  | 'approve'
+  | 'reject'
+  | 'stop'
+  | 'stopKeep'
+  | 'promote'
+  | 'rollback'
+  | 'resume'
+  | 'retry';
 
 export interface Action {
   name: ActionName;
@@ -16,6 +24,8 @@ export interface Action {
   body?: unknown;
   /** Why it does not apply now; undefined when it does. */
   disabled?: string;
+  /** The dialog asks for a reason, sent as the body's `reason` (reject). */
+  needsReason?: boolean;
 }
 
 const RUNNING = ['CREATED', 'IN_PROGRESS'];
@@ -24,6 +34,7 @@ const RUNNING = ['CREATED', 'IN_PROGRESS'];
  * @example status IN_PROGRESS, step 3 of 10 → stop, stop without rollback, promote enabled; rollback not
  * @example status STOPPED with a recorded routing and a last routing → rollback and resume enabled
  * @example status ROLLED_BACK → only retry enabled
+ * @example waiting at a pause → approve and reject first (shown only then), stop, stop without rollback
  */
 export function actionsFor(d: DeploymentView, progress: Progress | undefined): Action[] {
   const base = `/deployments/${encodeURIComponent(d.id)}`;
@@ -59,7 +70,26 @@ export function actionsFor(d: DeploymentView, progress: Progress | undefined): A
     d.status !== 'FAILED' && d.status !== 'ROLLED_BACK'
       ? `it is ${d.status}: only a FAILED or ROLLED_BACK deployment can be retried`
       : undefined;
+  const waiting = d.status === 'IN_PROGRESS' && d.approval?.pending === true;
+  const approvals: Action[] = waiting
+    ? [
+        {
+          name: 'approve',
+          label: 'Approve',
+          confirm: `Approve ${d.id} at ${d.percent} %: go on to the next shift?`,
+          path: `${base}/approve`,
+        },
+        {
+          name: 'reject',
+          label: 'Reject',
+          confirm: `Reject ${d.id} at ${d.percent} % and roll it back? Say why: the reason is recorded.`,
+          path: `${base}/reject`,
+          needsReason: true,
+        },
+      ]
+    : [];
   return [
+    ...approvals,
     {
       name: 'stop',
       label: 'Stop',
@@ -108,13 +138,13 @@ export function actionsFor(d: DeploymentView, progress: Progress | undefined): A
 }
 
 /** What the API answered, in a sentence: the deployment's status, or the error's own message. */
-export async function perform(action: Action): Promise<{ ok: boolean; message: string }> {
+export async function perform(action: Action, reason?: string): Promise<{ ok: boolean; message: string }> {
   let res: Response;
   try {
     res = await fetch(action.path, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(action.body ?? {}),
+      body: JSON.stringify(action.needsReason ? { reason: reason ?? '' } : (action.body ?? {})),
     });
   } catch (e) {
     return { ok: false, message: `the request failed: ${e instanceof Error ? e.message : String(e)}` };
@@ -135,14 +165,18 @@ export async function perform(action: Action): Promise<{ ok: boolean; message: s
   }
   const d = body?.deployment;
   const what =
-    action.name === 'resume'
-      ? 'resumed: it carries on from the step it was stopped at'
-      : action.name === 'promote'
-        ? 'promoted: the remaining bakes are skipped'
-        : action.name === 'rollback'
-          ? 'rolled back'
-          : action.name === 'stop'
-            ? 'stop requested, with rollback'
-            : 'stop requested, without rollback';
+    action.name === 'approve'
+      ? 'approved: it goes on'
+      : action.name === 'reject'
+        ? 'rejected: it rolls back'
+        : action.name === 'resume'
+          ? 'resumed: it carries on from the step it was stopped at'
+          : action.name === 'promote'
+            ? 'promoted: the remaining bakes are skipped'
+            : action.name === 'rollback'
+              ? 'rolled back'
+              : action.name === 'stop'
+                ? 'stop requested, with rollback'
+                : 'stop requested, without rollback';
   return { ok: true, message: `${res.status}: ${what}${d ? ` — ${d.id} is ${d.status}` : ''}` };
 }

@@ -24,7 +24,10 @@ export interface DeploymentView extends Deployment {
 }
 
 export function view(ctx: ApiContext, d: Deployment): DeploymentView {
-  return ctx.executionUrl ? { ...d, executionUrl: ctx.executionUrl(d.executionName) } : d;
+  // A wait that a stop or an alarm ended was never decided: pending only while the deployment runs.
+  const ended = d.approval?.pending && d.status !== 'IN_PROGRESS';
+  const shown = ended && d.approval ? { ...d, approval: { ...d.approval, pending: false } } : d;
+  return ctx.executionUrl ? { ...shown, executionUrl: ctx.executionUrl(d.executionName) } : shown;
 }
 
 export function parse<T>(schema: z.ZodMiniType<T>, body: unknown, what: string): T {

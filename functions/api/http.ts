@@ -7,6 +7,7 @@
 import { NotFound, StepShiftError, ValidationError } from '../core/errors.ts';
 import {
   type ApiContext,
+  approveDeployment,
   cancelDeployment,
   getDeployment,
   getExecution,
@@ -14,6 +15,7 @@ import {
   listGroups,
   promoteDeployment,
   redeployGroup,
+  rejectDeployment,
   resumeDeployment,
   retryDeployment,
   rollbackDeployment,
@@ -161,6 +163,24 @@ const ROUTES: { shape: string[]; methods: Partial<Record<string, Handler>> }[] =
       POST: async (ctx, _, [id = '']) => ({
         status: 202,
         body: await promoteDeployment(ctx, deploymentId(id)),
+      }),
+    },
+  },
+  {
+    shape: ['deployments', ':id', 'approve'],
+    methods: {
+      POST: async (ctx, _, [id = '']) => ({
+        status: 202,
+        body: await approveDeployment(ctx, deploymentId(id)),
+      }),
+    },
+  },
+  {
+    shape: ['deployments', ':id', 'reject'],
+    methods: {
+      POST: async (ctx, req, [id = '']) => ({
+        status: 202,
+        body: await rejectDeployment(ctx, deploymentId(id), parseBody(req.body)),
       }),
     },
   },

@@ -1,12 +1,13 @@
 /**
- * The application API: start, get, list, stop, promote, rollback, and the alarm intake (the read-only
+ * The application API: start, get, list, stop, promote, approve, reject, rollback, and the alarm intake (the read-only
  * views an operator watches are in ./views.ts). Over ports, served by the local HTTP server and by the
  * API Gateway handlers alike.
  */
 import * as z from 'zod/mini';
 import { _coercedNumber } from 'zod/v4/core';
-import { type Deployment, isTerminal, sameRouting } from '../core/deployment.ts';
+import { type Approval, type Deployment, isTerminal, sameRouting } from '../core/deployment.ts';
 import { Conflict, GroupBusy, NotFound, PreflightFailed } from '../core/errors.ts';
+import { typeRule } from '../core/problems.ts';
 import { type Platform, platformOf } from '../platforms/index.ts';
 import { groupOf, isoNow, note, transition } from '../tasks/context.ts';
 import { acquireLock } from '../tasks/lock.ts';
@@ -108,8 +109,69 @@ export async function promoteDeployment(
   }
   const updated = await ctx.store.update(id, { promoted: true }, ['CREATED', 'IN_PROGRESS']);
   await note(ctx, id, 'info', 'promoted: remaining bakes skipped');
-  if (updated.bakeToken) await ctx.bakes.succeed(updated.bakeToken);
+  // A promote skips bakes, not a person's sign-off: a pending approval keeps waiting.
+  if (updated.bakeToken && !updated.approval?.pending) await ctx.bakes.succeed(updated.bakeToken);
   return { deployment: view(ctx, updated) };
+}
+
+export const rejectRequestSchema = z.strictObject({
+  reason: z
+    .string(typeRule('must be a string'))
+    .check(
+      z.minLength(1, { error: 'must say why: it is recorded, and the rollback names it' }),
+      z.maxLength(1024, { error: 'must be at most 1024 characters' }),
+    ),
+});
+
+/** The deployment whose pause waits, else 404 or 409 naming what it is doing instead. */
+async function pendingApproval(ctx: ApiContext, id: string): Promise<Deployment & { approval: Approval }> {
+  const deployment = await ctx.store.get(id);
+  if (!deployment) throw new NotFound(`no deployment ${id}`);
+  const { approval } = deployment;
+  if (deployment.status !== 'IN_PROGRESS' || !approval?.pending || !deployment.bakeToken) {
+    throw new Conflict(`deployment ${id} is ${deployment.status} and waits for no approval`);
+  }
+  return { ...deployment, approval };
+}
+
+/**
+ * Approves the pause a deployment waits at: the workflow goes on to the next shift. A conditional
+ * write on the pending approval, so that of an approve and a reject sent together exactly one wins.
+ */
+export async function approveDeployment(
+  ctx: ApiContext,
+  id: string,
+): Promise<{ deployment: DeploymentView }> {
+  const d = await pendingApproval(ctx, id);
+  const updated = await decide(ctx, d, { decision: 'approved' });
+  await note(ctx, id, 'info', `approved at ${d.percent} %`, { stepIndex: d.approval.stepIndex });
+  await ctx.bakes.succeed(d.bakeToken ?? '');
+  return { deployment: view(ctx, updated) };
+}
+
+/** Rejects the pause a deployment waits at, with a reason: the workflow rolls back, naming it. */
+export async function rejectDeployment(
+  ctx: ApiContext,
+  id: string,
+  body: unknown,
+): Promise<{ deployment: DeploymentView }> {
+  const { reason } = parse(rejectRequestSchema, body, 'invalid reject request');
+  const d = await pendingApproval(ctx, id);
+  const updated = await decide(ctx, d, { decision: 'rejected', reason });
+  await note(ctx, id, 'info', `rejected at ${d.percent} %: ${reason}`, { stepIndex: d.approval.stepIndex });
+  await ctx.bakes.fail(d.bakeToken ?? '', 'ApprovalRejected', `approval rejected: ${reason}`);
+  return { deployment: view(ctx, updated) };
+}
+
+async function decide(
+  ctx: ApiContext,
+  d: Deployment & { approval: Approval },
+  outcome: { decision: 'approved' | 'rejected'; reason?: string },
+): Promise<Deployment> {
+  const approval: Approval = { ...d.approval, pending: false, ...outcome, decidedAt: isoNow(ctx) };
+  const claimed = await ctx.store.claim(`approval:${d.id}:${d.approval.stepIndex}:${d.approval.since}`, 3600);
+  if (!claimed) throw new Conflict(`deployment ${d.id}'s approval was just decided by another request`);
+  return ctx.store.update(d.id, { approval }, ['IN_PROGRESS']);
 }
 
 /**

@@ -11,7 +11,7 @@ import { Conflict, GroupBusy, ValidationError } from '../core/errors.ts';
 import { type DeploymentGroup, worstCaseOf } from '../core/group-config.ts';
 import { ON_BUSY } from '../core/group-schema.ts';
 import { worstCaseProblem } from '../core/limits.ts';
-import { plan } from '../core/planner.ts';
+import { approvalOf, plan } from '../core/planner.ts';
 import { platformOf } from '../platforms/index.ts';
 import { isoNow, note, transition } from '../tasks/context.ts';
 import { acquireLock } from '../tasks/lock.ts';
@@ -155,7 +155,7 @@ export async function startDeployment(
       revision: request.revision,
       configName: config.name,
       config: config.config,
-      schedule: withAnalysis(plan(config.config), group.analysis),
+      schedule: withAnalysis(plan(config.config, approvalOf(group)), group.analysis),
       alarms,
       ...(ignored.length > 0 ? { ignoredAlarms: ignored } : {}),
       autoRollback: group.autoRollback,

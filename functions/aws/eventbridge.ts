@@ -4,11 +4,25 @@
  * "CodeDeploy Deployment State-change Notification" so existing rules port easily.
  */
 import { type EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import type { EventPublisher, StateChange } from '../ports.ts';
+import type { ApprovalPending, EventPublisher, StateChange } from '../ports.ts';
 import { call } from './errors.ts';
 
 export const EVENT_SOURCE = 'stepshift';
 export const STATE_CHANGE_DETAIL_TYPE = 'StepShift Deployment State-change Notification';
+export const APPROVAL_PENDING_DETAIL_TYPE = 'StepShift Deployment Approval Pending';
+
+/** The detail of an approval-pending event (documented in docs/events.md). */
+export function approvalPendingDetail(pending: ApprovalPending) {
+  return {
+    deploymentId: pending.deploymentId,
+    group: pending.group,
+    revision: pending.revision,
+    stepIndex: pending.stepIndex,
+    percent: pending.percent,
+    ...(pending.timeoutSeconds === undefined ? {} : { timeoutSeconds: pending.timeoutSeconds }),
+    at: pending.at,
+  };
+}
 
 /** The detail of a state-change event (documented in docs/events.md). */
 export function stateChangeDetail(change: StateChange, region: string) {
@@ -32,16 +46,24 @@ export class EventBridgePublisher implements EventPublisher {
   ) {}
 
   async stateChanged(change: StateChange): Promise<void> {
+    await this.put(STATE_CHANGE_DETAIL_TYPE, stateChangeDetail(change, this.region));
+  }
+
+  async approvalPending(pending: ApprovalPending): Promise<void> {
+    await this.put(APPROVAL_PENDING_DETAIL_TYPE, approvalPendingDetail(pending));
+  }
+
+  private async put(detailType: string, detail: unknown): Promise<void> {
     const out = await call('PutEvents', () =>
       this.client.send(
         new PutEventsCommand({
           Entries: [
             {
               Source: EVENT_SOURCE,
-              DetailType: STATE_CHANGE_DETAIL_TYPE,
+              DetailType: detailType,
               EventBusName: this.busName,
               Resources: [],
-              Detail: JSON.stringify(stateChangeDetail(change, this.region)),
+              Detail: JSON.stringify(detail),
             },
           ],
         }),

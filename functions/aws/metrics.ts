@@ -32,5 +32,6 @@ export function withMetrics(
       write(emfLine(change));
       await inner.stateChanged(change);
     },
+    approvalPending: (pending) => inner.approvalPending(pending),
   };
 }

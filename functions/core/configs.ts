@@ -7,6 +7,7 @@
  */
 import * as z from 'zod/mini';
 import { ValidationError } from './errors.ts';
+import { EXECUTION_TIMEOUT_SECONDS } from './limits.ts';
 import { problemsFrom, typeRule } from './problems.ts';
 
 export type ComputePlatform = 'lambda' | 'ecs';
@@ -70,20 +71,55 @@ export const stepSchema = z.strictObject({
     ),
 });
 
+/** What a pause does when its timeout passes with nobody having approved or rejected. */
+export const PAUSE_TIMEOUT_OUTCOMES = ['rollback', 'continue'] as const;
+export type PauseTimeoutOutcome = (typeof PAUSE_TIMEOUT_OUTCOMES)[number];
+
+/**
+ * A pause in a `steps` config: the deployment holds its percent until someone approves (it goes on) or
+ * rejects (it rolls back). Without a timeout it waits until acted on — at most the execution's own
+ * limit, 7 days, after which the execution ends and the deployment is rolled back.
+ *
+ * @example {"pause": {"timeoutSeconds": 3600, "onTimeout": "continue"}} → waits an hour, then goes on.
+ */
+export const pauseStepSchema = z.strictObject({
+  pause: z.strictObject({
+    timeoutSeconds: z.optional(
+      z.int(typeRule('must be a whole number of seconds')).check(
+        z.gte(1, { error: 'must be at least 1 second' }),
+        z.lte(EXECUTION_TIMEOUT_SECONDS, {
+          error: `must be at most ${EXECUTION_TIMEOUT_SECONDS} seconds: a deployment's execution stops after 7 days`,
+        }),
+      ),
+    ),
+    onTimeout: z._default(
+      z.enum(PAUSE_TIMEOUT_OUTCOMES, { error: `must be one of ${PAUSE_TIMEOUT_OUTCOMES.join(', ')}` }),
+      'rollback',
+    ),
+  }),
+});
+
+export type TrafficStepConfig = z.infer<typeof stepSchema>;
+export type PauseStepConfig = z.infer<typeof pauseStepSchema>;
+
+export const isPauseStep = (step: TrafficStepConfig | PauseStepConfig): step is PauseStepConfig =>
+  'pause' in step;
+
 export const stepsSchema = z
   .strictObject({
     type: z.literal('steps'),
     steps: z
-      .array(stepSchema)
+      .array(z.union([stepSchema, pauseStepSchema]))
       .check(
         z.minLength(1, { error: 'must have at least one step' }),
         z.maxLength(MAX_STEPS, { error: `must have at most ${MAX_STEPS} steps` }),
       ),
   })
   .check((ctx) => {
-    const { steps } = ctx.value;
-    steps.forEach((step, i) => {
-      const before = steps[i - 1];
+    // Pauses hold the percent: the rules of the percents and the bakes are about the traffic steps only.
+    const traffic = ctx.value.steps.flatMap((step, i) => (isPauseStep(step) ? [] : [{ step, i }]));
+    traffic.forEach(({ step, i }, k) => {
+      const before = traffic[k - 1]?.step;
       if (before && step.percent <= before.percent) {
         ctx.issues.push({
           code: 'custom',
@@ -93,20 +129,36 @@ export const stepsSchema = z
         });
       }
     });
-    const last = steps.at(-1);
-    if (last && last.percent !== 100) {
+    const lastEntry = ctx.value.steps.at(-1);
+    if (lastEntry && isPauseStep(lastEntry)) {
       ctx.issues.push({
         code: 'custom',
-        input: last,
-        path: ['steps', steps.length - 1, 'percent'],
-        message: `the last step must be 100 %, not ${last.percent} %`,
+        input: lastEntry,
+        path: ['steps', ctx.value.steps.length - 1],
+        message: 'a pause may not be the last step: put it before the shift it should hold back',
       });
     }
-    const bakeBeforeLast = steps.slice(0, -1).reduce((sum, s) => sum + s.bakeSeconds, 0);
+    const last = traffic.at(-1);
+    if (!last) {
+      ctx.issues.push({
+        code: 'custom',
+        input: ctx.value.steps,
+        path: ['steps'],
+        message: 'must have at least one traffic step (percent and bakeSeconds), the last at 100 %',
+      });
+    } else if (last.step.percent !== 100) {
+      ctx.issues.push({
+        code: 'custom',
+        input: last.step,
+        path: ['steps', last.i, 'percent'],
+        message: `the last step must be 100 %, not ${last.step.percent} %`,
+      });
+    }
+    const bakeBeforeLast = traffic.slice(0, -1).reduce((sum, { step }) => sum + step.bakeSeconds, 0);
     if (bakeBeforeLast > MAX_SHIFT_MINUTES * 60) {
       ctx.issues.push({
         code: 'custom',
-        input: steps,
+        input: ctx.value.steps,
         path: ['steps'],
         message: `the bakes before the last step add up to ${bakeBeforeLast} s; at most ${MAX_SHIFT_MINUTES * 60} s are allowed`,
       });
@@ -265,6 +317,6 @@ export function describeConfig(config: DeploymentConfig): string {
     case 'allAtOnce':
       return 'all at once';
     case 'steps':
-      return `steps ${config.steps.map((s) => `${s.percent}%`).join(' → ')}`;
+      return `steps ${config.steps.map((s) => (isPauseStep(s) ? 'pause' : `${s.percent}%`)).join(' → ')}`;
   }
 }

@@ -97,6 +97,27 @@ export interface StopRequest {
   reason?: string;
 }
 
+/** How a pause ended: a person approved or rejected it, or its timeout passed. */
+export type ApprovalDecision = 'approved' | 'rejected' | 'timedOut';
+
+/**
+ * A pause of the schedule: `pending` while AwaitApproval holds the task token (in `bakeToken`, so a
+ * stop or an alarm ends the wait as it ends a bake), then decided.
+ */
+export interface Approval {
+  pending: boolean;
+  /** The pause's index in the schedule. */
+  stepIndex: number;
+  /** When the wait began (ISO). */
+  since: string;
+  timeoutSeconds?: number;
+  onTimeout: 'rollback' | 'continue';
+  decision?: ApprovalDecision;
+  decidedAt?: string;
+  /** The reason a rejection gave. */
+  reason?: string;
+}
+
 export interface Deployment {
   id: string;
   group: string;
@@ -133,6 +154,8 @@ export interface Deployment {
   /** Task token of the bake in progress (AWS callback), so an alarm or a stop can end it at once. */
   bakeToken?: string;
   stopRequest?: StopRequest;
+  /** The last pause reached (issue 14): waiting while `pending`, then how it was decided. */
+  approval?: Approval;
   promoted?: boolean;
   /** Why it ended, when it did not succeed. */
   reason?: string;

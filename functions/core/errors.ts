@@ -97,3 +97,13 @@ export class ServiceNotSteady extends StepShiftError {
 export class AnalysisFailed extends StepShiftError {
   override name = 'AnalysisFailed';
 }
+
+/** Someone rejected the deployment at a pause (the reason is the cause): it rolls back. */
+export class ApprovalRejected extends StepShiftError {
+  override name = 'ApprovalRejected';
+}
+
+/** A pause whose `onTimeout` is `rollback` timed out with nobody having approved: it rolls back. */
+export class ApprovalTimedOut extends StepShiftError {
+  override name = 'ApprovalTimedOut';
+}

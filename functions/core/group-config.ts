@@ -22,7 +22,7 @@ import {
   type RollbackEvent,
 } from './group-schema.ts';
 import { type WorstCase, worstCase, worstCaseProblem } from './limits.ts';
-import { plan } from './planner.ts';
+import { approvalOf, plan } from './planner.ts';
 import { problemsFrom } from './problems.ts';
 
 export * from './group-schema.ts';
@@ -212,7 +212,7 @@ export function worstCaseOf(group: DeploymentGroup, config: ResolvedConfig): Wor
     0,
   );
   return worstCase({
-    schedule: withAnalysis(plan(config.config), group.analysis),
+    schedule: withAnalysis(plan(config.config, approvalOf(group)), group.analysis),
     extensions: { count: extensions, seconds: finalBakeSeconds(group.analysis) },
     hookTimeouts,
     hookEvents: HOOK_EVENTS[group.kind],

@@ -64,7 +64,7 @@ export interface WorstCase {
   events: number;
   /** The parts, largest first: what to shorten when it does not fit. */
   parts: {
-    what: 'bakes' | 'hooks' | 'steady' | 'termination wait' | 'tasks';
+    what: 'bakes' | 'approvals' | 'hooks' | 'steady' | 'termination wait' | 'tasks';
     seconds: number;
     events: number;
   }[];
@@ -85,12 +85,16 @@ export function worstCase(input: WorstCaseInput): WorstCase {
       events: polls * (EVENTS.task + EVENTS.choice) + (polls - 1) * EVENTS.wait,
     };
   });
-  const steps = input.schedule.steps.map(
-    (s) =>
-      EVENTS.task * 2 +
-      EVENTS.choice * 2 +
-      EVENTS.pass +
-      (s.bakeSeconds > 0 ? EVENTS.callback + EVENTS.task : 0),
+  // A pause enters ShiftTraffic (no shift), ChooseNext and AwaitApproval, a callback. A timed pause
+  // waits at most its timeout; an untimed one waits on a person, whom only the execution's own limit
+  // bounds — that is its documented end, not a config that cannot finish, so it adds no seconds here.
+  const steps = input.schedule.steps.map((s) =>
+    s.pause
+      ? EVENTS.task + EVENTS.choice + EVENTS.callback
+      : EVENTS.task * 2 +
+        EVENTS.choice * 2 +
+        EVENTS.pass +
+        (s.bakeSeconds > 0 ? EVENTS.callback + EVENTS.task : 0),
   );
   const ext = input.extensions ?? { count: 0, seconds: 0 };
   for (let i = 0; i < ext.count; i++)
@@ -102,6 +106,11 @@ export function worstCase(input: WorstCaseInput): WorstCase {
       what: 'bakes',
       seconds: input.schedule.totalSeconds + ext.count * ext.seconds,
       events: steps.reduce((a, b) => a + b, 0),
+    },
+    {
+      what: 'approvals',
+      seconds: input.schedule.steps.reduce((a, s) => a + (s.pause?.timeoutSeconds ?? 0), 0),
+      events: 0,
     },
     {
       what: 'hooks',

@@ -12,14 +12,30 @@
  *
  * @example plan(linear(10 %, 3 min)) → 10 steps, 10 % … 100 %, 27 min of bake before the last.
  * @example plan(canary(10 %, 5 min)) → [(10 %, 300 s), (100 %, 0 s)], 5 min in all.
+ *
+ * A pause (a `steps` entry, or the group's `approval`) is a step of its own that holds the percent of
+ * the step before it (0 before the first shift) until someone approves or rejects, or its timeout passes.
+ *
+ * @example plan(canary(10 %, 5 min), {approval: 'beforeFull'})
+ *          → [(10 %, 300 s), pause at 10 %, (100 %, 0 s)]
  */
-import type { DeploymentConfig } from './configs.ts';
+import { type DeploymentConfig, isPauseStep, type PauseTimeoutOutcome } from './configs.ts';
+import type { ApprovalPoint } from './group-schema.ts';
+
+/** A step that waits for a person: approve goes on, reject rolls back, the timeout does `onTimeout`. */
+export interface PausePlan {
+  /** Absent: no timeout of its own (the execution's limit ends it). */
+  timeoutSeconds?: number;
+  onTimeout: PauseTimeoutOutcome;
+}
 
 export interface Step {
   /** Percent of traffic on the new revision after this step, 0 < percent ≤ 100. */
   percent: number;
   /** How long to watch alarms at this percent before the next step. */
   bakeSeconds: number;
+  /** Present on a pause: no shift, no bake; `percent` is the one it holds. */
+  pause?: PausePlan;
 }
 
 export interface Schedule {
@@ -28,8 +44,8 @@ export interface Schedule {
   totalSeconds: number;
 }
 
-export function plan(config: DeploymentConfig): Schedule {
-  const steps = stepsOf(config);
+export function plan(config: DeploymentConfig, options: { approval?: ApprovalPoint } = {}): Schedule {
+  const steps = withApproval(stepsOf(config), options.approval);
   return { steps, totalSeconds: steps.reduce((sum, s) => sum + s.bakeSeconds, 0) };
 }
 
@@ -50,9 +66,41 @@ function stepsOf(config: DeploymentConfig): Step[] {
       steps.push({ percent: 100, bakeSeconds: 0 });
       return steps;
     }
-    case 'steps':
-      return config.steps.map((s) => ({ percent: s.percent, bakeSeconds: s.bakeSeconds }));
+    case 'steps': {
+      let percent = 0;
+      return config.steps.map((s): Step => {
+        if (isPauseStep(s)) return pauseAt(percent, s.pause);
+        percent = s.percent;
+        return { percent: s.percent, bakeSeconds: s.bakeSeconds };
+      });
+    }
   }
+}
+
+const pauseAt = (
+  percent: number,
+  pause: { timeoutSeconds?: number | undefined; onTimeout: PauseTimeoutOutcome },
+): Step => ({
+  percent,
+  bakeSeconds: 0,
+  pause: {
+    ...(pause.timeoutSeconds === undefined ? {} : { timeoutSeconds: pause.timeoutSeconds }),
+    onTimeout: pause.onTimeout,
+  },
+});
+
+/**
+ * The group's approval gate, an untimed pause: before the first shift, or before the shift to 100 %.
+ * A config that already pauses right there gets no second pause.
+ *
+ * @example withApproval([(10 %), (100 %)], 'beforeFirstShift') → [pause at 0 %, (10 %), (100 %)]
+ */
+function withApproval(steps: Step[], approval: ApprovalPoint | undefined): Step[] {
+  if (!approval) return steps;
+  const at = approval === 'beforeFirstShift' ? 0 : steps.findIndex((s) => !s.pause && s.percent === 100);
+  if (at < 0 || steps[at]?.pause || steps[at - 1]?.pause) return steps;
+  const held = at === 0 ? 0 : (steps[at - 1]?.percent ?? 0);
+  return [...steps.slice(0, at), pauseAt(held, { onTimeout: 'rollback' }), ...steps.slice(at)];
 }
 
 /** Offsets (seconds after the first shift) at which each step's shift happens. */
@@ -64,3 +112,7 @@ export function offsets(schedule: Schedule): number[] {
     return at;
   });
 }
+
+/** The planner's options for a group: its approval gate, if it has one. */
+export const approvalOf = (group: { approval?: ApprovalPoint }): { approval?: ApprovalPoint } =>
+  group.approval === undefined ? {} : { approval: group.approval };

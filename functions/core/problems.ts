@@ -50,7 +50,13 @@ function flatten(issues: readonly Issue[], prefix: readonly PropertyKey[]): Prob
       continue;
     }
     if (issue.code === 'invalid_union') {
-      const meant = issue.errors.find((branch) => branch.length > 0 && branch.some(isSpecific));
+      // A branch that knows every key the input has is meant before one that found keys it does not
+      // know: `{pause: {timeoutSeconds: 0}}` is a pause with a bad timeout, not a step missing its percent.
+      const specific = issue.errors.filter((branch) => branch.length > 0 && branch.some(isSpecific));
+      const meant =
+        specific.find(
+          (branch) => !branch.some((i) => i.code === 'unrecognized_keys' && i.path.length === 0),
+        ) ?? specific[0];
       if (meant) {
         problems.push(...flatten(meant, path));
         continue;

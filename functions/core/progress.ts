@@ -24,6 +24,7 @@ export const PHASES = [
   'shifting',
   'baking',
   'terminationWait',
+  'awaitingApproval',
   'finishing',
   'rollingBack',
   'ended',
@@ -100,6 +101,7 @@ const iso = (ms: number) => new Date(ms).toISOString();
  * The phase, for a deployment in progress, is read from the last thing the timeline says happened:
  * - a bake that waited, after the last shift, not yet elapsed and not cut short by a promote →
  *   `baking` (`terminationWait` for the ECS termination wait);
+ * - a pause waiting for approval → `awaitingApproval`;
  * - all steps applied → `hooks` while AfterAllowTraffic hooks run, else `finishing`;
  * - some steps applied → `shifting` (between two steps: alarm checks, the next shift);
  * - none → `hooks` when the latest hook entry is newer than the install, `installing` once ECS Install
@@ -142,6 +144,10 @@ export function progressOf(
   if (deployment.status === 'QUEUED') return { ...base, phase: 'queued', ...further };
   if (deployment.status === 'CREATED') return { ...base, phase: 'starting', ...further };
 
+  // A pause holds until someone approves or rejects it (or its timeout passes).
+  if (deployment.approval?.pending && deployment.status === 'IN_PROGRESS') {
+    return { ...base, phase: 'awaitingApproval', ...further };
+  }
   // A promote ends the bake under way at once and skips every later one.
   const baking =
     lastBake &&

@@ -6,6 +6,7 @@
 import middy from '@middy/core';
 import type { BakeSignals } from '../ports.ts';
 import { analyzeBakes } from '../tasks/analyze.ts';
+import { awaitApproval } from '../tasks/await-approval.ts';
 import { bake } from '../tasks/bake.ts';
 import type { TaskContext } from '../tasks/context.ts';
 import { finalize, scaleDownOld } from '../tasks/finalize.ts';
@@ -30,6 +31,8 @@ export function makeTaskHandlers(get: () => TaskContext & { bakes: BakeSignals }
       if (result.outcome === 'skip') await ctx.bakes.succeed(event.taskToken);
       return result;
     },
+    /** Invoked by `lambda:invoke.waitForTaskToken` at a pause: stores the token, says approval is pending. */
+    awaitApproval: (event: Parameters<typeof awaitApproval>[1]) => awaitApproval(get(), event),
     finalize: (event: In) => finalize(get(), event),
     install: (event: In) => install(get(), event),
     checkSteady: (event: In) => checkSteady(get(), event),
@@ -46,6 +49,7 @@ export const prepareHandler = middy(tasks.prepare);
 export const runHooksHandler = middy(tasks.runHooks);
 export const shiftTrafficHandler = middy(tasks.shiftTraffic);
 export const bakeHandler = middy(tasks.bake);
+export const awaitApprovalHandler = middy(tasks.awaitApproval);
 export const finalizeHandler = middy(tasks.finalize);
 export const rollbackHandler = middy(tasks.rollback);
 export const installHandler = middy(tasks.install);

@@ -53,9 +53,12 @@ export async function rollback(
   // After drift someone else owns the routing now (another group on the same alias, an operator):
   // restoring ours would overwrite their change. The routing is left as found, and said so.
   const drifted = error === 'RoutingDrift' && !input.force;
+  // A rejection, or a pause that timed out with onTimeout rollback, asked for exactly this.
+  const decided = error === 'ApprovalRejected' || error === 'ApprovalTimedOut';
   const wanted =
     !drifted &&
     (input.force ||
+      decided ||
       (event === 'DEPLOYMENT_STOP_ON_REQUEST'
         ? deployment.stopRequest?.rollback !== false
         : deployment.autoRollback.enabled && deployment.autoRollback.events.includes(event)));

@@ -1,6 +1,7 @@
 import { describeRouting, sameRouting } from '../core/deployment.ts';
 import { RoutingDrift, StepShiftError } from '../core/errors.ts';
 import { rollbackError, runAnalysis } from './analyze.ts';
+import { approvalTimedOut, approvalTimeoutSeconds } from './await-approval.ts';
 import { assertNoAlarm } from './check-alarms.ts';
 import { isoNow, load, note, platformFor, type TaskContext, throwIfInterrupted } from './context.ts';
 
@@ -12,6 +13,9 @@ export interface ShiftOutput {
   bakeSeconds: number;
   /** The last step: AfterAllowTraffic comes next (after its bake, if it has one). */
   last: boolean;
+  /** A pause: no shift; AwaitApproval comes next, with `approvalTimeoutSeconds` as its timeout. */
+  pause: boolean;
+  approvalTimeoutSeconds?: number;
 }
 
 /**
@@ -25,6 +29,8 @@ export interface ShiftOutput {
  * With analysis checks, the run at the end of the previous step's bake comes between 1 and 2: it rolls
  * back, lets the shift go on, or extends the bake (the output repeats the step with an interval's bake,
  * and the workflow comes back here after it).
+ * A pause step shifts nothing: after the same checks it records the step and hands over to
+ * AwaitApproval; the ShiftTraffic after it applies a timed-out pause's `onTimeout`.
  */
 export async function shiftTraffic(
   ctx: TaskContext,
@@ -43,6 +49,7 @@ export async function shiftTraffic(
     );
   }
   await assertNoAlarm(ctx, deployment);
+  await approvalTimedOut(ctx, deployment);
   const { group, platform } = platformFor(ctx, deployment);
   // The previous step's bake is over: its analysis run decides before traffic moves again. (A resume
   // sets the step it was stopped at again: that bake was cut short and is baked anew, judged at its end.)
@@ -64,8 +71,21 @@ export async function shiftTraffic(
         percent: deployment.percent,
         bakeSeconds: decision.seconds,
         last: false,
+        pause: false,
       };
     }
+  }
+  if (step.pause) {
+    await ctx.store.update(deployment.id, { stepIndex: input.stepIndex });
+    return {
+      stepIndex: input.stepIndex,
+      nextStepIndex: input.stepIndex + 1,
+      percent: deployment.percent,
+      bakeSeconds: 0,
+      last: false,
+      pause: true,
+      approvalTimeoutSeconds: approvalTimeoutSeconds(step.pause.timeoutSeconds),
+    };
   }
   const target = platform.target(deployment, step.percent);
   const live = await platform.current();
@@ -98,5 +118,6 @@ export async function shiftTraffic(
     percent: step.percent,
     bakeSeconds: step.bakeSeconds,
     last: input.stepIndex === steps.length - 1,
+    pause: false,
   };
 }

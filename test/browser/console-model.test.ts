@@ -238,6 +238,20 @@ describe('which actions apply', () => {
     },
     { name: 'succeeded', d: { status: 'SUCCEEDED', ...routed }, p: progress(3, 3), enabled: [] },
     { name: 'rolling back', d: { status: 'ROLLING_BACK' }, p: progress(2, 3), enabled: [] },
+    {
+      name: 'waiting at a pause',
+      d: { approval: { pending: true, stepIndex: 1, since: 'x', onTimeout: 'rollback' } },
+      p: progress(1, 3),
+      enabled: ['approve', 'reject', 'stop', 'stopKeep', 'promote'],
+    },
+    {
+      name: 'a pause decided',
+      d: {
+        approval: { pending: false, stepIndex: 1, since: 'x', onTimeout: 'rollback', decision: 'approved' },
+      },
+      p: progress(2, 3),
+      enabled: ['stop', 'stopKeep', 'promote'],
+    },
   ] as { name: string; d: Partial<DeploymentView>; p: Progress; enabled: string[] }[])(
     '$name: $enabled',
     ({ d, p, enabled }) => {

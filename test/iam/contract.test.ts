@@ -127,6 +127,7 @@ describe('the recorded calls', () => {
       lambdaQueuedCancelled: 'CANCELLED',
       lambdaQueuedStartedByWatchdog: 'CREATED',
       lambdaQueuedRolledBackByWatchdog: 'ROLLED_BACK',
+      lambdaRejected: 'ROLLED_BACK',
       ecsImageSucceeded: 'SUCCEEDED',
       ecsListenerStopped: 'STOPPED',
       ecsListenerRolledBackFromApi: 'ROLLED_BACK',

@@ -36,6 +36,7 @@ export const TASK_HANDLERS = {
   RunHooks: 'runHooks',
   ShiftTraffic: 'shiftTraffic',
   Bake: 'bake',
+  AwaitApproval: 'awaitApproval',
   Finalize: 'finalize',
   RollBack: 'rollback',
   Install: 'install',
@@ -254,6 +255,31 @@ export async function runScenario(): Promise<Scenario> {
   await task('Prepare', 'lambda', { deploymentId: next });
   await recorder.as('ExecutionEnded', 'lambda', () => ended(aborted(next)));
   outcomes.lambdaQueuedRolledBackByWatchdog = await status(next);
+  // D2: Lambda, a pause before the first shift (AwaitApproval stores its token, says so on the bus),
+  // rejected from the API (SendTaskFailure), rolled back.
+  const d2 = (
+    await request('lambda', 'POST', '/groups/orders/deployments', 201, {
+      revision: '5',
+      config: {
+        type: 'steps',
+        steps: [{ pause: { timeoutSeconds: 600 } }, { percent: 100, bakeSeconds: 0 }],
+      },
+    })
+  ).id;
+  await task('Prepare', 'lambda', { deploymentId: d2 });
+  await task('ShiftTraffic', 'lambda', { deploymentId: d2, stepIndex: 0 });
+  await task('AwaitApproval', 'lambda', {
+    deploymentId: d2,
+    stepIndex: 0,
+    timeoutSeconds: 600,
+    taskToken: 'token-d2',
+  });
+  await request('lambda', 'POST', `/deployments/${d2}/reject`, 202, { reason: 'not this week' });
+  await task('RollBack', 'lambda', {
+    deploymentId: d2,
+    error: { Error: 'ApprovalRejected', Cause: 'approval rejected: not this week' },
+  });
+  outcomes.lambdaRejected = await status(d2);
 
   // E: ECS behind a listener, an image pushed to ECR through Intake, to SUCCEEDED.
   const e = await started('ecs', {
@@ -339,12 +365,29 @@ export async function runScenario(): Promise<Scenario> {
   await task('ShiftTraffic', 'ecs', { deploymentId: h2, stepIndex: 0 });
   await recorder.as('ExecutionEnded', 'ecs', () => ended(aborted(h2)));
   outcomes.ecsRuleRolledBackByWatchdog = await status(h2);
-  const h3 = (await request('ecs', 'POST', '/deployments', 201, { group: 'checkout', revision: checkout3 }))
-    .id;
+  // … with a pause before 100 %, approved from the API (SendTaskSuccess).
+  const h3 = (
+    await request('ecs', 'POST', '/deployments', 201, {
+      group: 'checkout',
+      revision: checkout3,
+      config: {
+        type: 'steps',
+        steps: [{ percent: 10, bakeSeconds: 0 }, { pause: {} }, { percent: 100, bakeSeconds: 0 }],
+      },
+    })
+  ).id;
   await task('Prepare', 'ecs', { deploymentId: h3 });
   await install('ecs', h3);
   await task('ShiftTraffic', 'ecs', { deploymentId: h3, stepIndex: 0 });
   await task('ShiftTraffic', 'ecs', { deploymentId: h3, stepIndex: 1 });
+  await task('AwaitApproval', 'ecs', {
+    deploymentId: h3,
+    stepIndex: 1,
+    timeoutSeconds: 604800,
+    taskToken: 'token-h3',
+  });
+  await request('ecs', 'POST', `/deployments/${h3}/approve`, 202);
+  await task('ShiftTraffic', 'ecs', { deploymentId: h3, stepIndex: 2 });
   await task('Finalize', 'ecs', { deploymentId: h3 });
   await task('ScaleDownOld', 'ecs', { deploymentId: h3 });
   outcomes.ecsRuleSucceeded = await status(h3);

@@ -139,8 +139,8 @@ describe('the StepShift construct', () => {
     const logGroupIds = functions.map((f) => f.Properties.LoggingConfig?.LogGroup?.Ref);
 
     // Assess
-    expect(functions).toHaveLength(14);
-    expect(new Set(logGroupIds).size).toBe(14);
+    expect(functions).toHaveLength(15);
+    expect(new Set(logGroupIds).size).toBe(15);
     for (const id of logGroupIds) {
       expect(id).toMatch(/^StepShift\w+FunctionLogs/);
       expect(groups[id]?.Properties.RetentionInDays, id).toBe(90);
@@ -165,7 +165,7 @@ describe('the StepShift construct', () => {
 
     // Assess: none. (The SDK's optional SigV4a signers stay optional requires; stepshift signs no SigV4a.)
     expect(sdk.length).toBeGreaterThan(5);
-    expect(functions).toHaveLength(14);
+    expect(functions).toHaveLength(15);
     expect(leftToRuntime).toEqual([]);
   });
 
@@ -206,7 +206,7 @@ describe('the StepShift construct', () => {
     const functions = resources('AWS::Lambda::Function').filter((f) =>
       f.Properties.Handler?.startsWith('index.'),
     );
-    expect(functions).toHaveLength(14);
+    expect(functions).toHaveLength(15);
     for (const f of functions) {
       expect(f.Properties.Runtime).toBe('nodejs22.x');
       expect(f.Properties.Architectures).toEqual(['arm64']);

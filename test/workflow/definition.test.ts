@@ -86,10 +86,30 @@ describe('statemachines/deployment.asl.json', () => {
     expect(definition.States[STATE.Prepare]?.ResultPath).toBeUndefined();
     const choose = definition.States[STATE.ChooseNext] as { Choices: { Next: string }[]; Default: string };
     expect([...choose.Choices.map((c) => c.Next), choose.Default]).toEqual([
+      STATE.AwaitApproval,
       STATE.Bake,
       STATE.FinalBake,
       STATE.ShiftTraffic,
       STATE.AfterAllowTraffic,
+    ]);
+  });
+
+  it('waits at a pause in a callback whose timeout is the pause’s, back to ShiftTraffic on approval or timeout', () => {
+    const wait = definition.States[STATE.AwaitApproval] as Record<string, unknown>;
+    expect(wait).toMatchObject({
+      Type: 'Task',
+      Resource: CALLBACK,
+      TimeoutSecondsPath: '$.shift.approvalTimeoutSeconds',
+      ResultPath: null,
+      Next: STATE.ShiftTraffic,
+      Parameters: { Payload: { 'taskToken.$': '$$.Task.Token' } },
+    });
+    // The next ShiftTraffic applies the pause's onTimeout; a rejection fails the task into RollBack.
+    expect(
+      (wait.Catch as { ErrorEquals: string[]; Next: string }[]).map((c) => [c.ErrorEquals, c.Next]),
+    ).toEqual([
+      [['States.Timeout'], STATE.ShiftTraffic],
+      [['States.ALL'], STATE.RollBack],
     ]);
   });
 

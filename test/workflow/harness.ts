@@ -35,6 +35,7 @@ export interface GroupSpec {
   analysis?: unknown;
   onBusy?: string;
   maxQueued?: number;
+  approval?: string;
 }
 
 export async function scenario(
@@ -55,6 +56,7 @@ export async function scenario(
           ...(g.analysis ? { analysis: g.analysis } : {}),
           ...(g.onBusy ? { onBusy: g.onBusy } : {}),
           ...(g.maxQueued !== undefined ? { maxQueued: g.maxQueued } : {}),
+          ...(g.approval ? { approval: g.approval } : {}),
         },
       ]),
     ),

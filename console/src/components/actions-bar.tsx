@@ -1,5 +1,6 @@
 /**
- * Stop, stop without rollback, promote, rollback: each disabled (with the reason as its tooltip) when it
+ * Approve and reject (while a pause waits; reject asks for a reason), stop, stop without rollback,
+ * promote, rollback: each disabled (with the reason as its tooltip) when it
  * does not apply, each confirmed in a modal dialog, each answered on the page with what the API said.
  */
 import { useRef, useState } from 'preact/hooks';
@@ -12,9 +13,11 @@ export function ActionsBar({ deployment, progress }: { deployment: DeploymentVie
   const [pending, setPending] = useState<Action>();
   const [busy, setBusy] = useState(false);
   const [answer, setAnswer] = useState<{ ok: boolean; message: string }>();
+  const [reason, setReason] = useState('');
 
   const ask = (a: Action) => {
     setPending(a);
+    setReason('');
     setAnswer(undefined);
     dialog.current?.showModal();
   };
@@ -22,7 +25,7 @@ export function ActionsBar({ deployment, progress }: { deployment: DeploymentVie
     if (!pending) return;
     setBusy(true);
     try {
-      setAnswer(await perform(pending));
+      setAnswer(await perform(pending, reason));
     } finally {
       setBusy(false);
       dialog.current?.close();
@@ -59,6 +62,16 @@ export function ActionsBar({ deployment, progress }: { deployment: DeploymentVie
           <form method="dialog" onSubmit={(e) => e.preventDefault()}>
             <h3>{pending.label}</h3>
             <p>{pending.confirm}</p>
+            {pending.needsReason && (
+              <textarea
+                class="reason"
+                data-reason={pending.name}
+                maxLength={1024}
+                required
+                value={reason}
+                onInput={(e) => setReason((e.target as HTMLTextAreaElement).value)}
+              />
+            )}
             <div class="dialog-buttons">
               <button type="button" class="btn" onClick={() => dialog.current?.close()} disabled={busy}>
                 Cancel
@@ -68,7 +81,7 @@ export function ActionsBar({ deployment, progress }: { deployment: DeploymentVie
                 class={`btn btn-primary btn-${pending.name}`}
                 data-confirm={pending.name}
                 onClick={confirm}
-                disabled={busy}
+                disabled={busy || (pending.needsReason === true && reason.trim() === '')}
               >
                 {busy ? 'Sending…' : pending.label}
               </button>

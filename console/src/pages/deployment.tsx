@@ -30,6 +30,7 @@ const PHASES: Record<Phase, string> = {
   shifting: 'Shifting traffic',
   baking: 'Baking',
   terminationWait: 'Termination wait',
+  awaitingApproval: 'Waiting for approval',
   finishing: 'Finishing',
   rollingBack: 'Rolling back',
   ended: 'Ended',

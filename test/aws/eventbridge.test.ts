@@ -1,0 +1,60 @@
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { EventBridgePublisher } from '../../functions/aws/eventbridge.ts';
+
+const events = mockClient(EventBridgeClient);
+
+beforeEach(() => {
+  events.reset();
+  events.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e-1' }] });
+});
+
+describe('the EventBridge publisher', () => {
+  it('puts Approval Pending on the same bus and source as the state changes', async () => {
+    // Prepare
+    const publisher = new EventBridgePublisher(new EventBridgeClient({}), 'eu-west-1');
+    const pending = {
+      deploymentId: 'd-1',
+      group: 'orders',
+      revision: '5',
+      stepIndex: 1,
+      percent: 10,
+      timeoutSeconds: 600,
+      at: '2026-11-25T09:00:00.000Z',
+    };
+
+    // Act
+    await publisher.approvalPending(pending);
+    const { timeoutSeconds: _, ...untimed } = pending;
+    await publisher.approvalPending(untimed);
+
+    // Assess
+    const entries = events.commandCalls(PutEventsCommand).map((c) => c.args[0].input.Entries?.[0]);
+    expect(entries[0]).toMatchObject({
+      Source: 'stepshift',
+      DetailType: 'StepShift Deployment Approval Pending',
+      EventBusName: 'default',
+    });
+    expect(JSON.parse(entries[0]?.Detail ?? '')).toEqual(pending);
+    expect(JSON.parse(entries[1]?.Detail ?? '')).not.toHaveProperty('timeoutSeconds');
+  });
+
+  it('fails when EventBridge refuses the entry', async () => {
+    // Prepare
+    events.on(PutEventsCommand).resolves({ FailedEntryCount: 1, Entries: [{ ErrorCode: 'AccessDenied' }] });
+    const publisher = new EventBridgePublisher(new EventBridgeClient({}), 'eu-west-1');
+
+    // Act, Assess
+    await expect(
+      publisher.approvalPending({
+        deploymentId: 'd',
+        group: 'g',
+        revision: '1',
+        stepIndex: 0,
+        percent: 0,
+        at: 'x',
+      }),
+    ).rejects.toThrow('PutEvents failed: AccessDenied');
+  });
+});
