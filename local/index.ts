@@ -123,6 +123,7 @@ export async function startLocal(options: LocalOptions): Promise<LocalStepShift>
       if (execution.status !== 'FAILED' || closed) return;
       await rollback(ctx, {
         deploymentId: input.deploymentId,
+        execution: execution.name,
         error: {
           Error: execution.error ?? 'ExecutionFailed',
           Cause: execution.cause ?? 'the execution failed',

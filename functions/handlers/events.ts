@@ -91,6 +91,7 @@ export function makeExecutionEndedHandler(get: () => ApiContext) {
     }
     const out = await rollback(get(), {
       deploymentId,
+      ...(name ? { execution: name } : {}),
       error: { Error: error ?? `Execution${status}`, Cause: cause ?? `the execution ended ${status}` },
     });
     return { status: out.status };
