@@ -108,6 +108,7 @@ export async function startLocal(options: LocalOptions): Promise<LocalStepShift>
       },
     });
     events.subscribe((change) => notifier.stateChanged(change));
+    events.subscribeApprovals((pending) => notifier.approvalPending(pending));
     const workflow = new LocalWorkflow(ctx, clock, bakes);
     ctx.workflow = workflow;
     ctx.executions = new LocalExecutionHistory(workflow);
@@ -141,6 +142,7 @@ export async function startLocal(options: LocalOptions): Promise<LocalStepShift>
       if (execution.status === 'FAILED') {
         await rollback(ctx, {
           deploymentId: input.deploymentId,
+          execution: execution.name,
           error: {
             Error: execution.error ?? 'ExecutionFailed',
             Cause: execution.cause ?? 'the execution failed',

@@ -99,6 +99,7 @@ export function makeExecutionEndedHandler(get: () => ApiContext) {
       ended = (
         await rollback(ctx, {
           deploymentId,
+          ...(name ? { execution: name } : {}),
           error: { Error: error ?? `Execution${status}`, Cause: cause ?? `the execution ended ${status}` },
         })
       ).status;

@@ -23,13 +23,21 @@ export interface RollbackOutput {
  */
 export async function rollback(
   ctx: TaskContext,
-  input: { deploymentId: string; error?: CaughtError; force?: boolean },
+  input: {
+    deploymentId: string;
+    error?: CaughtError;
+    force?: boolean;
+    /** The execution whose end asks for it (the watchdogs): an earlier run of a resumed deployment asks nothing. */
+    execution?: string;
+  },
 ): Promise<RollbackOutput> {
   const caughtAt = ctx.clock.now();
   const deployment = await load(ctx, input.deploymentId);
   const error = input.error?.Error ?? 'Unknown';
   const cause = causeOf(input.error?.Cause) || error;
   const done = (d: Deployment): RollbackOutput => ({ status: d.status, error, cause: d.reason ?? cause });
+  // The deployment was resumed under a newer execution since: that one owns it, and the lock.
+  if (input.execution !== undefined && input.execution !== deployment.executionName) return done(deployment);
   if (
     deployment.status === 'ROLLED_BACK' ||
     deployment.status === 'SUCCEEDED' ||

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { STATE_CHANGE_DETAIL_TYPE } from '../../functions/aws/eventbridge.ts';
+import { APPROVAL_PENDING_DETAIL_TYPE, STATE_CHANGE_DETAIL_TYPE } from '../../functions/aws/eventbridge.ts';
 import type { Status } from '../../functions/core/deployment.ts';
 import { parseGroupConfig } from '../../functions/core/group-config.ts';
 import {
@@ -50,6 +50,10 @@ const approvalPending = (group = 'orders') => ({
 });
 
 describe('which notification event a stepshift event is', () => {
+  it('matches the detail-types the EventBridge publisher puts on the bus', () => {
+    expect(STEPSHIFT_DETAIL_TYPES.approvalPending).toBe(APPROVAL_PENDING_DETAIL_TYPE);
+  });
+
   it('spells the state-change detail-type as the EventBridge publisher does', () => {
     expect(STEPSHIFT_DETAIL_TYPES.stateChange).toBe(STATE_CHANGE_DETAIL_TYPE);
   });

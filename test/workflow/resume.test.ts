@@ -5,7 +5,9 @@ import {
   retryDeployment,
   stopDeployment,
 } from '../../functions/api/operations.ts';
-import { Conflict, GroupBusy } from '../../functions/core/errors.ts';
+import { Conflict, GroupBusy, RoutingDrift } from '../../functions/core/errors.ts';
+import { prepare } from '../../functions/tasks/prepare.ts';
+import { rollback } from '../../functions/tasks/rollback.ts';
 import type { StepClock } from '../../local/clock.ts';
 import { BROKEN } from '../../local/seed.ts';
 import { messages, routing, type Scenario, scenario } from './harness.ts';
@@ -112,6 +114,39 @@ describe('resuming a deployment stopped without rollback', () => {
     );
     expect(await s.ctx.store.get(d.id)).toMatchObject({ status: 'STOPPED', executionName: d.id });
     expect(await s.ctx.store.lockHolder('orders')).toBeUndefined();
+  });
+
+  it('ignores the end of the execution it was stopped in, once resumed (the watchdog’s late word)', async () => {
+    const { s, d } = await stoppedAt(10);
+    const resumed = (await resumeDeployment(s.ctx, d.id)).deployment;
+    await s.until(resumed, (x) => x.status === 'IN_PROGRESS' && !!x.bakeToken, 'the bake again');
+    const late = await rollback(s.ctx, {
+      deploymentId: d.id,
+      execution: d.id,
+      error: { Error: 'StopRequested', Cause: 'the execution ended FAILED' },
+    });
+    expect(late.status).toBe('IN_PROGRESS');
+    expect(await s.ctx.store.lockHolder('orders')).toBe(d.id);
+    expect((await s.finished(resumed)).deployment.status).toBe('SUCCEEDED');
+  });
+
+  it('is refused at Prepare when the routing changed after the API looked, and can be asked again', async () => {
+    const { s, v2, d } = await stoppedAt(10);
+    const execution = `${d.id}-resume-1`;
+    await s.ctx.store.update(d.id, {
+      executionName: execution,
+      resumeRequest: { execution, at: new Date(s.local.clock.now()).toISOString() },
+    });
+    s.local.account.lambda.setAliasRouting('orders', 'live', '1', { [v2]: 0.3 });
+    await expect(prepare(s.ctx, { deploymentId: d.id, resume: { execution } })).rejects.toBeInstanceOf(
+      RoutingDrift,
+    );
+    const after = await s.ctx.store.get(d.id);
+    expect(after).toMatchObject({ status: 'STOPPED' });
+    expect(after?.resumeRequest).toBeUndefined();
+    expect(messages(await s.ctx.store.timeline(d.id)).at(-1)).toMatch(
+      /^error: resume refused: the routing changed since the stop/,
+    );
   });
 
   it('refuses when the group is busy', async () => {
