@@ -1,7 +1,7 @@
 /**
  * stepshift's own Lambda functions: each bundles one handler of `functions/handlers/` with the group
  * config, and reads and writes the deployment table. Every concern module makes its functions with
- * the one factory here, so that all fourteen are built alike (Node 22 on arm64, tracing, source maps,
+ * the one factory here, so that all are built alike (Node 22 on arm64, tracing, source maps,
  * the locked AWS SDK inside the bundle, a log group of its own with a retention).
  *
  * Where the code comes from depends on where this module runs. From the sources (this repository: the

@@ -220,7 +220,7 @@ describe('a CDK app that installs the package', () => {
     expect(
       Object.values(template().Resources).some((r) => r.Type === 'AWS::StepFunctions::StateMachine'),
     ).toBe(true);
-    expect(functions()).toHaveLength(14);
+    expect(functions()).toHaveLength(15);
   });
 
   it('gets every logical id, and as many resources of each type, as the stack built from the sources', () => {
