@@ -6,6 +6,7 @@
 import type { DeploymentView, Progress } from './types.ts';
 
 export type ActionName =
+  | 'cancel'
   | 'approve'
   | 'reject'
   | 'stop'
@@ -35,6 +36,7 @@ const RUNNING = ['CREATED', 'IN_PROGRESS'];
  * @example status STOPPED with a recorded routing and a last routing → rollback and resume enabled
  * @example status ROLLED_BACK → only retry enabled
  * @example waiting at a pause → approve and reject first (shown only then), stop, stop without rollback
+ * @example status QUEUED → cancel first (shown only then); nothing else applies yet
  */
 export function actionsFor(d: DeploymentView, progress: Progress | undefined): Action[] {
   const base = `/deployments/${encodeURIComponent(d.id)}`;
@@ -88,7 +90,20 @@ export function actionsFor(d: DeploymentView, progress: Progress | undefined): A
         },
       ]
     : [];
+  const cancel: Action[] =
+    d.status === 'QUEUED'
+      ? [
+          {
+            name: 'cancel',
+            label: 'Cancel',
+            confirm: `Cancel ${d.id}: take it out of ${d.group}'s queue? It never starts.`,
+            path: `${base}/cancel`,
+            body: {},
+          },
+        ]
+      : [];
   return [
+    ...cancel,
     ...approvals,
     {
       name: 'stop',
@@ -165,18 +180,20 @@ export async function perform(action: Action, reason?: string): Promise<{ ok: bo
   }
   const d = body?.deployment;
   const what =
-    action.name === 'approve'
-      ? 'approved: it goes on'
-      : action.name === 'reject'
-        ? 'rejected: it rolls back'
-        : action.name === 'resume'
-          ? 'resumed: it carries on from the step it was stopped at'
-          : action.name === 'promote'
-            ? 'promoted: the remaining bakes are skipped'
-            : action.name === 'rollback'
-              ? 'rolled back'
-              : action.name === 'stop'
-                ? 'stop requested, with rollback'
-                : 'stop requested, without rollback';
+    action.name === 'cancel'
+      ? 'cancelled: it leaves the queue'
+      : action.name === 'approve'
+        ? 'approved: it goes on'
+        : action.name === 'reject'
+          ? 'rejected: it rolls back'
+          : action.name === 'resume'
+            ? 'resumed: it carries on from the step it was stopped at'
+            : action.name === 'promote'
+              ? 'promoted: the remaining bakes are skipped'
+              : action.name === 'rollback'
+                ? 'rolled back'
+                : action.name === 'stop'
+                  ? 'stop requested, with rollback'
+                  : 'stop requested, without rollback';
   return { ok: true, message: `${res.status}: ${what}${d ? ` — ${d.id} is ${d.status}` : ''}` };
 }

@@ -252,6 +252,12 @@ describe('which actions apply', () => {
       p: progress(2, 3),
       enabled: ['stop', 'stopKeep', 'promote'],
     },
+    {
+      name: 'queued behind the running deployment',
+      d: { status: 'QUEUED' },
+      p: progress(0, 3),
+      enabled: ['cancel'],
+    },
   ] as { name: string; d: Partial<DeploymentView>; p: Progress; enabled: string[] }[])(
     '$name: $enabled',
     ({ d, p, enabled }) => {
