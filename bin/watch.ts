@@ -6,7 +6,8 @@
  *
  * The rendering is pure (body and time in, lines out); `follow` is the loop around it.
  */
-import { type AnalysisMetric, formatValue } from '../functions/core/analysis.ts';
+import type { AnalysisView } from '../functions/api/views.ts';
+import { formatValue } from '../functions/core/analysis.ts';
 import { formatDuration } from '../functions/core/duration.ts';
 import { ApiError, ApiUnreachable } from './api-client.ts';
 import { bar } from './render.ts';
@@ -50,24 +51,8 @@ export interface WatchBody {
   now?: string;
 }
 
-/** An analysis check as `GET /deployments/{id}` words it. */
-export interface WatchCheck {
-  check: string;
-  metric: AnalysisMetric;
-  condition: string;
-  limits: { failure: number; inconclusive: number; error: number };
-  counts: { runs: number; failed: number; inconclusive: number; errors: number };
-  last?: {
-    verdict: string;
-    value?: number;
-    samples: number;
-    baseline?: { value?: number; samples: number };
-    bound?: number;
-    reason: string;
-    point: string;
-    percent: number;
-  };
-}
+/** An analysis check as `GET /deployments/{id}` words it (the API's own view). */
+export type WatchCheck = AnalysisView;
 
 /** The exit code of a status the deployment ends in; undefined while it goes on. */
 export function exitCodeOf(status: string): 0 | 1 | undefined {
