@@ -1,16 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../bin/cli.ts';
 import { parseGroupConfig } from '../../functions/core/group-config.ts';
-import { type LocalStepShift, startLocal } from '../../local/index.ts';
+import type { LocalStepShift } from '../../local/index.ts';
 import { HEALTHY } from '../../local/seed.ts';
-import { serveLocalApi } from '../../local/server.ts';
+import { runCli, startLocalApi } from './local-api.ts';
 
 let local: LocalStepShift;
 let url: string;
-let close: () => void;
+let close: () => Promise<void>;
 
 beforeAll(async () => {
-  local = await startLocal({
+  ({ local, url, close } = await startLocalApi({
     groups: parseGroupConfig({
       groups: {
         orders: {
@@ -24,22 +23,11 @@ beforeAll(async () => {
     speed: 1000,
     traffic: false,
     seed: (a) => a.createFunction('orders', HEALTHY, { alias: 'live' }),
-  });
-  const served = await serveLocalApi(local.ctx, 0);
-  url = served.url;
-  close = () => served.server.close();
+  }));
 });
-afterAll(async () => {
-  close();
-  await local.close();
-});
+afterAll(() => close());
 
-async function run(...argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main([...argv, '--url', url], { out: (t) => out.push(t), err: (t) => err.push(t) });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+const run = (...argv: string[]) => runCli(url, ...argv);
 
 const post = async (path: string, body?: unknown) => {
   const res = await fetch(`${url}${path}`, {

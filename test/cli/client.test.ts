@@ -1,36 +1,25 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadGroupConfigFile, main } from '../../bin/cli.ts';
-import { type LocalStepShift, startLocal } from '../../local/index.ts';
+import type { LocalStepShift } from '../../local/index.ts';
 import { HEALTHY, seedExampleAccount } from '../../local/seed.ts';
-import { serveLocalApi } from '../../local/server.ts';
+import { runCli, startLocalApi } from './local-api.ts';
 import { closedPort } from './stub-api.ts';
 
 let local: LocalStepShift;
 let url: string;
-let close: () => void;
+let close: () => Promise<void>;
 
 beforeAll(async () => {
-  local = await startLocal({
+  ({ local, url, close } = await startLocalApi({
     groups: loadGroupConfigFile('stepshift.config.json'),
     speed: 1000,
     traffic: false,
     seed: (a) => seedExampleAccount(a),
-  });
-  const served = await serveLocalApi(local.ctx, 0);
-  url = served.url;
-  close = () => served.server.close();
+  }));
 });
-afterAll(async () => {
-  close();
-  await local.close();
-});
+afterAll(() => close());
 
-async function run(...argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main([...argv, '--url', url], { out: (t) => out.push(t), err: (t) => err.push(t) });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+const run = (...argv: string[]) => runCli(url, ...argv);
 
 describe('the CLI against local mode', () => {
   it('deploys, lists, shows and stops a deployment', async () => {
