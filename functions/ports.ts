@@ -8,6 +8,7 @@ import type { LambdaRouting } from './core/alias.ts';
 import type { MetricSpec, Reading, Window } from './core/analysis.ts';
 import type { Deployment, Routing, Status, TimelineEntry } from './core/deployment.ts';
 import type { LambdaGroup } from './core/group-config.ts';
+import type { Release, ReleaseStatus } from './core/release.ts';
 
 /** Moves traffic of a group between its live revision and a new one. */
 export interface TrafficRouter {
@@ -180,6 +181,8 @@ export interface DeploymentStore {
 
 export interface StateChange {
   deploymentId: string;
+  /** The release it is a member of, if any. */
+  releaseId?: string;
   group: string;
   revision: string;
   status: Status;
@@ -204,11 +207,63 @@ export interface ApprovalPending {
   at: string;
 }
 
+/** A release's status changed. */
+export interface ReleaseChange {
+  releaseId: string;
+  name: string;
+  status: ReleaseStatus;
+  previousStatus: ReleaseStatus | undefined;
+  /** Each member: its group, deployment and revision. */
+  members: { group: string; deploymentId: string; revision: string }[];
+  reason?: string;
+  at: string;
+}
+
 export interface EventPublisher {
   /** Publishes a "StepShift Deployment State-change Notification". */
   stateChanged(change: StateChange): Promise<void>;
   /** Publishes a "StepShift Deployment Approval Pending" event, on the same bus and source. */
   approvalPending(pending: ApprovalPending): Promise<void>;
+  /** Publishes a "StepShift Release State-change Notification", on the same bus and source. */
+  releaseChanged(change: ReleaseChange): Promise<void>;
+}
+
+/** The release records (on AWS, the deployment table), beside the deployments of their members. */
+export interface ReleaseStore {
+  /** Creates the record; with an idempotency key, returns the release already made for it instead. */
+  create(
+    release: Release,
+    idempotency?: { key: string; requestHash: string; ttlSeconds: number },
+  ): Promise<{ release: Release; created: boolean }>;
+  /** Read consistently: the release workflow judges its waits on it. */
+  get(id: string): Promise<Release | undefined>;
+  /**
+   * Applies `patch`. Conditional writes: with `expectStatus`, only while the status is one of them;
+   * `unless` names a field that must be absent (a stop is recorded only while `committedAt` is not, and
+   * the commit only while `stopRequest` is not, so exactly one of the two wins). Otherwise throws Conflict.
+   */
+  update(
+    id: string,
+    patch: Partial<Release>,
+    options?: { expectStatus?: readonly ReleaseStatus[]; unless?: 'committedAt' | 'stopRequest' },
+  ): Promise<Release>;
+  /** Removes fields (`wait`). */
+  clear(id: string, fields: readonly (keyof Release)[]): Promise<void>;
+  appendTimeline(id: string, entry: TimelineEntry): Promise<void>;
+  timeline(id: string): Promise<TimelineEntry[]>;
+  /** Newest first. */
+  list(options?: { limit?: number }): Promise<Release[]>;
+  /** The release made for an idempotency key, unless the record expired. */
+  idempotent(key: string): Promise<{ releaseId: string; requestHash: string } | undefined>;
+}
+
+/**
+ * Hears of a release member's changes, for the release that may be waiting on them
+ * (functions/tasks/release.ts). Idempotent: the release's wait is judged again from what is stored.
+ */
+export interface ReleaseCoordinator {
+  /** A member reached its commit point, or its status changed: its release's wait is judged again. */
+  memberChanged(releaseId: string): Promise<void>;
 }
 
 /** Ends a waiting bake at once: the callback half of the bake task. */
@@ -225,9 +280,12 @@ export type ExecutionInput = {
   resume?: { execution: string };
 };
 
+/** A release execution's input (statemachines/release.asl.json). */
+export type ReleaseInput = { releaseId: string };
+
 /** Starts workflow executions. Starting a used name again is a no-op (as StartExecution). */
-export interface WorkflowStarter {
-  start(name: string, input: ExecutionInput): Promise<{ executionArn: string }>;
+export interface WorkflowStarter<I = ExecutionInput> {
+  start(name: string, input: I): Promise<{ executionArn: string }>;
 }
 
 /** An execution's status; NOT_STARTED when no execution of that name exists (yet). */

@@ -14,9 +14,20 @@
  */
 import './polyfill.ts';
 import type { StateMachine as StateMachineType } from 'aws-local-stepfunctions';
+import {
+  type AwaitMembersInput,
+  awaitMembers,
+  commitRelease,
+  endRelease,
+  prepareRelease,
+  type ReleaseContext,
+  rollBackRelease,
+  startWave,
+} from '../functions/api/release-workflow.ts';
 import { StepShiftError, ValidationError } from '../functions/core/errors.ts';
 import type { HookEvent } from '../functions/core/group-config.ts';
-import { STATE } from '../functions/core/states.ts';
+import { EXECUTION_TIMEOUT_SECONDS } from '../functions/core/limits.ts';
+import { RELEASE_STATE, STATE } from '../functions/core/states.ts';
 import type {
   ExecutionEvent,
   ExecutionHistory,
@@ -24,6 +35,7 @@ import type {
   ExecutionPage,
   ExecutionRef,
   ExecutionStatus,
+  ReleaseInput,
   WorkflowStarter,
 } from '../functions/ports.ts';
 import { awaitApproval } from '../functions/tasks/await-approval.ts';
@@ -32,12 +44,19 @@ import type { TaskContext } from '../functions/tasks/context.ts';
 import { finalize, scaleDownOld } from '../functions/tasks/finalize.ts';
 import { checkSteady, install, STEADY_POLL_SECONDS, testTraffic } from '../functions/tasks/install.ts';
 import { prepare } from '../functions/tasks/prepare.ts';
-import { rollback } from '../functions/tasks/rollback.ts';
+import { awaitRelease } from '../functions/tasks/release.ts';
+import { type CaughtError, rollback } from '../functions/tasks/rollback.ts';
 import { runHooks } from '../functions/tasks/run-hooks.ts';
 import { shiftTraffic } from '../functions/tasks/shift-traffic.ts';
 import type { LocalBakeSignals } from './bake-signals.ts';
 import type { LocalClock } from './clock.ts';
-import { LOCAL_ACCOUNT, LOCAL_REGION, LOCAL_WAITS, localDefinition } from './definition.ts';
+import {
+  LOCAL_ACCOUNT,
+  LOCAL_REGION,
+  LOCAL_WAITS,
+  localDefinition,
+  localReleaseDefinition,
+} from './definition.ts';
 
 const { StateMachine } = (await import('aws-local-stepfunctions')) as {
   StateMachine: typeof StateMachineType;
@@ -130,31 +149,44 @@ export function executionEventOf(
 }
 
 export type TransitionListener = (execution: string, event: EngineEvent) => void;
-export type EndListener = (
-  execution: ExecutionRecord,
-  input: { deploymentId: string },
-) => void | Promise<void>;
+export type EndListener<I = ExecutionInput> = (execution: ExecutionRecord, input: I) => void | Promise<void>;
 
-export class LocalWorkflow implements WorkflowStarter {
+/**
+ * One state machine in the local engine: executions by name, their logs, and the waits they spend on the
+ * virtual clock — what the deployment workflow and the release workflow share. Each subclass gives its
+ * definition and its handlers by state name.
+ */
+abstract class LocalMachine<I extends object> implements WorkflowStarter<I> {
   private readonly machine: StateMachineType;
   private readonly executions = new Map<string, ExecutionRecord & { abort: () => void }>();
   private readonly listeners = new Set<TransitionListener>();
-  private readonly endListeners = new Set<EndListener>();
-  private readonly inflight = new Set<Promise<unknown>>();
-  private readonly shutdown = new AbortController();
+  private readonly endListeners = new Set<EndListener<I>>();
+  protected readonly inflight = new Set<Promise<unknown>>();
+  protected readonly shutdown = new AbortController();
   /** Executions not yet ended (their end listeners included), and how many of them wait on the clock. */
   private live = 0;
   private waiting = 0;
+  /** Numbers the callback waits that need a token of their own (one per wait, as AWS gives). */
+  private tokens = 0;
 
   constructor(
-    private readonly ctx: TaskContext,
-    private readonly clock: LocalClock,
-    private readonly signals: LocalBakeSignals,
+    protected readonly clock: LocalClock,
+    protected readonly signals: LocalBakeSignals,
+    definition: Record<string, unknown>,
+    /** The state machine's name in execution ARNs. */
+    private readonly machineName: string,
     options: { validate?: boolean } = {},
   ) {
-    this.machine = new StateMachine(structuredClone(localDefinition()) as never, {
+    this.machine = new StateMachine(structuredClone(definition) as never, {
       validationOptions: { noValidate: options.validate !== true },
     });
+  }
+
+  /** The task handlers of one execution, by state name; `token` is the execution's callback token. */
+  protected abstract handlers(token: string): Record<string, (input: unknown) => Promise<unknown>>;
+  /** Wait states that take no time locally. */
+  protected waits(): readonly string[] {
+    return [];
   }
 
   onTransition(listener: TransitionListener): () => void {
@@ -163,7 +195,7 @@ export class LocalWorkflow implements WorkflowStarter {
   }
 
   /** Called when an execution ends, however it ends; `done` waits for the listeners. */
-  onEnd(listener: EndListener): () => void {
+  onEnd(listener: EndListener<I>): () => void {
     this.endListeners.add(listener);
     return () => this.endListeners.delete(listener);
   }
@@ -173,19 +205,20 @@ export class LocalWorkflow implements WorkflowStarter {
   }
 
   /** Starts an execution; a name already used starts nothing, as StartExecution. */
-  async start(name: string, input: ExecutionInput): Promise<{ executionArn: string }> {
-    const arn = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:execution:stepshift-deployment:${name}`;
+  async start(name: string, input: I): Promise<{ executionArn: string }> {
+    const arn = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:execution:${this.machineName}:${name}`;
     if (this.executions.has(name)) return { executionArn: arn };
     const token = `local:${name}`;
-    const run = this.machine.run(input, {
+    const handlers = this.handlers(token);
+    const run = this.machine.run(input as never, {
       overrides: {
-        taskResourceLocalHandlers: this.handlers(token),
-        waitTimeOverrides: Object.fromEntries(LOCAL_WAITS.map((state) => [state, 0])),
+        taskResourceLocalHandlers: handlers as never,
+        waitTimeOverrides: Object.fromEntries(this.waits().map((state) => [state, 0])),
         retryIntervalOverrides: Object.fromEntries(
-          Object.keys(this.handlers(token)).map((state) => [state, Math.ceil(this.clock.real(1000))]),
+          Object.keys(handlers).map((state) => [state, Math.ceil(this.clock.real(1000))]),
         ),
       },
-      context: { Execution: { Id: arn, Name: name, Input: input }, Task: { Token: token } },
+      context: { Execution: { Id: arn, Name: name, Input: input as never }, Task: { Token: token } },
     });
     const record: ExecutionRecord & { abort: () => void } = {
       name,
@@ -247,7 +280,7 @@ export class LocalWorkflow implements WorkflowStarter {
   }
 
   /** Waits on the clock on behalf of an execution, so that `busy()` knows it is only waiting. */
-  private async asleep<T>(wait: Promise<T>): Promise<T> {
+  protected async asleep<T>(wait: Promise<T>): Promise<T> {
     this.waiting += 1;
     try {
       return await wait;
@@ -271,19 +304,75 @@ export class LocalWorkflow implements WorkflowStarter {
     while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
   }
 
-  private handlers(token: string) {
+  /**
+   * A handler the engine runs for a state. The engine may drop a handler's promise when the state fails
+   * another way: it is marked handled so a late rejection cannot take the process down; the engine still
+   * sees it through its own handler.
+   */
+  protected task<In, T>(fn: (input: In) => Promise<T>): (input: unknown) => Promise<T> {
+    return (input: unknown) => {
+      const p = fn(input as In);
+      this.inflight.add(p);
+      p.catch(() => undefined).finally(() => this.inflight.delete(p));
+      return p;
+    };
+  }
+
+  /** A token for one callback wait: what AWS gives each entry of a callback state. */
+  protected freshToken(token: string): string {
+    this.tokens += 1;
+    return `${token}:${this.tokens}`;
+  }
+
+  /** A callback task's wait: the token's success or failure, or States.Timeout after `seconds` virtual. */
+  protected async untilSignalled(
+    token: string,
+    seconds: number,
+    elapsed: string,
+  ): Promise<Record<string, never>> {
+    const abort = new AbortController();
+    let unregister = () => {};
+    const signalled = new Promise<Record<string, never>>((resolve, reject) => {
+      unregister = this.signals.register(token, {
+        fail: (error, cause) => reject(new NamedError(error, cause)),
+        succeed: () => resolve({}),
+      });
+    });
+    try {
+      return await this.asleep(
+        Promise.race([
+          signalled,
+          this.clock.sleep(seconds * 1000, AbortSignal.any([abort.signal, this.shutdown.signal])).then(() => {
+            throw new NamedError('States.Timeout', elapsed);
+          }),
+        ]),
+      );
+    } finally {
+      unregister();
+      abort.abort(new StepShiftError('callback ended'));
+    }
+  }
+}
+
+/** The deployment workflow, statemachines/deployment.asl.json. */
+export class LocalWorkflow extends LocalMachine<ExecutionInput> {
+  constructor(
+    private readonly ctx: TaskContext,
+    clock: LocalClock,
+    signals: LocalBakeSignals,
+    options: { validate?: boolean } = {},
+  ) {
+    super(clock, signals, localDefinition(), 'stepshift-deployment', options);
+  }
+
+  protected override waits(): readonly string[] {
+    return LOCAL_WAITS;
+  }
+
+  protected override handlers(token: string) {
     const ctx = this.ctx;
     type In = { deploymentId: string; stepIndex?: number; lifecycleEvent?: HookEvent; error?: never };
-    // The engine may drop a handler's promise when the state fails another way: mark it handled so a
-    // late rejection cannot take the process down; the engine still sees it through its own handler.
-    const task =
-      <T>(fn: (input: In) => Promise<T>) =>
-      (input: unknown) => {
-        const p = fn(input as In) as Promise<never>;
-        this.inflight.add(p);
-        p.catch(() => undefined).finally(() => this.inflight.delete(p));
-        return p;
-      };
+    const task = <T>(fn: (input: In) => Promise<T>) => this.task(fn);
     const hooks = task(async (input) => {
       await this.untilHooksDue(input.deploymentId, input.lifecycleEvent as HookEvent);
       return runHooks(ctx, {
@@ -303,6 +392,9 @@ export class LocalWorkflow implements WorkflowStarter {
       ),
       [STATE.Bake]: task((i) => this.localBake(i as unknown as { Payload: BakePayload }, token)),
       [STATE.FinalBake]: task((i) => this.localBake(i as unknown as { Payload: BakePayload }, token)),
+      [STATE.AwaitRelease]: task((i) =>
+        this.localAwaitRelease(i as unknown as { Payload: BakePayload }, this.freshToken(token)),
+      ),
       [STATE.Finalize]: task((i) => finalize(ctx, i)),
       [STATE.RollBack]: task((i) => rollback(ctx, i as never)),
       [STATE.BeforeInstall]: hooks,
@@ -336,6 +428,19 @@ export class LocalWorkflow implements WorkflowStarter {
     return this.untilSignalled(token, payload.bakeSeconds, `bake of ${payload.bakeSeconds} s elapsed`);
   }
 
+  /** What AWS does for a release member's commit point: wait until its release commits or stops it. */
+  private async localAwaitRelease(
+    input: { Payload: BakePayload },
+    token: string,
+  ): Promise<Record<string, never>> {
+    const { outcome } = await awaitRelease(this.ctx, {
+      deploymentId: input.Payload.deploymentId,
+      taskToken: token,
+    });
+    if (outcome === 'skip') return {};
+    return this.untilSignalled(token, EXECUTION_TIMEOUT_SECONDS, 'its release did not commit in time');
+  }
+
   /** What AWS does for AwaitApproval: wait the approval's timeout unless the token is used first. */
   private async localApproval(
     input: { Payload: ApprovalPayload },
@@ -349,36 +454,50 @@ export class LocalWorkflow implements WorkflowStarter {
       `no approval within ${payload.timeoutSeconds} s`,
     );
   }
+}
 
-  /** A callback task's wait: the token's success or failure, or States.Timeout after `seconds` virtual. */
-  private async untilSignalled(
-    token: string,
-    seconds: number,
-    elapsed: string,
-  ): Promise<Record<string, never>> {
-    const abort = new AbortController();
-    let unregister = () => {};
-    const signalled = new Promise<Record<string, never>>((resolve, reject) => {
-      unregister = this.signals.register(token, {
-        fail: (error, cause) => reject(new NamedError(error, cause)),
-        succeed: () => resolve({}),
-      });
+/**
+ * The release workflow, statemachines/release.asl.json: its task states run the release tasks; its
+ * callback states (AwaitWave, AwaitEnd, AwaitRollback) record a token of their own and wait until a
+ * member change, a stop or the commit ends them through it — as on AWS.
+ */
+export class LocalReleaseWorkflow extends LocalMachine<ReleaseInput> {
+  constructor(
+    private readonly ctx: ReleaseContext,
+    clock: LocalClock,
+    signals: LocalBakeSignals,
+    options: { validate?: boolean } = {},
+  ) {
+    super(clock, signals, localReleaseDefinition(), 'stepshift-release', options);
+  }
+
+  protected override handlers(token: string) {
+    const ctx = this.ctx;
+    type In = { releaseId: string; wave?: number; error?: CaughtError };
+    const task = <T>(fn: (input: In) => Promise<T>) => this.task(fn);
+    const awaiting = task(async (i) => {
+      const payload = (i as unknown as { Payload: Omit<AwaitMembersInput, 'taskToken'> }).Payload;
+      const own = this.freshToken(token);
+      await awaitMembers(ctx, { ...payload, taskToken: own });
+      return this.untilSignalled(own, RELEASE_WAIT_SECONDS, 'the members did not report in time');
     });
-    try {
-      return await this.asleep(
-        Promise.race([
-          signalled,
-          this.clock.sleep(seconds * 1000, AbortSignal.any([abort.signal, this.shutdown.signal])).then(() => {
-            throw new NamedError('States.Timeout', elapsed);
-          }),
-        ]),
-      );
-    } finally {
-      unregister();
-      abort.abort(new StepShiftError('callback ended'));
-    }
+    return {
+      [RELEASE_STATE.PrepareRelease]: task((i) => prepareRelease(ctx, i)),
+      [RELEASE_STATE.StartWave]: task((i) => startWave(ctx, { releaseId: i.releaseId, wave: i.wave ?? 0 })),
+      [RELEASE_STATE.AwaitWave]: awaiting,
+      [RELEASE_STATE.Commit]: task((i) => commitRelease(ctx, i)),
+      [RELEASE_STATE.AwaitEnd]: awaiting,
+      [RELEASE_STATE.RollBackRelease]: task((i) =>
+        rollBackRelease(ctx, { releaseId: i.releaseId, ...(i.error ? { error: i.error } : {}) }),
+      ),
+      [RELEASE_STATE.AwaitRollback]: awaiting,
+      [RELEASE_STATE.EndRelease]: task((i) => endRelease(ctx, i)),
+    };
   }
 }
+
+/** The release workflow's waits: a member's execution's limit, and a little for its rollback. */
+const RELEASE_WAIT_SECONDS = EXECUTION_TIMEOUT_SECONDS + 300;
 
 interface ApprovalPayload {
   deploymentId: string;

@@ -1,4 +1,4 @@
-import type { ApprovalPending, EventPublisher, StateChange } from '../functions/ports.ts';
+import type { ApprovalPending, EventPublisher, ReleaseChange, StateChange } from '../functions/ports.ts';
 
 /**
  * Local mode's event bus for stepshift's own notifications: keeps every state change and every pending
@@ -7,6 +7,8 @@ import type { ApprovalPending, EventPublisher, StateChange } from '../functions/
 export class LocalEventBus implements EventPublisher {
   readonly changes: StateChange[] = [];
   readonly approvals: ApprovalPending[] = [];
+  readonly releases: ReleaseChange[] = [];
+  private readonly releaseListeners = new Set<(change: ReleaseChange) => void>();
   private readonly listeners = new Set<(change: StateChange) => void>();
   private readonly approvalListeners = new Set<(pending: ApprovalPending) => void>();
 
@@ -18,6 +20,16 @@ export class LocalEventBus implements EventPublisher {
   async approvalPending(pending: ApprovalPending): Promise<void> {
     this.approvals.push(pending);
     for (const listener of this.approvalListeners) listener(pending);
+  }
+
+  async releaseChanged(change: ReleaseChange): Promise<void> {
+    this.releases.push(change);
+    for (const listener of this.releaseListeners) listener(change);
+  }
+
+  subscribeReleases(listener: (change: ReleaseChange) => void): () => void {
+    this.releaseListeners.add(listener);
+    return () => this.releaseListeners.delete(listener);
   }
 
   subscribe(listener: (change: StateChange) => void): () => void {

@@ -8,20 +8,23 @@ import { join } from 'node:path';
 import { type ApiContext, alarmStateChanged } from '../functions/api/operations.ts';
 import { dequeueNext, startNextQueued } from '../functions/api/queue.ts';
 import { DynamoDeploymentStore } from '../functions/aws/dynamo-store.ts';
+import { DynamoReleaseStore } from '../functions/aws/release-store.ts';
 import { StepShiftError } from '../functions/core/errors.ts';
 import type { GroupConfig } from '../functions/core/group-config.ts';
+import { releaseCoordinator } from '../functions/tasks/release.ts';
 import { rollback } from '../functions/tasks/rollback.ts';
 import { type AccountSnapshot, SimulatedAccount } from './account.ts';
 import { type AnalysisTicker, startAnalysisTicker } from './analysis-ticker.ts';
 import { LocalBakeSignals } from './bake-signals.ts';
 import { type LocalClock, StepClock, VirtualClock } from './clock.ts';
 import { startLocalDynamo } from './dynamo.ts';
-import { LocalExecutionHistory, LocalWorkflow } from './engine.ts';
+import { LocalExecutionHistory, LocalReleaseWorkflow, LocalWorkflow } from './engine.ts';
 import { LocalEventBus } from './events.ts';
 import { LocalNotifier } from './notifications.ts';
 import {
   keepVirtualTime,
   recoverInterrupted,
+  recoverReleases,
   storedDeployments,
   virtualTimeFloor,
   writeWhole,
@@ -48,12 +51,16 @@ export interface LocalStepShift {
   ctx: ApiContext;
   account: SimulatedAccount;
   workflow: LocalWorkflow;
+  /** The release workflow (statemachines/release.asl.json). */
+  releaseWorkflow: LocalReleaseWorkflow;
   clock: LocalClock;
   events: LocalEventBus;
   /** The groups' notifications: POSTs to loopback webhooks, SNS publishes on `account.sns`. */
   notifier: LocalNotifier;
   /** Deployments found in progress at start and rolled back. */
   recovered: string[];
+  /** Releases found in progress at start, and how each was ended. */
+  recoveredReleases: { id: string; status: string }[];
   close(): Promise<void>;
 }
 
@@ -81,7 +88,8 @@ export async function startLocal(options: LocalOptions): Promise<LocalStepShift>
     const events = new LocalEventBus();
     const bakes = new LocalBakeSignals();
     const store = new DynamoDeploymentStore(dynamo.client, dynamo.table, clock);
-    const ctx: ApiContext = {
+    const releases = new DynamoReleaseStore(dynamo.client, dynamo.table, clock);
+    const ctx: ApiContext & { releases: DynamoReleaseStore } = {
       groups: options.groups,
       router: account.lambda,
       loadBalancer: account.elb,
@@ -90,6 +98,8 @@ export async function startLocal(options: LocalOptions): Promise<LocalStepShift>
       hooks: account.lambda,
       metrics: account.metrics,
       store,
+      releases,
+      releaseCoordinator: releaseCoordinator({ store, releases, bakes }),
       events,
       clock,
       bakes,
@@ -111,12 +121,14 @@ export async function startLocal(options: LocalOptions): Promise<LocalStepShift>
     events.subscribeApprovals((pending) => notifier.approvalPending(pending));
     const workflow = new LocalWorkflow(ctx, clock, bakes);
     ctx.workflow = workflow;
+    const releaseWorkflow = new LocalReleaseWorkflow(ctx, clock, bakes);
+    ctx.releaseWorkflow = releaseWorkflow;
     ctx.executions = new LocalExecutionHistory(workflow);
     const quiet = async (stop: () => boolean) => {
       // As the test clock's own wait: quiet for a few turns of the event loop, not only this one.
       for (let turns = 0; turns < 3 && !stop(); ) {
         await new Promise((r) => setImmediate(r));
-        turns = workflow.busy() || dynamo.inflight() > 0 ? 0 : turns + 1;
+        turns = workflow.busy() || releaseWorkflow.busy() || dynamo.inflight() > 0 ? 0 : turns + 1;
       }
     };
     // Started last, with the traffic (below).
@@ -124,7 +136,8 @@ export async function startLocal(options: LocalOptions): Promise<LocalStepShift>
     if (clock instanceof StepClock) {
       // The test clock moves only when no execution is working, no DynamoDB request is in flight and no
       // analysis run is under way.
-      clock.busy = () => workflow.busy() || dynamo.inflight() > 0 || (ticker?.busy() ?? false);
+      clock.busy = () =>
+        workflow.busy() || releaseWorkflow.busy() || dynamo.inflight() > 0 || (ticker?.busy() ?? false);
       dynamo.onIdle = () => clock.poke();
     }
     account.onAlarm((name, state) => {
@@ -159,6 +172,26 @@ export async function startLocal(options: LocalOptions): Promise<LocalStepShift>
       });
     });
 
+    // A release whose execution ended outside its own path (the engine failed, or it was aborted) must
+    // not leave its members waiting at their commit point: ended as a restart ends it.
+    releaseWorkflow.onEnd(async (execution, input) => {
+      if (closed || execution.status === 'SUCCEEDED') return;
+      const release = await releases.get(input.releaseId);
+      if (!release || ['SUCCEEDED', 'ROLLED_BACK', 'FAILED', 'STOPPED'].includes(release.status)) return;
+      await recoverReleases(
+        ctx,
+        [release.id],
+        `the release execution ended ${execution.status}: ${execution.cause ?? ''}`,
+      ).catch((e) => console.error(`ending release ${input.releaseId} failed: ${String(e)}`));
+    });
+
+    // A release interrupted by a restart is ended first: committed, its members finalize; otherwise its
+    // members are rolled back with it (and those not started are cancelled).
+    const recoveredReleases = await recoverReleases(
+      ctx,
+      undefined,
+      'local mode stopped while the release was in progress',
+    );
     // A deployment interrupted by a restart is rolled back to its recorded routing, never left half-shifted;
     // a lock whose deployment ended, or was never recorded, is freed: nothing else is running now.
     const recovered = await recoverInterrupted(ctx, records);
@@ -181,20 +214,25 @@ export async function startLocal(options: LocalOptions): Promise<LocalStepShift>
       ctx,
       account,
       workflow,
+      releaseWorkflow,
       clock,
       events,
       notifier,
       recovered,
+      recoveredReleases,
       // Once only, however often asked: a Ctrl-C mid-demo and the demo's own ending may both close.
       close: once(async () => {
         closed = true;
         // A start racing the close (the demo's next deployment, a request) is refused, not run on a store
         // that is going away.
         ctx.workflow = { start: () => Promise.reject(new StepShiftError('local mode is stopping')) };
+        ctx.releaseWorkflow = { start: () => Promise.reject(new StepShiftError('local mode is stopping')) };
         try {
           account.stopTraffic();
           const ticked = ticker?.stop();
+          releaseWorkflow.abortAll();
           workflow.abortAll();
+          await releaseWorkflow.idle();
           await workflow.idle();
           await notifier.close();
           await ticked;

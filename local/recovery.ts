@@ -11,9 +11,13 @@ import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { ApiContext } from '../functions/api/operations.ts';
+import { endRelease, type ReleaseContext, transitionRelease } from '../functions/api/release-workflow.ts';
 import { INDEX_ALL } from '../functions/aws/dynamo-store.ts';
 import { isTerminal, type Status } from '../functions/core/deployment.ts';
+import { isReleaseEnded } from '../functions/core/release.ts';
+import type { ReleaseStore } from '../functions/ports.ts';
 import { transition } from '../functions/tasks/context.ts';
+import { finalize, scaleDownOld } from '../functions/tasks/finalize.ts';
 import { rollback } from '../functions/tasks/rollback.ts';
 import type { LocalClock } from './clock.ts';
 
@@ -187,4 +191,64 @@ export async function recoverInterrupted(
     recovered.push(id);
   }
   return recovered;
+}
+
+/**
+ * Ends every release a stopped instance left in progress (or, with `ids`, those releases), before the
+ * deployments are recovered. A release that had committed is carried forward: its members that had not
+ * finalized yet finalize now (an ECS member retires its old service at once: the termination wait was
+ * the stopped instance's). Any other is rolled back whole: the members not started are cancelled, every
+ * other member still running is rolled back to its recorded routing. Returns each release and its end.
+ */
+export async function recoverReleases(
+  ctx: ApiContext & { releases: ReleaseStore },
+  ids: readonly string[] | undefined,
+  why: string,
+): Promise<{ id: string; status: string }[]> {
+  const rctx = ctx as ReleaseContext;
+  const candidates = ids
+    ? (await Promise.all(ids.map((id) => ctx.releases.get(id)))).filter((r) => r !== undefined)
+    : await ctx.releases.list({ limit: 1000 });
+  const ended: { id: string; status: string }[] = [];
+  for (const release of candidates) {
+    if (isReleaseEnded(release.status)) continue;
+    try {
+      for (const member of release.members) {
+        const d = await ctx.store.get(member.deploymentId);
+        if (!d || isTerminal(d.status)) continue;
+        if (d.status === 'CREATED' && !d.executionArn) {
+          await transition(ctx, d, 'CANCELLED', {}, `${why}: its wave never started`);
+          await ctx.store.unlock(d.group, d.id);
+          continue;
+        }
+        if (release.committedAt && d.status === 'IN_PROGRESS') {
+          try {
+            const { status } = await finalize(ctx, { deploymentId: d.id });
+            if (status !== 'SUCCEEDED') await scaleDownOld(ctx, { deploymentId: d.id });
+            continue;
+          } catch (e) {
+            console.error(`finalizing ${d.id} of release ${release.id} at restart failed: ${String(e)}`);
+          }
+        }
+        await rollback(ctx, { deploymentId: d.id, force: true, error: { Error: 'Interrupted', Cause: why } });
+      }
+      const now = (await ctx.releases.get(release.id)) ?? release;
+      const rolling =
+        !now.committedAt && now.status !== 'ROLLING_BACK'
+          ? await transitionRelease(rctx, now, 'ROLLING_BACK', {}, why)
+          : now;
+      const { status } = await endRelease(rctx, { releaseId: rolling.id });
+      ended.push({ id: release.id, status });
+    } catch (e) {
+      console.error(`could not end release ${release.id} at restart: ${String(e)}`);
+      const now = await ctx.releases.get(release.id);
+      if (now && !isReleaseEnded(now.status)) {
+        await transitionRelease(rctx, now, 'FAILED', {}, `${why}; ending it failed: ${String(e)}`).catch(
+          () => undefined,
+        );
+      }
+      ended.push({ id: release.id, status: 'FAILED' });
+    }
+  }
+  return ended;
 }

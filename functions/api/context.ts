@@ -7,7 +7,7 @@ import type { Deployment } from '../core/deployment.ts';
 import { ValidationError } from '../core/errors.ts';
 import type { DeploymentGroup } from '../core/group-config.ts';
 import { problemsFrom } from '../core/problems.ts';
-import type { BakeSignals, ExecutionHistory, WorkflowStarter } from '../ports.ts';
+import type { BakeSignals, ExecutionHistory, ReleaseInput, WorkflowStarter } from '../ports.ts';
 import type { TaskContext } from '../tasks/context.ts';
 
 export interface ApiContext extends TaskContext {
@@ -17,6 +17,10 @@ export interface ApiContext extends TaskContext {
   executions: ExecutionHistory;
   /** Link to the execution in a console (the Step Functions console on AWS). */
   executionUrl?: (executionName: string) => string;
+  /** Starts release executions (statemachines/release.asl.json): where releases are served. */
+  releaseWorkflow?: WorkflowStarter<ReleaseInput>;
+  /** Link to a release's execution in a console. */
+  releaseExecutionUrl?: (executionName: string) => string;
 }
 
 export interface DeploymentView extends Deployment {

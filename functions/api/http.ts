@@ -22,6 +22,7 @@ import {
   startDeployment,
   stopDeployment,
 } from './operations.ts';
+import { createRelease, getRelease, listReleases, stopRelease } from './releases.ts';
 
 export interface HttpRequest {
   method: string;
@@ -91,6 +92,12 @@ function idempotencyKey(req: HttpRequest): string | undefined {
 /** A deployment id no deployment can have is not looked up: it is simply not there. */
 function deploymentId(id: string): string {
   if (id.length > MAX_KEY_LENGTH) throw new NotFound(`no deployment ${id.slice(0, 40)}…`);
+  return id;
+}
+
+/** A release id no release can have is not looked up. */
+function releaseId(id: string): string {
+  if (id.length > MAX_KEY_LENGTH) throw new NotFound(`no release ${id.slice(0, 40)}…`);
   return id;
 }
 
@@ -209,6 +216,31 @@ const ROUTES: { shape: string[]; methods: Partial<Record<string, Handler>> }[] =
         const out = await retryDeployment(ctx, deploymentId(id), parseBody(req.body));
         return { status: out.status, body: out.deployment };
       },
+    },
+  },
+  {
+    shape: ['releases'],
+    methods: {
+      GET: async (ctx, req) => ({ status: 200, body: await listReleases(ctx, req.query) }),
+      POST: async (ctx, req) => {
+        const out = await createRelease(ctx, parseBody(req.body), idempotencyKey(req));
+        return { status: out.status, body: out.release };
+      },
+    },
+  },
+  {
+    shape: ['releases', ':id'],
+    methods: {
+      GET: async (ctx, _, [id = '']) => ({ status: 200, body: await getRelease(ctx, releaseId(id)) }),
+    },
+  },
+  {
+    shape: ['releases', ':id', 'stop'],
+    methods: {
+      POST: async (ctx, req, [id = '']) => ({
+        status: 202,
+        body: await stopRelease(ctx, releaseId(id), parseBody(req.body)),
+      }),
     },
   },
   { shape: ['groups'], methods: { GET: async (ctx) => ({ status: 200, body: await listGroups(ctx) }) } },

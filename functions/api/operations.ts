@@ -73,6 +73,14 @@ export async function stopDeployment(
   if (isTerminal(deployment.status) || deployment.status === 'ROLLING_BACK') {
     throw new Conflict(`deployment ${id} is ${deployment.status}: there is nothing to stop`);
   }
+  // A release member whose wave has not started runs nothing to stop: it never starts. Its release
+  // hears of it and rolls back the members that moved.
+  if (deployment.release && deployment.status === 'CREATED' && !deployment.executionArn) {
+    const reason = `stopped before its wave started${request.reason ? `: ${request.reason}` : ''}`;
+    const cancelled = await transition(ctx, deployment, 'CANCELLED', {}, reason);
+    await ctx.store.unlock(deployment.group, deployment.id);
+    return { deployment: view(ctx, cancelled) };
+  }
   const updated = await ctx.store.update(
     id,
     {
@@ -109,8 +117,10 @@ export async function promoteDeployment(
   }
   const updated = await ctx.store.update(id, { promoted: true }, ['CREATED', 'IN_PROGRESS']);
   await note(ctx, id, 'info', 'promoted: remaining bakes skipped');
-  // A promote skips bakes, not a person's sign-off: a pending approval keeps waiting.
-  if (updated.bakeToken && !updated.approval?.pending) await ctx.bakes.succeed(updated.bakeToken);
+  // A promote skips bakes, not a person's sign-off (a pending approval keeps waiting) nor a release's
+  // commit (a member at its commit point waits for the others).
+  if (updated.bakeToken && !updated.approval?.pending && !updated.releaseReadyAt)
+    await ctx.bakes.succeed(updated.bakeToken);
   return { deployment: view(ctx, updated) };
 }
 

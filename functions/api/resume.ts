@@ -51,6 +51,12 @@ export async function resumeDeployment(
       }`,
     );
   }
+  // A member carries its release's all-or-nothing: resumed alone, it would finalize outside it.
+  if (deployment.release) {
+    throw new Conflict(
+      `deployment ${id} is a member of release ${deployment.release.id}: it cannot be resumed alone; roll it back (\`stepshift rollback ${id}\`) or release the groups again`,
+    );
+  }
   const { lastRouting } = deployment;
   if (!deployment.originalRouting || !lastRouting || deployment.stepIndex < 0) {
     throw new Conflict(

@@ -52,7 +52,7 @@ export const startRequestSchema = z.strictObject({
 });
 export type StartRequest = z.infer<typeof startRequestSchema>;
 
-function chooseConfig(group: DeploymentGroup, input: StartRequest['config']): ResolvedConfig {
+export function chooseConfig(group: DeploymentGroup, input: StartRequest['config']): ResolvedConfig {
   if (input === undefined) return group.deploymentConfig;
   let resolved: ResolvedConfig;
   try {

@@ -4,12 +4,27 @@
  * "CodeDeploy Deployment State-change Notification" so existing rules port easily.
  */
 import { type EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import type { ApprovalPending, EventPublisher, StateChange } from '../ports.ts';
+import type { ApprovalPending, EventPublisher, ReleaseChange, StateChange } from '../ports.ts';
 import { call } from './errors.ts';
 
 export const EVENT_SOURCE = 'stepshift';
 export const STATE_CHANGE_DETAIL_TYPE = 'StepShift Deployment State-change Notification';
 export const APPROVAL_PENDING_DETAIL_TYPE = 'StepShift Deployment Approval Pending';
+export const RELEASE_CHANGE_DETAIL_TYPE = 'StepShift Release State-change Notification';
+
+/** The detail of a release state-change event (documented in docs/events.md). */
+export function releaseChangeDetail(change: ReleaseChange, region: string) {
+  return {
+    region,
+    releaseId: change.releaseId,
+    name: change.name,
+    state: change.status,
+    previousState: change.previousStatus ?? null,
+    members: change.members,
+    reason: change.reason ?? null,
+    at: change.at,
+  };
+}
 
 /** The detail of an approval-pending event (documented in docs/events.md). */
 export function approvalPendingDetail(pending: ApprovalPending) {
@@ -34,6 +49,7 @@ export function stateChangeDetail(change: StateChange, region: string) {
     state: change.status,
     previousState: change.previousStatus ?? null,
     reason: change.reason ?? null,
+    ...(change.releaseId ? { releaseId: change.releaseId } : {}),
     at: change.at,
   };
 }
@@ -51,6 +67,10 @@ export class EventBridgePublisher implements EventPublisher {
 
   async approvalPending(pending: ApprovalPending): Promise<void> {
     await this.put(APPROVAL_PENDING_DETAIL_TYPE, approvalPendingDetail(pending));
+  }
+
+  async releaseChanged(change: ReleaseChange): Promise<void> {
+    await this.put(RELEASE_CHANGE_DETAIL_TYPE, releaseChangeDetail(change, this.region));
   }
 
   private async put(detailType: string, detail: unknown): Promise<void> {

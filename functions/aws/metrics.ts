@@ -33,5 +33,6 @@ export function withMetrics(
       await inner.stateChanged(change);
     },
     approvalPending: (pending) => inner.approvalPending(pending),
+    releaseChanged: (change) => inner.releaseChanged(change),
   };
 }

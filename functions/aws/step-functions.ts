@@ -12,13 +12,13 @@ import {
 import type { BakeSignals, ExecutionInput, WorkflowStarter } from '../ports.ts';
 import { call } from './errors.ts';
 
-export class StepFunctionsStarter implements WorkflowStarter {
+export class StepFunctionsStarter<I extends object = ExecutionInput> implements WorkflowStarter<I> {
   constructor(
     private readonly client: SFNClient,
     private readonly stateMachineArn: string,
   ) {}
 
-  async start(name: string, input: ExecutionInput): Promise<{ executionArn: string }> {
+  async start(name: string, input: I): Promise<{ executionArn: string }> {
     const executionArn = `${this.stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
     try {
       const out = await call('StartExecution', () =>

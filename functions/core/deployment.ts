@@ -28,7 +28,8 @@ const TRANSITIONS: Record<Status, readonly Status[]> = {
   // A queued deployment waits for its group (onBusy: queue or supersede): it is started (CREATED) when
   // it reaches the head of the queue and the group is free, or cancelled before that.
   QUEUED: ['CREATED', 'CANCELLED'],
-  CREATED: ['IN_PROGRESS', 'FAILED', 'STOPPED', 'ROLLING_BACK'],
+  // CANCELLED: a release member whose wave never started (its release rolled back or stopped first).
+  CREATED: ['IN_PROGRESS', 'FAILED', 'STOPPED', 'ROLLING_BACK', 'CANCELLED'],
   IN_PROGRESS: ['SUCCEEDED', 'ROLLING_BACK', 'FAILED', 'STOPPED'],
   ROLLING_BACK: ['ROLLED_BACK', 'FAILED'],
   SUCCEEDED: [],
@@ -183,6 +184,13 @@ export interface Deployment {
   queueSeq?: number;
   /** What it asked for when its group was busy (the request's, else the group's). */
   onBusy?: 'reject' | 'queue' | 'supersede';
+  /** The release it is a member of (functions/core/release.ts), and its wave there. */
+  release?: { id: string; wave: number };
+  /**
+   * A release member held at its commit point (the AwaitRelease state, its token in `bakeToken`) since
+   * then (ISO): at 100 %, hooks passed, waiting for the release to commit or roll back.
+   */
+  releaseReadyAt?: string;
   /** What started it: the API, or the id of the EventBridge event. */
   trigger?: string;
   createdAt: string;

@@ -107,3 +107,11 @@ export class ApprovalRejected extends StepShiftError {
 export class ApprovalTimedOut extends StepShiftError {
   override name = 'ApprovalTimedOut';
 }
+
+/**
+ * A member of a release will not reach its commit point (it rolled back, failed, was stopped or
+ * cancelled): the release rolls back every member that moved traffic.
+ */
+export class MemberFailed extends StepShiftError {
+  override name = 'MemberFailed';
+}

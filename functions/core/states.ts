@@ -30,6 +30,7 @@ export const STATE = {
   AfterAllowTraffic: 'AfterAllowTraffic',
   AfterAllowTrafficDecided: 'AfterAllowTrafficDecided',
   AfterAllowTrafficWait: 'AfterAllowTrafficWait',
+  AwaitRelease: 'AwaitRelease',
   Finalize: 'Finalize',
   ChooseEnd: 'ChooseEnd',
   TerminationWait: 'TerminationWait',
@@ -65,3 +66,24 @@ export type Substitution = (typeof SUBSTITUTIONS)[number];
  * service-integration ARNs (`arn:${Partition}:states:::lambda:invoke.waitForTaskToken`).
  */
 export const PARTITION_SUBSTITUTION = 'Partition';
+
+/** State names of statemachines/release.asl.json (a release of several groups, functions/core/release.ts). */
+export const RELEASE_STATE = {
+  PrepareRelease: 'PrepareRelease',
+  StartWave: 'StartWave',
+  AwaitWave: 'AwaitWave',
+  WavesLeft: 'WavesLeft',
+  Commit: 'Commit',
+  AwaitEnd: 'AwaitEnd',
+  RollBackRelease: 'RollBackRelease',
+  AwaitRollback: 'AwaitRollback',
+  EndRelease: 'EndRelease',
+  HowReleaseEnded: 'HowReleaseEnded',
+  ReleaseSucceeded: 'ReleaseSucceeded',
+  ReleaseRolledBack: 'ReleaseRolledBack',
+  ReleaseStopped: 'ReleaseStopped',
+  ReleaseFailed: 'ReleaseFailed',
+} as const;
+
+/** The release workflow's one function: every task state names it, with an `action`. */
+export const RELEASE_SUBSTITUTION = 'ReleaseFunctionArn';

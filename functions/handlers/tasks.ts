@@ -12,6 +12,7 @@ import type { TaskContext } from '../tasks/context.ts';
 import { finalize, scaleDownOld } from '../tasks/finalize.ts';
 import { checkSteady, install, testTraffic } from '../tasks/install.ts';
 import { prepare } from '../tasks/prepare.ts';
+import { awaitRelease } from '../tasks/release.ts';
 import { rollback } from '../tasks/rollback.ts';
 import { runHooks } from '../tasks/run-hooks.ts';
 import { shiftTraffic } from '../tasks/shift-traffic.ts';
@@ -27,7 +28,8 @@ export function makeTaskHandlers(get: () => TaskContext & { bakes: BakeSignals }
     /** Invoked by `lambda:invoke.waitForTaskToken`: stores the token; on a promote, ends the wait itself. */
     bake: async (event: Parameters<typeof bake>[1]) => {
       const ctx = get();
-      const result = await bake(ctx, event);
+      const result =
+        event.purpose === 'AwaitRelease' ? await awaitRelease(ctx, event) : await bake(ctx, event);
       if (result.outcome === 'skip') await ctx.bakes.succeed(event.taskToken);
       return result;
     },

@@ -6,8 +6,11 @@ export interface BakeInput {
   stepIndex: number;
   bakeSeconds: number;
   taskToken: string;
-  /** The ECS termination wait is a bake at 100 %, so an alarm ends it at once too. */
-  purpose?: 'TerminationWait';
+  /**
+   * The ECS termination wait is a bake at 100 %, so an alarm ends it at once too. A release member's
+   * commit point (AwaitRelease) runs in the same function: functions/tasks/release.ts.
+   */
+  purpose?: 'TerminationWait' | 'AwaitRelease';
 }
 
 /**

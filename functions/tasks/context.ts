@@ -3,7 +3,14 @@ import { canTransition } from '../core/deployment.ts';
 import { AlarmFired, NotFound, StopRequested } from '../core/errors.ts';
 import type { DeploymentGroup, GroupConfig } from '../core/group-config.ts';
 import { type Journal, type Platform, platformOf } from '../platforms/index.ts';
-import type { LoadBalancer, MetricReader, Ports, ServiceScaler } from '../ports.ts';
+import type {
+  LoadBalancer,
+  MetricReader,
+  Ports,
+  ReleaseCoordinator,
+  ReleaseStore,
+  ServiceScaler,
+} from '../ports.ts';
 
 /** What every task runs with: the ports and the declared groups (ECS groups need the last two). */
 export interface TaskContext extends Ports {
@@ -12,6 +19,10 @@ export interface TaskContext extends Ports {
   scaler?: ServiceScaler;
   /** Where analysis reads metrics; without it, a group's checks read as Error (never as a pass). */
   metrics?: MetricReader;
+  /** The release records: a release member's tasks read its release (functions/tasks/release.ts). */
+  releases?: ReleaseStore;
+  /** Told of every change of a release member that its release may be waiting on. */
+  releaseCoordinator?: ReleaseCoordinator;
 }
 
 export async function load(ctx: TaskContext, deploymentId: string): Promise<Deployment> {
@@ -93,6 +104,7 @@ export async function transition(
   });
   await ctx.events.stateChanged({
     deploymentId: deployment.id,
+    ...(deployment.release ? { releaseId: deployment.release.id } : {}),
     group: deployment.group,
     revision: deployment.revision,
     status: to,
@@ -101,6 +113,10 @@ export async function transition(
     at,
     ...measures,
   });
+  // A release waits on its members: one that starts rolling back, or ends, may end the wait.
+  if (deployment.release && (to === 'ROLLING_BACK' || isEnd(to))) {
+    await ctx.releaseCoordinator?.memberChanged(deployment.release.id);
+  }
   return updated;
 }
 

@@ -28,6 +28,8 @@ export async function finalize(
   if (!deployment.originalRouting || deployment.status !== 'IN_PROGRESS') {
     throw new StepShiftError(`deployment ${deployment.id} cannot be finalized (${deployment.status})`);
   }
+  // A release member's commit point ended with its token used: nothing may signal it again.
+  if (deployment.bakeToken) await ctx.store.clear(deployment.id, ['bakeToken']);
   const { platform } = platformFor(ctx, deployment);
   const target = platform.target(deployment, 100);
   const live = await platform.current();

@@ -16,6 +16,8 @@ export interface PrepareOutput {
   nextStepIndex: number;
   /** A resume: the workflow goes straight to ShiftTraffic (hooks and install ran before the stop). */
   resume: boolean;
+  /** A release member: after AfterAllowTraffic it holds at its commit point (AwaitRelease). */
+  inRelease: boolean;
 }
 
 /** What a resumed execution's input carries: its own name, which the API recorded on the deployment. */
@@ -41,6 +43,7 @@ export async function prepare(
     terminationWaitSeconds: platform.terminationWaitSeconds(),
     nextStepIndex: 0,
     resume: false,
+    inRelease: deployment.release !== undefined,
   };
   if (input.resume) return resume(ctx, deployment, platform, input.resume, result);
   if (deployment.status === 'IN_PROGRESS' && deployment.originalRouting) return result;

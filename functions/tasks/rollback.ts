@@ -63,10 +63,14 @@ export async function rollback(
   const drifted = error === 'RoutingDrift' && !input.force;
   // A rejection, or a pause that timed out with onTimeout rollback, asked for exactly this.
   const decided = error === 'ApprovalRejected' || error === 'ApprovalTimedOut';
+  // A release is all or nothing: a member that fails is restored whatever its group's auto-rollback
+  // says, since its release rolls every other member back (only a stop without rollback leaves it).
+  const inRelease = deployment.release !== undefined && event !== 'DEPLOYMENT_STOP_ON_REQUEST';
   const wanted =
     !drifted &&
     (input.force ||
       decided ||
+      inRelease ||
       (event === 'DEPLOYMENT_STOP_ON_REQUEST'
         ? deployment.stopRequest?.rollback !== false
         : deployment.autoRollback.enabled && deployment.autoRollback.events.includes(event)));

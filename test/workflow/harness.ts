@@ -85,6 +85,7 @@ export async function scenario(
   });
   const events: Scenario['events'] = [];
   local.workflow.onTransition((execution, event) => events.push({ execution, event }));
+  local.releaseWorkflow.onTransition((execution, event) => events.push({ execution, event }));
   const ctx = local.ctx;
   return {
     local,
