@@ -22,8 +22,10 @@ import { DEFAULT_LOCAL_ACCOUNT_FILE, loadLocalAccountFile } from '../local/accou
 import pkg from '../package.json' with { type: 'json' };
 import { type ApiClient, ApiError, call, createApiClient, isLoopback } from './api-client.ts';
 import { addLocalCommands, type Client, type ClientFlags } from './local-commands.ts';
+import { addReleaseCommands } from './release-commands.ts';
+import { RELEASE, type ReleaseWatchBody } from './release-watch.ts';
 import { renderSchedule, scheduleJson } from './render.ts';
-import { follow, renderWatch, type Terminal, type WatchBody } from './watch.ts';
+import { follow, followView, renderWatch, type Terminal, type WatchBody } from './watch.ts';
 
 export { ApiError } from './api-client.ts';
 
@@ -299,6 +301,19 @@ export function buildProgram(io: Io = consoleIo): Command {
 
   addLocalCommands(local, { client, io, request, usage: (message) => new UsageError(message) });
 
+  /** Follows a release until it ends; its outcome becomes the exit code. */
+  const followRelease = async (flags: WatchFlags, id: string, json: boolean) => {
+    const api = clientFor(flags);
+    const code = await followView(RELEASE, {
+      read: () => call(api, 'GET', `/releases/${encodeURIComponent(id)}`) as Promise<ReleaseWatchBody>,
+      intervalMs: intervalOf(flags, api),
+      out: io.terminal ?? { write: (t) => io.out(t.replace(/\n$/, '')), isTTY: false },
+      warn: (line) => io.err(`stepshift: ${line}`),
+      json,
+    });
+    if (code !== 0) throw new DeploymentDidNotSucceed();
+  };
+
   watching(
     client(
       program
@@ -517,6 +532,15 @@ export function buildProgram(io: Io = consoleIo): Command {
     io.out(`${d.id}: rejected at ${d.percent} %: rolling back`);
   });
 
+  addReleaseCommands(program, {
+    client,
+    watching,
+    io,
+    request,
+    follow: followRelease,
+    usage: (message) => new UsageError(message),
+  });
+
   program
     .command('console')
     .description(
@@ -542,7 +566,8 @@ export function buildProgram(io: Io = consoleIo): Command {
   program.addHelpText(
     'after',
     `
-Where the API is (deploy, status, list, stop, cancel, promote, approve, reject, rollback, resume, retry, redeploy, local …):
+Where the API is (deploy, status, list, stop, cancel, promote, approve, reject, rollback, resume, retry, redeploy,
+release, releases, release-status, release-stop, local …):
   --url <url>         local mode (default ${DEFAULT_URL}) or the stack's API URL with its stage,
                       e.g. https://abc123.execute-api.eu-west-1.amazonaws.com/v1/
   STEPSHIFT_URL       the same, from the environment (--url wins)
@@ -550,7 +575,8 @@ Where the API is (deploy, status, list, stop, cancel, promote, approve, reject, 
   execute-api) with your AWS credentials from the default chain (AWS_PROFILE, SSO, environment, …);
   for a custom domain in front of it, add --sign and --region (or AWS_REGION). Loopback is never signed.
 
-Exit codes: 0 ok; 1 a failure (status --watch, deploy --wait: the deployment did not succeed);
+Exit codes: 0 ok; 1 a failure (status --watch, deploy --wait: the deployment did not succeed;
+release-status --watch, release --wait: the release did not succeed);
 2 a usage or validation error, or the API refused the request (4xx).`,
   );
 
@@ -712,7 +738,7 @@ function renderAnalysisPlan(group: DeploymentGroup, resolved: ResolvedConfig, sc
 /** Flags of the commands that follow a deployment. */
 type WatchFlags = ClientFlags & { interval?: number };
 
-/** A watched deployment ended other than SUCCEEDED: exit 1, its status already shown. */
+/** A watched deployment or release ended other than SUCCEEDED: exit 1, its status already shown. */
 class DeploymentDidNotSucceed extends Error {}
 
 /** Every second locally; every 2 s against AWS, where each read costs a Lambda invocation. */

@@ -63,10 +63,10 @@ export function exitCodeOf(status: string): 0 | 1 | undefined {
 }
 
 const LABEL = 12;
-const row = (label: string, text: string) => `  ${label.padEnd(LABEL)} ${text}`;
+export const row = (label: string, text: string) => `  ${label.padEnd(LABEL)} ${text}`;
 
 /** `12:04:05 UTC`: the time of day, as a CI log in any zone reads it alike. */
-function clock(iso: string): string {
+export function clock(iso: string): string {
   const t = Date.parse(iso);
   return Number.isNaN(t) ? iso : `${new Date(t).toISOString().slice(11, 19)} UTC`;
 }
@@ -275,8 +275,27 @@ export interface Terminal {
   columns?: number;
 }
 
-export interface FollowOptions {
-  read: () => Promise<WatchBody>;
+/**
+ * What a watch follows, drawn three ways: the frame a terminal redraws, the lines a log gets for a
+ * change, and the exit code once it has ended. A deployment (`status --watch`) and a release
+ * (`release-status --watch`) are two of these around the one loop.
+ */
+export interface Watched<T extends { now?: string }> {
+  frame(body: T, now: number): string[];
+  changes(prev: T | undefined, next: T): string[];
+  /** 0 or 1 once it has ended; undefined while it goes on. */
+  exitCode(body: T): 0 | 1 | undefined;
+}
+
+/** A deployment as `status --watch` draws it. */
+export const DEPLOYMENT: Watched<WatchBody> = {
+  frame: renderWatch,
+  changes: renderChanges,
+  exitCode: (body) => exitCodeOf(body.deployment.status),
+};
+
+export interface FollowOptions<T extends { now?: string } = WatchBody> {
+  read: () => Promise<T>;
   intervalMs: number;
   out: Terminal;
   /** Notes for a log (a retried read); on a terminal they are drawn in the frame instead. */
@@ -296,19 +315,27 @@ const ERASE_FRAME = (lines: number) => (lines > 0 ? `\x1b[${lines}F\x1b[J` : '')
  * STOPPED). A transient failure is retried every interval for up to `giveUpAfterMs`; any other failure,
  * and a first read that gets no answer at all (wrong URL, nothing running), is thrown.
  */
-export async function follow(options: FollowOptions): Promise<0 | 1> {
+export function follow(options: FollowOptions): Promise<0 | 1> {
+  return followView(DEPLOYMENT, options);
+}
+
+/** The loop of `follow`, for anything `Watched`: a deployment, a release. */
+export async function followView<T extends { now?: string }>(
+  view: Watched<T>,
+  options: FollowOptions<T>,
+): Promise<0 | 1> {
   const { read, intervalMs, out, warn } = options;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const now = options.clock ?? Date.now;
   const giveUpAfterMs = options.giveUpAfterMs ?? 60_000;
-  let last: WatchBody | undefined;
+  let last: T | undefined;
   let lastJson = '';
   let drawn = 0;
   let failingSince: number | undefined;
   let note: string | undefined;
 
-  const draw = (body: WatchBody) => {
-    const lines = renderWatch(body, body.now ? Date.parse(body.now) || now() : now());
+  const draw = (body: T) => {
+    const lines = view.frame(body, body.now ? Date.parse(body.now) || now() : now());
     if (note) lines.push(row('', `(${note})`));
     const width = Math.max(20, (out.columns ?? 0) - 1);
     const cut = out.columns ? lines.map((l) => (l.length > width ? `${l.slice(0, width - 1)}…` : l)) : lines;
@@ -317,7 +344,7 @@ export async function follow(options: FollowOptions): Promise<0 | 1> {
   };
 
   for (;;) {
-    let body: WatchBody | undefined;
+    let body: T | undefined;
     try {
       body = await read();
       failingSince = undefined;
@@ -336,7 +363,7 @@ export async function follow(options: FollowOptions): Promise<0 | 1> {
       }
     }
     if (body) {
-      const code = exitCodeOf(body.deployment.status);
+      const code = view.exitCode(body);
       if (options.json) {
         // The server's clock moves at every read: a change is a change of anything else.
         const { now: _, ...rest } = body;
@@ -346,7 +373,7 @@ export async function follow(options: FollowOptions): Promise<0 | 1> {
       } else if (out.isTTY) {
         draw(body);
       } else {
-        for (const line of renderChanges(last, body)) out.write(`${line}\n`);
+        for (const line of view.changes(last, body)) out.write(`${line}\n`);
       }
       last = body;
       if (code !== undefined) return code;
