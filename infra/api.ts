@@ -111,6 +111,14 @@ export function createApi(
   one.addResource('execution').addMethod('GET', integration);
   for (const action of ['stop', 'promote', 'rollback', 'resume', 'retry'])
     one.addResource(action).addMethod('POST', integration);
+  // Releases: several groups deployed as one (functions/api/releases.ts); the body is checked there,
+  // naming every problem, since a model could only say "invalid".
+  const releases = api.root.addResource('releases');
+  releases.addMethod('POST', integration);
+  releases.addMethod('GET', integration);
+  const oneRelease = releases.addResource('{id}');
+  oneRelease.addMethod('GET', integration);
+  oneRelease.addResource('stop').addMethod('POST', integration);
   const groupsResource = api.root.addResource('groups');
   groupsResource.addMethod('GET', integration);
   const oneGroup = groupsResource.addResource('{group}');

@@ -30,7 +30,7 @@ import { ENV } from '../functions/handlers/context.ts';
 const HANDLERS = fileURLToPath(new URL('../functions/handlers/', import.meta.url));
 
 /** The handler files of `functions/handlers/` that functions run: `npm run build` bundles each of them. */
-export const HANDLER_FILES = ['api.ts', 'events.ts', 'tasks.ts'] as const;
+export const HANDLER_FILES = ['api.ts', 'events.ts', 'tasks.ts', 'releases.ts'] as const;
 export type HandlerFile = (typeof HANDLER_FILES)[number];
 
 /**
@@ -80,7 +80,7 @@ export const BUNDLING: nodejs.BundlingOptions = {
 export type TaskName = Substitution extends `${infer Name}FunctionArn` ? Name : never;
 
 /** Every function stepshift deploys: the tasks, the API, the EventBridge targets, and the analysis ticker. */
-export type FnName = TaskName | 'Api' | 'Intake' | 'AlarmIntake' | 'ExecutionEnded' | 'Analyze';
+export type FnName = TaskName | 'Api' | 'Intake' | 'AlarmIntake' | 'ExecutionEnded' | 'Release' | 'Analyze';
 
 /** The functions; `Analyze` (the analysis ticker) only where some group declares analysis checks. */
 export type StepShiftFunctions = Record<Exclude<FnName, 'Analyze'>, lambda.Function> & {

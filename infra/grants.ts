@@ -61,6 +61,7 @@ export function grantDeclared(stack: Stack, config: GroupConfig, functions: Step
     f.Intake,
     f.ExecutionEnded,
     f.ScaleDownOld,
+    f.Release,
   ];
   // Composite alarms are returned only to a grant on `*` (see above). No alarm declared, no reader.
   if (groups.some((g) => g.alarms.length > 0)) allow(alarmReaders, ['cloudwatch:DescribeAlarms'], ['*']);
@@ -75,6 +76,18 @@ export function grantDeclared(stack: Stack, config: GroupConfig, functions: Step
   // ends an approval wait too (approve, reject): AwaitApproval only stores its token, and needs neither.
   allow([f.Bake, f.Api], ['states:SendTaskSuccess'], ['*']);
   allow([f.Api, f.AlarmIntake, ...(f.Analyze ? [f.Analyze] : [])], ['states:SendTaskFailure'], ['*']);
+  // Releases (./releases.ts): a release waits on its members through task tokens, and whichever
+  // function changes a member last ends the wait. With success: a member that ends after the commit
+  // (Finalize, ScaleDownOld), or whose rollback ends a release's rollback (RollBack, the watchdog); the
+  // release function's commit and its own waits. With failure: a member that will not reach its commit
+  // point (RollBack, the watchdog, Bake finding another member failed when its own commit point
+  // comes); the release function stopping its members.
+  allow(
+    [f.RollBack, f.Finalize, f.ScaleDownOld, f.ExecutionEnded, f.Release],
+    ['states:SendTaskSuccess'],
+    ['*'],
+  );
+  allow([f.Bake, f.RollBack, f.ExecutionEnded, f.Release], ['states:SendTaskFailure'], ['*']);
   // Canary analysis reads the revisions' metrics: at a bake's end (ShiftTraffic), at 100 % (RunHooks, before
   // AfterAllowTraffic), every minute of a bake (Analyze). GetMetricData has no resource-level permission.
   if (f.Analyze) allow([f.ShiftTraffic, f.RunHooks, f.Analyze], ['cloudwatch:GetMetricData'], ['*']);

@@ -4,7 +4,7 @@
  *
  * It composes one module per concern: the workflow (./workflow.ts), the HTTP API (./api.ts), event
  * intake and dead letters (./intake.ts), the alarm path and execution watchdog (./alarm-path.ts), the
- * analysis ticker (./analysis.ts), the
+ * analysis ticker (./analysis.ts), releases (./releases.ts), the
  * grants on what the config declares (./grants.ts, ./platforms/), cdk-nag (./nag.ts) and the dashboard
  * (./observability.ts). Those modules are plain functions that create their resources directly in this
  * construct, not child constructs: a logical id is derived from the construct path, so a resource
@@ -38,6 +38,7 @@ import { createIntake } from './intake.ts';
 import { acknowledgeNagFindings } from './nag.ts';
 import { createNotifications } from './notifications.ts';
 import { createDashboard } from './observability.ts';
+import { createReleases } from './releases.ts';
 import { createWorkflow } from './workflow.ts';
 
 export { METRICS_NAMESPACE } from './observability.ts';
@@ -59,6 +60,8 @@ export interface StepShiftProps {
 export class StepShift extends Construct {
   readonly table: dynamodb.TableV2;
   readonly stateMachine: sfn.StateMachine;
+  /** Releases: several groups deployed as one (statemachines/release.asl.json). */
+  readonly releaseMachine: sfn.StateMachine;
   readonly api: apigw.RestApi;
   readonly functions: StepShiftFunctions;
   readonly deadLetterQueue: sqs.Queue;
@@ -100,6 +103,13 @@ export class StepShift extends Construct {
     const intake = createIntake(this, { fn, stateMachine: this.stateMachine, groups });
     this.deadLetterQueue = intake.deadLetterQueue;
     const alarmPath = createAlarmPath(this, { fn, stateMachine: this.stateMachine, groups });
+    const releases = createReleases(this, {
+      fn,
+      stateMachine: this.stateMachine,
+      api: api.handler,
+      logLevel,
+    });
+    this.releaseMachine = releases.releaseMachine;
     const analyze = createAnalysisTicker(this, { fn, stateMachine: this.stateMachine, groups });
     createNotifications(this, { groups, stateMachine: this.stateMachine });
     this.functions = {
@@ -108,6 +118,7 @@ export class StepShift extends Construct {
       Intake: intake.handler,
       AlarmIntake: alarmPath.alarmIntake,
       ExecutionEnded: alarmPath.executionEnded,
+      Release: releases.handler,
       ...(analyze ? { Analyze: analyze } : {}),
     };
 
@@ -117,7 +128,9 @@ export class StepShift extends Construct {
       config: props.config,
       tableElement: this.table.node.defaultChild as CfnElement,
       stateMachineElement: this.stateMachine.node.defaultChild as CfnElement,
-      taskFunctionElements: Object.values(workflow.tasks).map((each) => each.node.defaultChild as CfnElement),
+      taskFunctionElements: [...Object.values(workflow.tasks), releases.handler].map(
+        (each) => each.node.defaultChild as CfnElement,
+      ),
       logLevel,
     });
     this.dashboard = createDashboard(this, this.stateMachine);

@@ -7,6 +7,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, write
 import { join } from 'node:path';
 import { type ApiContext, alarmStateChanged } from '../functions/api/operations.ts';
 import { dequeueNext, startNextQueued } from '../functions/api/queue.ts';
+import { releaseExecutionEnded } from '../functions/api/release-workflow.ts';
 import { DynamoDeploymentStore } from '../functions/aws/dynamo-store.ts';
 import { DynamoReleaseStore } from '../functions/aws/release-store.ts';
 import { StepShiftError } from '../functions/core/errors.ts';
@@ -99,7 +100,7 @@ export async function startLocal(options: LocalOptions): Promise<LocalStepShift>
       metrics: account.metrics,
       store,
       releases,
-      releaseCoordinator: releaseCoordinator({ store, releases, bakes }),
+      releaseCoordinator: releaseCoordinator({ store, releases, bakes, events, clock }),
       events,
       clock,
       bakes,
@@ -173,15 +174,14 @@ export async function startLocal(options: LocalOptions): Promise<LocalStepShift>
     });
 
     // A release whose execution ended outside its own path (the engine failed, or it was aborted) must
-    // not leave its members waiting at their commit point: ended as a restart ends it.
+    // not leave its members waiting at their commit point: as the release watchdog does on AWS.
     releaseWorkflow.onEnd(async (execution, input) => {
+      // The release's own path ends in a Fail state too: releaseExecutionEnded returns at once for those.
       if (closed || execution.status === 'SUCCEEDED') return;
-      const release = await releases.get(input.releaseId);
-      if (!release || ['SUCCEEDED', 'ROLLED_BACK', 'FAILED', 'STOPPED'].includes(release.status)) return;
-      await recoverReleases(
+      await releaseExecutionEnded(
         ctx,
-        [release.id],
-        `the release execution ended ${execution.status}: ${execution.cause ?? ''}`,
+        input.releaseId,
+        `the release execution ended ${execution.status}${execution.cause ? `: ${execution.cause}` : ''}`,
       ).catch((e) => console.error(`ending release ${input.releaseId} failed: ${String(e)}`));
     });
 

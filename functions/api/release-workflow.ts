@@ -6,24 +6,21 @@
  * PrepareRelease → StartWave → AwaitWave → (more waves: StartWave) → Commit → AwaitEnd → EndRelease;
  * any failure → RollBackRelease → AwaitRollback → EndRelease. See docs/decisions/0013.
  */
-import type { Deployment, TimelineEntry } from '../core/deployment.ts';
-import { Conflict, MemberFailed, NotFound, StepShiftError, StopRequested } from '../core/errors.ts';
+import type { Deployment } from '../core/deployment.ts';
+import { Conflict, MemberFailed, StepShiftError, StopRequested } from '../core/errors.ts';
 import {
-  canReleaseTransition,
   failureOf,
   isReleaseEnded,
   memberEnded,
   memberFailed,
   memberReady,
-  outcomeOf,
-  RELEASE_STATUSES,
   type Release,
   type ReleaseStatus,
   type ReleaseWait,
 } from '../core/release.ts';
 import type { ReleaseStore } from '../ports.ts';
 import { isoNow, note, transition } from '../tasks/context.ts';
-import { judgeRelease } from '../tasks/release.ts';
+import { endRelease, judgeRelease, loadRelease, noteRelease, transitionRelease } from '../tasks/release.ts';
 import type { CaughtError } from '../tasks/rollback.ts';
 import { causeOf } from '../tasks/rollback.ts';
 import type { ApiContext } from './context.ts';
@@ -32,61 +29,6 @@ import { dequeueNext } from './queue.ts';
 /** What the release's tasks run with: the API's ports and the release records. */
 export interface ReleaseContext extends ApiContext {
   releases: ReleaseStore;
-}
-
-export async function loadRelease(ctx: ReleaseContext, id: string): Promise<Release> {
-  const release = await ctx.releases.get(id);
-  if (!release) throw new NotFound(`no release ${id}`);
-  return release;
-}
-
-export async function noteRelease(
-  ctx: ReleaseContext,
-  id: string,
-  kind: TimelineEntry['kind'],
-  message: string,
-  details?: Record<string, unknown>,
-): Promise<void> {
-  await ctx.releases.appendTimeline(id, { at: isoNow(ctx), kind, message, ...(details ? { details } : {}) });
-}
-
-/**
- * Moves the release to `to` (conditionally, from the statuses that may lead there), records it on its
- * timeline and publishes "StepShift Release State-change Notification". A no-op when already there.
- */
-export async function transitionRelease(
-  ctx: ReleaseContext,
-  release: Release,
-  to: ReleaseStatus,
-  patch: Partial<Release> = {},
-  reason?: string,
-): Promise<Release> {
-  if (release.status === to) return ctx.releases.update(release.id, patch);
-  const at = isoNow(ctx);
-  const ended = isReleaseEnded(to);
-  const updated = await ctx.releases.update(
-    release.id,
-    { ...patch, status: to, ...(reason ? { reason } : {}), ...(ended ? { endedAt: at } : {}) },
-    { expectStatus: RELEASE_STATUSES.filter((s) => canReleaseTransition(s, to)) },
-  );
-  await noteRelease(ctx, release.id, 'status', `${release.status} → ${to}${reason ? `: ${reason}` : ''}`, {
-    from: release.status,
-    to,
-  });
-  await ctx.events.releaseChanged({
-    releaseId: release.id,
-    name: release.name,
-    status: to,
-    previousStatus: release.status,
-    members: release.members.map((m) => ({
-      group: m.group,
-      deploymentId: m.deploymentId,
-      revision: m.revision,
-    })),
-    ...(reason ? { reason } : {}),
-    at,
-  });
-  return updated;
 }
 
 const membersOf = (ctx: ReleaseContext, release: Release) =>
@@ -315,24 +257,29 @@ export async function requestStop(
   return updated;
 }
 
-/** EndRelease: once every member has ended, how the release ended (core's `outcomeOf`). Idempotent. */
-export async function endRelease(
+export { endRelease, loadRelease, noteRelease, transitionRelease };
+
+/**
+ * The release's execution ended before the release did (someone stopped it in the Step Functions
+ * console, a runtime error, its timeout): its members must not hold at their commit point, nor its
+ * groups stay locked by members that will never start. It is marked orphaned and rolled back as its own
+ * RollBackRelease would (after a commit, the members finalize on their own); the last member to end ends
+ * it (functions/tasks/release.ts). Idempotent.
+ */
+export async function releaseExecutionEnded(
   ctx: ReleaseContext,
-  input: { releaseId: string },
-): Promise<{ status: ReleaseStatus; reason?: string }> {
-  const release = await loadRelease(ctx, input.releaseId);
-  if (isReleaseEnded(release.status)) {
-    return { status: release.status, ...(release.reason ? { reason: release.reason } : {}) };
+  releaseId: string,
+  why: string,
+): Promise<{ status: ReleaseStatus }> {
+  const release = await ctx.releases.get(releaseId);
+  if (!release || isReleaseEnded(release.status)) return { status: release?.status ?? 'FAILED' };
+  if (!release.orphanedAt) {
+    await ctx.releases.update(releaseId, { orphanedAt: isoNow(ctx) });
+    await noteRelease(ctx, releaseId, 'error', `its execution ended: ${why}`);
   }
+  await ctx.releases.clear(releaseId, ['wait']);
+  await rollBackRelease(ctx, { releaseId, error: { Error: 'ReleaseExecutionEnded', Cause: why } });
   const members = await membersOf(ctx, release);
-  const running = release.members.filter((_, i) => !memberEnded(members[i]));
-  if (running.length > 0) {
-    throw new StepShiftError(
-      `release ${release.id} cannot end: ${running.map((m) => m.group).join(', ')} still running`,
-    );
-  }
-  const outcome = outcomeOf(release, members);
-  await ctx.releases.clear(release.id, ['wait']);
-  await transitionRelease(ctx, release, outcome.status, {}, outcome.reason);
-  return outcome;
+  if (members.every(memberEnded)) return endRelease(ctx, { releaseId });
+  return { status: (await loadRelease(ctx, releaseId)).status };
 }

@@ -9,6 +9,7 @@
  * | `Trigger-<group>-<i>` | one per declared trigger (S3 object created, ECR push, Deployment Requested) | Intake |
  * | `AlarmStateChange`, `AlarmStateChange-2`, … | the declared alarms entering ALARM | AlarmIntake |
  * | `ExecutionEnded` | the state machine's executions ending (SUCCEEDED, FAILED, TIMED_OUT, ABORTED) | ExecutionEnded |
+ * | `ReleaseExecutionEnded` | the release state machine's executions ending without success | Release |
  *
  * The ids are the construct ids the stack has always used, so a deployed stack updates its rules in
  * place.
@@ -19,7 +20,7 @@ import type { DeploymentGroup } from './group-config.ts';
 export type EventPattern = { [field: string]: unknown };
 
 /** The function a rule invokes. */
-export type RuleTarget = 'Intake' | 'AlarmIntake' | 'ExecutionEnded';
+export type RuleTarget = 'Intake' | 'AlarmIntake' | 'ExecutionEnded' | 'Release';
 
 export interface EventRule {
   /** The construct id of the rule in the stack, and its name on the local bus. */
@@ -193,4 +194,22 @@ export function fits(pattern: EventPattern, what: string): EventPattern {
     );
   }
   return pattern;
+}
+
+/**
+ * The release watchdog's rule: an execution of the release state machine ending without success
+ * (FAILED, TIMED_OUT, ABORTED), targeting the release function — which ends what that left: members
+ * holding at their commit point, groups held by members that never started.
+ */
+export function releaseEndedRule(releaseStateMachineArn: string): EventRule {
+  return {
+    id: 'ReleaseExecutionEnded',
+    description: 'stepshift: a release whose execution ended before it did is rolled back and ended',
+    target: 'Release',
+    pattern: {
+      source: [SOURCES.states],
+      'detail-type': [DETAIL_TYPES.executionStatusChange],
+      detail: { status: [...ENDED_STATUSES], stateMachineArn: [releaseStateMachineArn] },
+    },
+  };
 }

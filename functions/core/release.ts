@@ -201,6 +201,8 @@ export interface Release {
   reason?: string;
   executionName: string;
   executionArn?: string;
+  /** Its execution ended before it did: the last of its members to end ends it. */
+  orphanedAt?: string;
   createdAt: string;
   updatedAt: string;
   endedAt?: string;

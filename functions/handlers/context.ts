@@ -18,6 +18,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { IntakeContext } from '../api/intake.ts';
 import type { ApiContext } from '../api/operations.ts';
+import type { ReleaseContext } from '../api/release-workflow.ts';
 import { AlbRouter } from '../aws/alb-router.ts';
 import { CloudWatchAlarmWatcher } from '../aws/cloudwatch-alarms.ts';
 import { CloudWatchMetricReader } from '../aws/cloudwatch-metrics.ts';
@@ -29,10 +30,12 @@ import { LambdaArtifactPublisher } from '../aws/lambda-artifacts.ts';
 import { LambdaHookRunner } from '../aws/lambda-hooks.ts';
 import { LambdaAliasRouter } from '../aws/lambda-router.ts';
 import { withMetrics } from '../aws/metrics.ts';
+import { DynamoReleaseStore } from '../aws/release-store.ts';
 import { StepFunctionsBakeSignals, StepFunctionsStarter } from '../aws/step-functions.ts';
 import { type GroupConfig, parseGroupConfigText } from '../core/group-config.ts';
-import type { BakeSignals, ExecutionHistory, HookRunner, WorkflowStarter } from '../ports.ts';
+import type { BakeSignals, ExecutionHistory, HookRunner, ReleaseInput, WorkflowStarter } from '../ports.ts';
 import type { TaskContext } from '../tasks/context.ts';
+import { releaseCoordinator } from '../tasks/release.ts';
 
 /** Environment variables the construct sets on every function. */
 export const ENV = {
@@ -40,6 +43,8 @@ export const ENV = {
   stateMachine: 'STEPSHIFT_STATE_MACHINE_ARN',
   groups: 'STEPSHIFT_GROUPS',
   deadLetterQueue: 'STEPSHIFT_DLQ_URL',
+  /** The release state machine (statemachines/release.asl.json): the API starts its executions. */
+  releaseStateMachine: 'STEPSHIFT_RELEASE_STATE_MACHINE_ARN',
 } as const;
 
 declare const __STEPSHIFT_GROUPS__: string | undefined;
@@ -59,7 +64,7 @@ function required(name: string): string {
 
 /** What every function runs with: the tasks' ports (but hooks), the bake signals, and the clients they share. */
 interface Shared {
-  ctx: Omit<TaskContext, 'hooks'> & { bakes: BakeSignals };
+  ctx: Omit<TaskContext, 'hooks' | 'releases'> & { bakes: BakeSignals; releases: DynamoReleaseStore };
   lambda: LambdaClient;
   sfn: SFNClient;
   region: string;
@@ -81,11 +86,14 @@ function sharedWiring(): Shared {
   const lambda = new LambdaClient({});
   const sfn = new SFNClient({});
   const region = process.env.AWS_REGION ?? 'us-east-1';
-  const store = new DynamoDeploymentStore(
-    DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } }),
-    required(ENV.table),
-    Date,
-  );
+  const documents = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
+    marshallOptions: { removeUndefinedValues: true },
+  });
+  const store = new DynamoDeploymentStore(documents, required(ENV.table), Date);
+  // Release members: every task that can end one tells its release (functions/tasks/release.ts).
+  const releases = new DynamoReleaseStore(documents, required(ENV.table), Date);
+  const events = withMetrics(new EventBridgePublisher(new EventBridgeClient({}), region));
+  const bakes = new StepFunctionsBakeSignals(sfn);
   shared = {
     ctx: {
       groups: groupsFromEnvironment(),
@@ -94,9 +102,11 @@ function sharedWiring(): Shared {
       scaler: new EcsServices(new ECSClient({})),
       alarms: new CloudWatchAlarmWatcher(new CloudWatchClient({})),
       store,
-      events: withMetrics(new EventBridgePublisher(new EventBridgeClient({}), region)),
+      releases,
+      releaseCoordinator: releaseCoordinator({ store, releases, bakes, events, clock: Date }),
+      events,
       clock: Date,
-      bakes: new StepFunctionsBakeSignals(sfn),
+      bakes,
     },
     lambda,
     sfn,
@@ -161,8 +171,34 @@ export function apiContext(): ApiContext {
     ...(stateMachineArn && hasExecutionConsole(stateMachineArn)
       ? { executionUrl: (name: string) => executionConsoleUrl(region, stateMachineArn, name) }
       : {}),
+    ...releaseWiring(s),
   };
   return api;
+}
+
+/** Where releases are started: the release state machine, and a link to each of its executions. */
+function releaseWiring(s: Shared): Pick<ApiContext, 'releaseWorkflow' | 'releaseExecutionUrl'> {
+  const arn = process.env[ENV.releaseStateMachine];
+  if (!arn) return {};
+  return {
+    releaseWorkflow: new StepFunctionsStarter<ReleaseInput>(s.sfn, arn),
+    ...(hasExecutionConsole(arn)
+      ? { releaseExecutionUrl: (name: string) => executionConsoleUrl(s.region, arn, name) }
+      : {}),
+  };
+}
+
+let release: ReleaseContext | undefined;
+
+/**
+ * The release workflow's function: it starts and stops the members' executions (as the API does), and
+ * is the release state machine's watchdog. It invokes no hooks and reads no execution history.
+ */
+export function releaseContext(): ReleaseContext {
+  if (release) return release;
+  const s = sharedWiring();
+  release = { ...s.ctx, hooks: NO_HOOKS, workflow: starter(s), executions: NO_EXECUTIONS };
+  return release;
 }
 
 export interface EventsWiring {

@@ -16,6 +16,7 @@ import {
   makeExecutionEndedHandler,
   makeIntakeHandler,
 } from '../../functions/handlers/events.ts';
+import { makeReleaseHandler } from '../../functions/handlers/releases.ts';
 import { matchesEventPattern } from '../../local/event-pattern.ts';
 import { awsContext, DLQ, mocks, resetMocks } from '../handlers/aws-context.ts';
 import { deploymentRequested } from '../handlers/samples.ts';
@@ -31,7 +32,7 @@ import {
   metricMathAlarmStateChange,
   s3ObjectCreated,
 } from './aws-samples.ts';
-import { config, STATE_MACHINE_ARN, synthEvents } from './stack.ts';
+import { config, RELEASE_MACHINE_ARN, STATE_MACHINE_ARN, synthEvents } from './stack.ts';
 
 let built: ReturnType<typeof synthEvents>;
 let env: Awaited<ReturnType<typeof awsContext>>;
@@ -56,6 +57,7 @@ async function deliver(event: unknown): Promise<{ target: RuleTarget; result: un
     Intake: makeIntakeHandler(() => ({ ...env, ctx })),
     AlarmIntake: makeAlarmHandler(() => ctx),
     ExecutionEnded: makeExecutionEndedHandler(() => ctx),
+    Release: makeReleaseHandler(() => env.ctx),
   };
   const delivered = [];
   for (const rule of matching(event)) {
@@ -124,6 +126,12 @@ describe('the synthesized rules, matched against AWS’s sample events', () => {
       'ExecutionEnded',
       'ExecutionEnded',
     ],
+    [
+      'the Execution Failed sample, of our release state machine',
+      executionOf(RELEASE_MACHINE_ARN),
+      'ReleaseExecutionEnded',
+      'Release',
+    ],
   ];
   it.each(delivered)('delivers %s through exactly one rule', (_what, event, idPrefix, target) => {
     // Act
@@ -147,6 +155,11 @@ describe('the synthesized rules, matched against AWS’s sample events', () => {
       { ...metricAlarmStateChange, detail: { ...metricAlarmStateChange.detail, state: { value: 'OK' } } },
     ],
     ['the Execution Failed sample as printed (another state machine)', executionFailed],
+    // A release that succeeded left nothing behind: its own path ended it.
+    [
+      'the Execution Succeeded sample, of our release state machine',
+      executionOf(RELEASE_MACHINE_ARN, executionSucceeded),
+    ],
     [
       'an S3 object outside the trigger’s key prefix',
       {
@@ -181,6 +194,7 @@ describe('the synthesized rules, matched against AWS’s sample events', () => {
       ['Intake'],
       ['AlarmIntake'],
       ['ExecutionEnded'],
+      ['Release'],
     ]);
   });
 });
@@ -263,6 +277,75 @@ describe('AWS’s sample events, delivered to the handlers their rules target', 
     expect(await ctx.store.get('execution-name')).toMatchObject({
       status: 'FAILED',
       reason: 'the execution ended FAILED',
+    });
+  });
+
+  it('ends what a release whose execution failed left: the running member stopped with rollback, the rest cancelled', async () => {
+    // Prepare: r-1's first wave (orders) bakes; its second (web) has not started.
+    const at = '2026-11-24T10:00:00.000Z';
+    const member = (
+      id: string,
+      group: 'orders' | 'web',
+      wave: number,
+      extra: Partial<Deployment>,
+    ): Deployment => ({
+      id,
+      group,
+      kind: group === 'orders' ? 'lambda' : 'ecs',
+      revision: '5',
+      configName: 'CodeDeployDefault.LambdaCanary10Percent5Minutes',
+      schedule: { steps: [], totalSeconds: 0 },
+      alarms: [],
+      autoRollback: { enabled: true, events: ['DEPLOYMENT_FAILURE'] },
+      status: 'CREATED',
+      percent: 0,
+      stepIndex: -1,
+      executionName: id,
+      release: { id: 'execution-name', wave },
+      createdAt: at,
+      updatedAt: at,
+      ...extra,
+    });
+    await env.ctx.releases.create({
+      id: 'execution-name',
+      name: 'shop',
+      members: [
+        { group: 'orders', deploymentId: 'd-r1-orders', revision: '5', configName: 'c', wave: 0 },
+        { group: 'web', deploymentId: 'd-r1-web', revision: '5', configName: 'c', wave: 1 },
+      ],
+      waveCount: 2,
+      status: 'IN_PROGRESS',
+      wave: 0,
+      executionName: 'execution-name',
+      createdAt: at,
+      updatedAt: at,
+    });
+    await ctx.store.create(
+      member('d-r1-orders', 'orders', 0, {
+        status: 'IN_PROGRESS',
+        executionArn: 'arn:x',
+        bakeToken: 'token-r1-orders',
+        percent: 10,
+      }),
+    );
+    await ctx.store.create(member('d-r1-web', 'web', 1, {}));
+    await ctx.store.lock('orders', 'd-r1-orders');
+    await ctx.store.lock('web', 'd-r1-web');
+    // Act
+    const results = await deliver(executionOf(RELEASE_MACHINE_ARN));
+    // Assess
+    expect(results).toEqual([{ target: 'Release', result: { status: 'ROLLING_BACK' } }]);
+    expect(mocks.sfn).toHaveReceivedCommandExactlyOnceWith(SendTaskFailureCommand, {
+      taskToken: 'token-r1-orders',
+      error: 'StopRequested',
+      cause: 'stop requested (with rollback): release shop rolled back: FAILED',
+    });
+    expect(await ctx.store.get('d-r1-orders')).toMatchObject({ stopRequest: { rollback: true } });
+    expect(await ctx.store.get('d-r1-web')).toMatchObject({ status: 'CANCELLED' });
+    expect(await ctx.store.lockHolder('web')).toBeUndefined();
+    expect(await env.ctx.releases.get('execution-name')).toMatchObject({
+      status: 'ROLLING_BACK',
+      orphanedAt: expect.any(String),
     });
   });
 

@@ -20,6 +20,7 @@ const QUEUES: Record<RuleTarget, string> = {
   Intake: 'IntakeDeadLetters',
   AlarmIntake: 'AlarmIntakeDeadLetters',
   ExecutionEnded: 'ExecutionEndedDeadLetters',
+  Release: 'ReleaseExecutionEndedDeadLetters',
 };
 const logicalId = (prefix: string, type: string) => {
   const ids = Object.keys(built.template.findResources(type)).filter((id) =>

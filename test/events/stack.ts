@@ -48,6 +48,8 @@ export const config = parseGroupConfig(raw);
 
 /** Stands for the state machine's ARN where the template has `{"Ref": <state machine>}`. */
 export const STATE_MACHINE_ARN = 'arn:aws:states:us-west-2:123456789012:stateMachine:StepShiftStateMachine';
+/** Stands for the release state machine's ARN likewise. */
+export const RELEASE_MACHINE_ARN = 'arn:aws:states:us-west-2:123456789012:stateMachine:StepShiftRelease';
 
 export interface SynthesizedRule {
   logicalId: string;
@@ -63,6 +65,7 @@ const HANDLER_TARGETS: Record<string, RuleTarget> = {
   'index.intakeHandler': 'Intake',
   'index.alarmHandler': 'AlarmIntake',
   'index.executionEndedHandler': 'ExecutionEnded',
+  'index.releaseHandler': 'Release',
 };
 
 export function synthEvents() {
@@ -77,6 +80,8 @@ export function synthEvents() {
   const stepshift = new StepShift(stack, 'StepShift', { config, configText: JSON.stringify(raw) });
   const template = Template.fromStack(stack);
   const stateMachineId = stack.getLogicalId(stepshift.stateMachine.node.defaultChild as never);
+  const releaseMachineId = stack.getLogicalId(stepshift.releaseMachine.node.defaultChild as never);
+  const machines = { [stateMachineId]: STATE_MACHINE_ARN, [releaseMachineId]: RELEASE_MACHINE_ARN };
   const functions = template.findResources('AWS::Lambda::Function');
   const targetOf = (arn: unknown): RuleTarget => {
     const [logicalId] = (arn as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'];
@@ -90,7 +95,7 @@ export function synthEvents() {
       const targets = (rule.Properties.Targets ?? []) as Record<string, unknown>[];
       return {
         logicalId,
-        pattern: resolve(rule.Properties.EventPattern, stateMachineId),
+        pattern: resolve(rule.Properties.EventPattern, machines),
         targets: targets.map((t) => targetOf(t.Arn)),
         targetProperties: targets,
       };
@@ -99,17 +104,17 @@ export function synthEvents() {
   return { app, stack, stepshift, template, rules };
 }
 
-/** Replaces the state machine's `Ref` by its ARN; any other intrinsic in a pattern is a surprise. */
-function resolve(value: unknown, stateMachineId: string): unknown {
-  if (Array.isArray(value)) return value.map((v) => resolve(v, stateMachineId));
+/** Replaces a state machine's `Ref` by its ARN; any other intrinsic in a pattern is a surprise. */
+function resolve(value: unknown, machines: Record<string, string>): unknown {
+  if (Array.isArray(value)) return value.map((v) => resolve(v, machines));
   if (typeof value !== 'object' || value === null) return value;
   const entries = Object.entries(value);
   const [first] = entries;
   if (entries.length === 1 && first && (first[0] === 'Ref' || first[0].startsWith('Fn::'))) {
-    if (first[0] === 'Ref' && first[1] === stateMachineId) return STATE_MACHINE_ARN;
+    if (first[0] === 'Ref' && typeof first[1] === 'string' && machines[first[1]]) return machines[first[1]];
     throw new Error(
       `an event pattern holds ${JSON.stringify(value)}: patterns are expected to be plain JSON`,
     );
   }
-  return Object.fromEntries(entries.map(([k, v]) => [k, resolve(v, stateMachineId)]));
+  return Object.fromEntries(entries.map(([k, v]) => [k, resolve(v, machines)]));
 }

@@ -35,12 +35,15 @@ import { StepFunctionsExecutionHistory } from '../../functions/aws/execution-his
 import { LambdaArtifactPublisher } from '../../functions/aws/lambda-artifacts.ts';
 import { LambdaHookRunner } from '../../functions/aws/lambda-hooks.ts';
 import { LambdaAliasRouter } from '../../functions/aws/lambda-router.ts';
+import { DynamoReleaseStore } from '../../functions/aws/release-store.ts';
 import { StepFunctionsBakeSignals, StepFunctionsStarter } from '../../functions/aws/step-functions.ts';
 import { type GroupConfig, parseGroupConfig } from '../../functions/core/group-config.ts';
 import { executionConsoleUrl } from '../../functions/handlers/context.ts';
+import { releaseCoordinator } from '../../functions/tasks/release.ts';
 import { type LocalDynamo, startLocalDynamo } from '../../local/dynamo.ts';
 
 export const STATE_MACHINE = 'arn:aws:states:eu-west-1:123456789012:stateMachine:stepshift-deployment';
+export const RELEASE_MACHINE = 'arn:aws:states:eu-west-1:123456789012:stateMachine:stepshift-release';
 export const DLQ = 'https://sqs.eu-west-1.amazonaws.com/123456789012/stepshift-intake-dlq';
 
 export const mocks = {
@@ -133,7 +136,7 @@ export function resetMocks(): void {
 
 /** The handler context over the mocked clients, for `config` (by default the handler tests' `groups`). */
 export async function awsContext(config: GroupConfig = groups): Promise<{
-  ctx: IntakeContext;
+  ctx: IntakeContext & { releases: DynamoReleaseStore };
   sqs: SQSClient;
   deadLetterQueueUrl: string;
   dynamo: LocalDynamo;
@@ -141,7 +144,11 @@ export async function awsContext(config: GroupConfig = groups): Promise<{
   const dynamo = await startLocalDynamo();
   const lambda = new LambdaClient({ region: 'eu-west-1' });
   const sfn = new SFNClient({ region: 'eu-west-1' });
-  const ctx: IntakeContext = {
+  const store = new DynamoDeploymentStore(dynamo.client, dynamo.table, Date);
+  const releases = new DynamoReleaseStore(dynamo.client, dynamo.table, Date);
+  const events = new EventBridgePublisher(new EventBridgeClient({ region: 'eu-west-1' }), 'eu-west-1');
+  const bakes = new StepFunctionsBakeSignals(sfn);
+  const ctx: IntakeContext & { releases: DynamoReleaseStore } = {
     groups: config,
     router: new LambdaAliasRouter(lambda),
     loadBalancer: new AlbRouter(new ElasticLoadBalancingV2Client({ region: 'eu-west-1' })),
@@ -149,11 +156,14 @@ export async function awsContext(config: GroupConfig = groups): Promise<{
     alarms: new CloudWatchAlarmWatcher(new CloudWatchClient({ region: 'eu-west-1' })),
     metrics: new CloudWatchMetricReader(new CloudWatchClient({ region: 'eu-west-1' })),
     hooks: new LambdaHookRunner(lambda),
-    store: new DynamoDeploymentStore(dynamo.client, dynamo.table, Date),
-    events: new EventBridgePublisher(new EventBridgeClient({ region: 'eu-west-1' }), 'eu-west-1'),
+    store,
+    releases,
+    releaseCoordinator: releaseCoordinator({ store, releases, bakes, events, clock: Date }),
+    events,
     clock: Date,
     workflow: new StepFunctionsStarter(sfn, STATE_MACHINE),
-    bakes: new StepFunctionsBakeSignals(sfn),
+    releaseWorkflow: new StepFunctionsStarter(sfn, RELEASE_MACHINE),
+    bakes,
     executions: new StepFunctionsExecutionHistory(sfn, STATE_MACHINE),
     artifacts: new LambdaArtifactPublisher(lambda, { pollMs: 1 }),
     executionUrl: (name) => executionConsoleUrl('eu-west-1', STATE_MACHINE, name),

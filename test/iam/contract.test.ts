@@ -7,7 +7,7 @@
 import type { CfnElement } from 'aws-cdk-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FnName } from '../../infra/functions.ts';
-import { DLQ, STATE_MACHINE } from '../handlers/aws-context.ts';
+import { DLQ, RELEASE_MACHINE, STATE_MACHINE } from '../handlers/aws-context.ts';
 import { synth } from '../infra/synth.ts';
 import { IAM_OF, type IamRequest, iamRequests } from './actions.ts';
 import { ACCOUNT, ARNS, contractConfig, REGION } from './config.ts';
@@ -34,6 +34,7 @@ beforeAll(async () => {
     [id(stepshift.table.node.defaultChild)]: 'stepshift',
     [id(stepshift.deadLetterQueue.node.defaultChild)]: DLQ.split('/').pop() ?? '',
     [id(stepshift.stateMachine.node.defaultChild)]: STATE_MACHINE.split(':').pop() ?? '',
+    [id(stepshift.releaseMachine.node.defaultChild)]: RELEASE_MACHINE.split(':').pop() ?? '',
   });
 }, 300_000);
 afterAll(async () => scenario?.close());
@@ -137,6 +138,15 @@ describe('the recorded calls', () => {
       ecsRuleRolledBackFromApi: 'ROLLED_BACK',
       ecsRuleRolledBackByWatchdog: 'ROLLED_BACK',
       ecsRuleSucceeded: 'SUCCEEDED',
+      releaseSucceeded: 'SUCCEEDED',
+      releaseOfOneSucceeded: 'SUCCEEDED',
+      releaseRolledBack: 'ROLLED_BACK',
+      releaseRolledBackByWatchdog: 'ROLLED_BACK',
+      releaseMemberCancelled: 'CANCELLED',
+      releaseFailedAfterCommit: 'FAILED',
+      releaseStopped: 'ROLLED_BACK',
+      releaseAbortedEnded: 'ROLLED_BACK',
+      releaseAbortedMemberCancelled: 'CANCELLED',
     });
     expect(scenario.account.weights(ARNS.checkoutRule)).toEqual({
       [ARNS.checkoutBlue]: 0,

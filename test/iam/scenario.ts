@@ -7,7 +7,9 @@
  *
  * Every function runs for a Lambda group and for an ECS group (the ECS-only tasks for ECS groups), by
  * each path that reaches AWS: success, rollback by alarm, stop without rollback then
- * `POST /deployments/{id}/rollback`, and the watchdog's rollback of an aborted execution.
+ * `POST /deployments/{id}/rollback`, and the watchdog's rollback of an aborted execution. Then releases
+ * (R1–R6): the release function's tasks in the order statemachines/release.asl.json runs them, its
+ * members' tasks between, and every member change that ends a release's wait.
  */
 
 import { parseGroupConfig } from '../../functions/core/group-config.ts';
@@ -17,6 +19,7 @@ import {
   makeExecutionEndedHandler,
   makeIntakeHandler,
 } from '../../functions/handlers/events.ts';
+import { makeReleaseHandler } from '../../functions/handlers/releases.ts';
 import { makeTaskHandlers } from '../../functions/handlers/tasks.ts';
 import type { TaskName } from '../../infra/functions.ts';
 import { awsContext } from '../handlers/aws-context.ts';
@@ -51,6 +54,7 @@ export const OTHER_HANDLERS = {
   Intake: 'events.intakeHandler',
   AlarmIntake: 'events.alarmHandler',
   ExecutionEnded: 'events.executionEndedHandler',
+  Release: 'releases.releaseHandler',
   Analyze: 'tasks.analyzeBakesHandler',
 } as const;
 
@@ -392,5 +396,294 @@ export async function runScenario(): Promise<Scenario> {
   await task('ScaleDownOld', 'ecs', { deploymentId: h3 });
   outcomes.ecsRuleSucceeded = await status(h3);
 
+  await releaseStories({
+    env,
+    recorder,
+    task,
+    request,
+    status,
+    shiftAndBake,
+    install,
+    ended,
+    aborted,
+    outcomes,
+  });
+
   return { recorder, account, outcomes, close: () => env.dynamo.close() };
+}
+
+interface StoryKit {
+  env: Awaited<ReturnType<typeof awsContext>>;
+  recorder: CallRecorder;
+  task: (fn: TaskName, kind: RunKind, input: Record<string, unknown>) => Promise<unknown>;
+  request: (kind: RunKind, method: string, path: string, status: number, body?: unknown) => Promise<unknown>;
+  status: (id: string) => Promise<string | undefined>;
+  shiftAndBake: (kind: RunKind, id: string, stepIndex: number, taskToken: string) => Promise<void>;
+  install: (kind: RunKind, id: string) => Promise<void>;
+  ended: ReturnType<typeof makeExecutionEndedHandler>;
+  aborted: (id: string) => unknown;
+  outcomes: Record<string, string | undefined>;
+}
+
+/**
+ * R1–R6: releases. Each member's tasks run as its own execution would run them; the release function's
+ * as the release workflow would, with the task tokens its callback states would hand out.
+ */
+async function releaseStories(k: StoryKit): Promise<void> {
+  const { env, recorder, task, request, status, shiftAndBake, install, ended, aborted, outcomes } = k;
+  const rel = makeReleaseHandler(() => env.ctx);
+  const release = (kind: RunKind, input: Record<string, unknown>) =>
+    recorder.as('Release', kind, () => rel(input));
+  const releaseStatus = async (id: string) => (await env.ctx.releases.get(id))?.status;
+  const orders = env.ctx.groups.groups.orders;
+  if (orders?.kind !== 'lambda') throw new Error('the contract config has no Lambda group orders');
+  /** A published version of orders that is not the live one. */
+  const notLive = async () => {
+    const live = await env.ctx.router.current(orders);
+    return live.kind === 'lambda' && live.version === '5' ? '4' : '5';
+  };
+  /** A task definition of web that is not the live service's. */
+  const webRevision = async () => {
+    const weights = (await env.ctx.loadBalancer?.current({ listener: ARNS.webListener }))?.weights ?? {};
+    const service = (weights[ARNS.webGreen] ?? 0) > 0 ? 'web-green' : 'web-blue';
+    const live = (await env.ctx.scaler?.describe('shop', service))?.taskDefinition;
+    return live === ARNS.taskDefinition('web', 7)
+      ? ARNS.taskDefinition('web', 6)
+      : ARNS.taskDefinition('web', 7);
+  };
+  const start = async (kind: RunKind, body: unknown) => {
+    const out = (await request(kind, 'POST', '/releases', 201, body)) as {
+      id: string;
+      members: { deploymentId: string }[];
+    };
+    return { id: out.id, members: out.members.map((m) => m.deploymentId) };
+  };
+  /** A Lambda member from Prepare to its commit point (orders: canary with analysis, two hooks). */
+  const ordersToCommitPoint = async (id: string, token: string) => {
+    await task('Prepare', 'lambda', { deploymentId: id });
+    await task('RunHooks', 'lambda', { deploymentId: id, lifecycleEvent: 'BeforeAllowTraffic' });
+    await shiftAndBake('lambda', id, 0, `${token}-bake`);
+    await task('ShiftTraffic', 'lambda', { deploymentId: id, stepIndex: 1 });
+    await task('RunHooks', 'lambda', { deploymentId: id, lifecycleEvent: 'AfterAllowTraffic' });
+    await task('Bake', 'lambda', {
+      deploymentId: id,
+      stepIndex: -1,
+      bakeSeconds: 0,
+      purpose: 'AwaitRelease',
+      taskToken: token,
+    });
+  };
+  const wave = (kind: RunKind, releaseId: string, n: number) => [
+    () => release(kind, { action: 'startWave', releaseId, wave: n }),
+    () =>
+      release(kind, {
+        action: 'awaitMembers',
+        releaseId,
+        phase: 'wave',
+        wave: n,
+        taskToken: `${releaseId}-w${n}`,
+      }),
+  ];
+  const run = async (steps: (() => Promise<unknown>)[]) => {
+    for (const step of steps) await step();
+  };
+
+  // R1: orders then web in two waves, to SUCCEEDED: each member's commit point ends its wave's wait
+  // (Bake), the commit ends theirs (Release), the last member to finish ends the release's (ScaleDownOld).
+  const r1 = await start('ecs', {
+    name: 'shop',
+    members: [
+      { group: 'orders', revision: await notLive() },
+      { group: 'web', revision: await webRevision() },
+    ],
+    order: { waves: [['orders'], ['web']] },
+  });
+  const [o1 = '', w1 = ''] = r1.members;
+  await release('ecs', { action: 'prepare', releaseId: r1.id });
+  await run(wave('ecs', r1.id, 0));
+  await ordersToCommitPoint(o1, 'token-r1-orders');
+  await run(wave('ecs', r1.id, 1));
+  await task('Prepare', 'ecs', { deploymentId: w1 });
+  await install('ecs', w1);
+  await task('RunHooks', 'ecs', { deploymentId: w1, lifecycleEvent: 'BeforeAllowTraffic' });
+  await shiftAndBake('ecs', w1, 0, 'token-r1-web-bake');
+  await task('ShiftTraffic', 'ecs', { deploymentId: w1, stepIndex: 1 });
+  await task('RunHooks', 'ecs', { deploymentId: w1, lifecycleEvent: 'AfterAllowTraffic' });
+  await task('Bake', 'ecs', {
+    deploymentId: w1,
+    stepIndex: -1,
+    bakeSeconds: 0,
+    purpose: 'AwaitRelease',
+    taskToken: 'token-r1-web',
+  });
+  await release('ecs', { action: 'commit', releaseId: r1.id });
+  await release('ecs', { action: 'awaitMembers', releaseId: r1.id, phase: 'end', taskToken: `${r1.id}-end` });
+  await task('Finalize', 'lambda', { deploymentId: o1 });
+  await task('Finalize', 'ecs', { deploymentId: w1 });
+  await task('Bake', 'ecs', {
+    deploymentId: w1,
+    stepIndex: -1,
+    bakeSeconds: 300,
+    purpose: 'TerminationWait',
+    taskToken: 'token-r1-web-wait',
+  });
+  await task('ScaleDownOld', 'ecs', { deploymentId: w1 });
+  await release('ecs', { action: 'end', releaseId: r1.id });
+  outcomes.releaseSucceeded = await releaseStatus(r1.id);
+  await request('ecs', 'GET', `/releases/${r1.id}`, 200);
+  await request('none', 'GET', '/releases', 200);
+
+  // R2: orders alone, to SUCCEEDED: Finalize ends the release's last wait.
+  const r2 = await start('lambda', {
+    name: 'orders only',
+    members: [{ group: 'orders', revision: await notLive() }],
+  });
+  const [o2 = ''] = r2.members;
+  await release('lambda', { action: 'prepare', releaseId: r2.id });
+  await run(wave('lambda', r2.id, 0));
+  await ordersToCommitPoint(o2, 'token-r2-orders');
+  await release('lambda', { action: 'commit', releaseId: r2.id });
+  await release('lambda', {
+    action: 'awaitMembers',
+    releaseId: r2.id,
+    phase: 'end',
+    taskToken: `${r2.id}-end`,
+  });
+  await task('Finalize', 'lambda', { deploymentId: o2 });
+  await release('lambda', { action: 'end', releaseId: r2.id });
+  outcomes.releaseOfOneSucceeded = await releaseStatus(r2.id);
+
+  // R3: orders and web side by side; web fails (its RollBack ends the wave's wait with MemberFailed), orders
+  // reaches its commit point after (Bake says the same again), the release stops orders with rollback.
+  const r3 = await start('lambda', {
+    name: 'shop',
+    members: [
+      { group: 'orders', revision: await notLive() },
+      { group: 'web', revision: await webRevision() },
+    ],
+  });
+  const [o3 = '', w3 = ''] = r3.members;
+  await release('lambda', { action: 'prepare', releaseId: r3.id });
+  await run(wave('lambda', r3.id, 0));
+  await task('Prepare', 'ecs', { deploymentId: w3 });
+  await install('ecs', w3);
+  await task('ShiftTraffic', 'ecs', { deploymentId: w3, stepIndex: 0 });
+  await task('RollBack', 'ecs', {
+    deploymentId: w3,
+    error: { Error: 'HookFailed', Cause: 'web-smoke failed' },
+  });
+  await ordersToCommitPoint(o3, 'token-r3-orders');
+  await release('lambda', {
+    action: 'rollback',
+    releaseId: r3.id,
+    error: { Error: 'MemberFailed', Cause: 'web rolled back' },
+  });
+  await release('lambda', {
+    action: 'awaitMembers',
+    releaseId: r3.id,
+    phase: 'end',
+    taskToken: `${r3.id}-end`,
+  });
+  await task('RollBack', 'lambda', {
+    deploymentId: o3,
+    error: { Error: 'StopRequested', Cause: 'release shop rolled back' },
+  });
+  await release('lambda', { action: 'end', releaseId: r3.id });
+  outcomes.releaseRolledBack = await releaseStatus(r3.id);
+
+  // R4: web then orders in two waves; web's execution is aborted mid-shift: the watchdog's rollback ends
+  // the wave's wait, the release cancels orders (never started) and its own wait for the end is over.
+  const r4 = await start('ecs', {
+    name: 'shop',
+    members: [
+      { group: 'web', revision: await webRevision() },
+      { group: 'orders', revision: await notLive() },
+    ],
+    order: { waves: [['web'], ['orders']] },
+  });
+  const [w4 = '', o4 = ''] = r4.members;
+  await release('ecs', { action: 'prepare', releaseId: r4.id });
+  await run(wave('ecs', r4.id, 0));
+  await task('Prepare', 'ecs', { deploymentId: w4 });
+  await install('ecs', w4);
+  await task('ShiftTraffic', 'ecs', { deploymentId: w4, stepIndex: 0 });
+  await recorder.as('ExecutionEnded', 'ecs', () => ended(aborted(w4)));
+  await release('ecs', {
+    action: 'rollback',
+    releaseId: r4.id,
+    error: { Error: 'MemberFailed', Cause: 'web rolled back' },
+  });
+  await release('ecs', { action: 'awaitMembers', releaseId: r4.id, phase: 'end', taskToken: `${r4.id}-end` });
+  await release('ecs', { action: 'end', releaseId: r4.id });
+  outcomes.releaseRolledBackByWatchdog = await releaseStatus(r4.id);
+  outcomes.releaseMemberCancelled = await status(o4);
+
+  // R5: orders alone, committed, then its execution aborted before Finalize: the watchdog rolls it back
+  // and ends the release's wait for the end; the release ends FAILED.
+  const r5 = await start('lambda', {
+    name: 'orders only',
+    members: [{ group: 'orders', revision: await notLive() }],
+  });
+  const [o5 = ''] = r5.members;
+  await release('lambda', { action: 'prepare', releaseId: r5.id });
+  await run(wave('lambda', r5.id, 0));
+  await ordersToCommitPoint(o5, 'token-r5-orders');
+  await release('lambda', { action: 'commit', releaseId: r5.id });
+  await release('lambda', {
+    action: 'awaitMembers',
+    releaseId: r5.id,
+    phase: 'end',
+    taskToken: `${r5.id}-end`,
+  });
+  await recorder.as('ExecutionEnded', 'lambda', () => ended(aborted(o5)));
+  await release('lambda', { action: 'end', releaseId: r5.id });
+  outcomes.releaseFailedAfterCommit = await releaseStatus(r5.id);
+
+  // R6: stopped from the API while its first wave runs (SendTaskFailure on the wave's wait); then a
+  // release whose own execution is aborted: the release function, as its watchdog, stops what runs and
+  // cancels what never started, and the member's RollBack ends it.
+  const r6 = await start('lambda', {
+    name: 'orders only',
+    members: [{ group: 'orders', revision: await notLive() }],
+  });
+  await release('lambda', { action: 'prepare', releaseId: r6.id });
+  await run(wave('lambda', r6.id, 0));
+  await request('lambda', 'POST', `/releases/${r6.id}/stop`, 202, { reason: 'wrong build' });
+  await release('lambda', {
+    action: 'rollback',
+    releaseId: r6.id,
+    error: { Error: 'StopRequested', Cause: 'release stop requested' },
+  });
+  await release('lambda', {
+    action: 'awaitMembers',
+    releaseId: r6.id,
+    phase: 'end',
+    taskToken: `${r6.id}-end`,
+  });
+  await task('Prepare', 'lambda', { deploymentId: r6.members[0] ?? '' }).catch(() => undefined);
+  await task('RollBack', 'lambda', {
+    deploymentId: r6.members[0] ?? '',
+    error: { Error: 'StopRequested', Cause: 'stop' },
+  });
+  await release('lambda', { action: 'end', releaseId: r6.id });
+  outcomes.releaseStopped = await releaseStatus(r6.id);
+  const r7 = await start('ecs', {
+    name: 'shop',
+    members: [
+      { group: 'orders', revision: await notLive() },
+      { group: 'web', revision: await webRevision() },
+    ],
+    order: { waves: [['orders'], ['web']] },
+  });
+  const [o7 = '', w7 = ''] = r7.members;
+  await release('ecs', { action: 'prepare', releaseId: r7.id });
+  await run(wave('ecs', r7.id, 0));
+  await release('ecs', {
+    ...(aborted(r7.id) as Record<string, unknown>),
+    detail: { status: 'ABORTED', name: r7.id, input: JSON.stringify({ releaseId: r7.id }) },
+  });
+  await task('Prepare', 'lambda', { deploymentId: o7 }).catch(() => undefined);
+  await task('RollBack', 'lambda', { deploymentId: o7, error: { Error: 'StopRequested', Cause: 'stop' } });
+  outcomes.releaseAbortedEnded = await releaseStatus(r7.id);
+  outcomes.releaseAbortedMemberCancelled = await status(w7);
 }

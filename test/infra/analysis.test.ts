@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import type { FnName } from '../../infra/functions.ts';
 import { raw, synth } from './synth.ts';
 
 /** The infra tests' config, with checks on the orders group. */
@@ -47,7 +48,7 @@ function grantsOf(action: string): { roles: string[]; resources: unknown[] } {
   };
 }
 
-function roleOf(fn: 'ShiftTraffic' | 'RunHooks' | 'Analyze' | 'Api' | 'AlarmIntake'): string {
+function roleOf(fn: FnName): string {
   const role = built.stepshift.functions[fn]?.role?.node.defaultChild as unknown as
     | { logicalId: string }
     | undefined;
@@ -83,9 +84,11 @@ describe('canary analysis in the stack', () => {
     expect(new Set(on)).toEqual(new Set(['*']));
   });
 
-  it('lets Analyze end a bake (SendTaskFailure), as the alarm path and the API may', () => {
+  it('lets Analyze end a bake (SendTaskFailure), as the alarm path, the API and the release path may', () => {
     expect(grantsOf('states:SendTaskFailure').roles).toEqual(
-      [roleOf('Analyze'), roleOf('Api'), roleOf('AlarmIntake')].sort(),
+      ['Analyze', 'Api', 'AlarmIntake', 'Bake', 'RollBack', 'ExecutionEnded', 'Release']
+        .map((fn) => roleOf(fn as FnName))
+        .sort(),
     );
   });
 

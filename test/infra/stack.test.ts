@@ -139,8 +139,8 @@ describe('the StepShift construct', () => {
     const logGroupIds = functions.map((f) => f.Properties.LoggingConfig?.LogGroup?.Ref);
 
     // Assess
-    expect(functions).toHaveLength(15);
-    expect(new Set(logGroupIds).size).toBe(15);
+    expect(functions).toHaveLength(16);
+    expect(new Set(logGroupIds).size).toBe(16);
     for (const id of logGroupIds) {
       expect(id).toMatch(/^StepShift\w+FunctionLogs/);
       expect(groups[id]?.Properties.RetentionInDays, id).toBe(90);
@@ -165,7 +165,7 @@ describe('the StepShift construct', () => {
 
     // Assess: none. (The SDK's optional SigV4a signers stay optional requires; stepshift signs no SigV4a.)
     expect(sdk.length).toBeGreaterThan(5);
-    expect(functions).toHaveLength(15);
+    expect(functions).toHaveLength(16);
     expect(leftToRuntime).toEqual([]);
   });
 
@@ -206,7 +206,7 @@ describe('the StepShift construct', () => {
     const functions = resources('AWS::Lambda::Function').filter((f) =>
       f.Properties.Handler?.startsWith('index.'),
     );
-    expect(functions).toHaveLength(15);
+    expect(functions).toHaveLength(16);
     for (const f of functions) {
       expect(f.Properties.Runtime).toBe('nodejs22.x');
       expect(f.Properties.Architectures).toEqual(['arm64']);
@@ -217,7 +217,7 @@ describe('the StepShift construct', () => {
 
   it('puts the API behind IAM auth on every route, with request validation, throttling and access logs', () => {
     const methods = resources('AWS::ApiGateway::Method');
-    expect(methods.length).toBe(12);
+    expect(methods.length).toBe(16);
     for (const m of methods) expect(m.Properties.AuthorizationType).toBe('AWS_IAM');
     const paths = resources('AWS::ApiGateway::Resource')
       .map((r) => r.Properties.PathPart)
@@ -229,11 +229,14 @@ describe('the StepShift construct', () => {
       'groups',
       'promote',
       'redeploy',
+      'releases',
       'resume',
       'retry',
       'rollback',
       'stop',
+      'stop',
       '{group}',
+      '{id}',
       '{id}',
     ]);
     const posts = methods.filter((m) => m.Properties.HttpMethod === 'POST' && m.Properties.RequestModels);
@@ -305,7 +308,7 @@ describe('the StepShift construct', () => {
     expect(intake).toHaveLength(3);
   });
 
-  it('lets only the API, intake and the execution watchdog start executions, of this state machine only', () => {
+  it('lets only the API, intake, the execution watchdog and the release function start deployments, and the API releases', () => {
     const fnOfRole = new Map(
       Object.entries(built.template.findResources('AWS::Lambda::Function')).map(([id, r]) => [
         (r as { Properties: Props }).Properties.Role?.['Fn::GetAtt']?.[0],
@@ -317,14 +320,26 @@ describe('the StepShift construct', () => {
       const starts = PolicyDocument.Statement.filter((s: Props) =>
         [s.Action].flat().includes('states:StartExecution'),
       );
-      for (const s of starts)
-        expect(s.Resource).toEqual({ Ref: expect.stringMatching(/^StepShiftDeployment/) });
-      return starts.length > 0 ? Roles.map((r: Props) => fnOfRole.get(r.Ref) ?? r.Ref) : [];
+      return starts.flatMap((s: Props) =>
+        Roles.map((r: Props) => ({
+          fn: String(fnOfRole.get(r.Ref) ?? r.Ref)
+            .replace(/^StepShift/, '')
+            .replace(/Function.*$|[0-9A-F]{8}$/, ''),
+          machine: String(s.Resource?.Ref)
+            .replace(/^StepShift/, '')
+            .replace(/[0-9A-F]{8}$/, ''),
+        })),
+      );
     });
     expect(
-      starters.map((id: string) => id.replace(/^StepShift/, '').replace(/Function.*$|[0-9A-F]{8}$/, '')),
-    ).toEqual(expect.arrayContaining(['Api', 'Intake', 'ExecutionEnded']));
-    expect(starters).toHaveLength(3);
+      starters.sort((a: Props, b: Props) => `${a.fn}${a.machine}`.localeCompare(`${b.fn}${b.machine}`)),
+    ).toEqual([
+      { fn: 'Api', machine: 'Deployment' },
+      { fn: 'Api', machine: 'Release' },
+      { fn: 'ExecutionEnded', machine: 'Deployment' },
+      { fn: 'Intake', machine: 'Deployment' },
+      { fn: 'Release', machine: 'Deployment' },
+    ]);
   });
 
   it('grants no lambda:* or ecs:*, and Resource * only for actions AWS offers no resource for or honours only on *', () => {
