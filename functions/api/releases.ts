@@ -7,7 +7,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import * as z from 'zod/mini';
 import { _coercedNumber } from 'zod/v4/core';
 import { withAnalysis } from '../core/analysis.ts';
-import type { ResolvedConfig } from '../core/configs.ts';
+import { deploymentConfigInputSchema, type ResolvedConfig } from '../core/configs.ts';
 import type { Deployment, Status, TimelineEntry } from '../core/deployment.ts';
 import {
   Conflict,
@@ -19,6 +19,7 @@ import {
 } from '../core/errors.ts';
 import { type DeploymentGroup, worstCaseOf } from '../core/group-config.ts';
 import { approvalOf, plan } from '../core/planner.ts';
+import { problemsFrom } from '../core/problems.ts';
 import {
   isReleaseEnded,
   type Release,
@@ -168,11 +169,16 @@ export async function createRelease(
       return;
     }
     let config: ResolvedConfig | undefined;
-    try {
-      config = chooseConfig(group, m.config);
-    } catch (e) {
-      if (!(e instanceof ValidationError)) throw e;
-      problems.push(...prefixed(e.problems, path));
+    const input = m.config === undefined ? undefined : deploymentConfigInputSchema.safeParse(m.config);
+    if (input && !input.success) {
+      problems.push(...problemsFrom(input.error, ['members', index, 'config']));
+    } else {
+      try {
+        config = chooseConfig(group, input?.data);
+      } catch (e) {
+        if (!(e instanceof ValidationError)) throw e;
+        problems.push(...prefixed(e.problems, path));
+      }
     }
     const revisionProblem = platformOf(ctx, group).revisionProblem(m.revision);
     if (revisionProblem) problems.push({ path: `${path}.revision`, message: revisionProblem });
