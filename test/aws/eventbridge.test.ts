@@ -58,3 +58,58 @@ describe('the EventBridge publisher', () => {
     ).rejects.toThrow('PutEvents failed: AccessDenied');
   });
 });
+
+describe('release state changes', () => {
+  it('puts each on the same bus and source, with the members by group, deployment and revision', async () => {
+    // Prepare
+    const publisher = new EventBridgePublisher(new EventBridgeClient({}), 'eu-west-1');
+    const members = [
+      { group: 'api', deploymentId: 'd-1', revision: '7' },
+      { group: 'web', deploymentId: 'd-2', revision: 'shop/web:v2' },
+    ];
+
+    // Act
+    await publisher.releaseChanged({
+      releaseId: 'r-1',
+      name: 'shop 42',
+      status: 'ROLLED_BACK',
+      previousStatus: 'ROLLING_BACK',
+      members,
+      reason: 'web rolled back: alarm web-5xx entered ALARM',
+      at: '2026-11-25T09:00:00.000Z',
+    });
+
+    // Assess
+    const entry = events.commandCalls(PutEventsCommand)[0]?.args[0].input.Entries?.[0];
+    expect(entry).toMatchObject({
+      Source: 'stepshift',
+      DetailType: 'StepShift Release State-change Notification',
+      EventBusName: 'default',
+    });
+    expect(JSON.parse(entry?.Detail ?? '')).toEqual({
+      region: 'eu-west-1',
+      releaseId: 'r-1',
+      name: 'shop 42',
+      state: 'ROLLED_BACK',
+      previousState: 'ROLLING_BACK',
+      members,
+      reason: 'web rolled back: alarm web-5xx entered ALARM',
+      at: '2026-11-25T09:00:00.000Z',
+    });
+  });
+
+  it('names the release on the state changes of its members', async () => {
+    const publisher = new EventBridgePublisher(new EventBridgeClient({}), 'eu-west-1');
+    await publisher.stateChanged({
+      deploymentId: 'd-1',
+      releaseId: 'r-1',
+      group: 'api',
+      revision: '7',
+      status: 'IN_PROGRESS',
+      previousStatus: 'CREATED',
+      at: '2026-11-25T09:00:00.000Z',
+    });
+    const entry = events.commandCalls(PutEventsCommand)[0]?.args[0].input.Entries?.[0];
+    expect(JSON.parse(entry?.Detail ?? '')).toMatchObject({ deploymentId: 'd-1', releaseId: 'r-1' });
+  });
+});
