@@ -6,8 +6,8 @@
  * signed API client and the stream polls.
  *
  * The stream sends the very bodies the API answers (GET /groups, /deployments, /deployments/{id},
- * /deployments/{id}/execution), each only when it changed, so the page has one model for both places
- * and its actions are plain API calls on the same origin.
+ * /deployments/{id}/execution, /releases, /releases/{id}), each only when it changed, so the page has
+ * one model for both places and its actions are plain API calls on the same origin.
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -127,7 +127,7 @@ export async function serveConsole(
       { allow: 'GET' },
     );
   }
-  if (path === '/console/stream') return stream(req, res, source, query.deployment);
+  if (path === '/console/stream') return stream(req, res, source, focusOf(query));
   let assets: ConsoleAssets;
   try {
     assets = await consoleAssets();
@@ -172,10 +172,26 @@ const HEARTBEAT_MS = 15_000;
 /** Changes that come in a burst (a transition writes the record, then the timeline) make one read. */
 const SETTLE_MS = 50;
 
+/**
+ * What a stream follows beyond the groups and the deployments, from its query: one deployment
+ * (`?deployment=<id>`), one release (`?release=<id>`) or the list of releases (`?releases`). The releases
+ * are read only by the pages that show them, so an API without release routes troubles no other page.
+ */
+export type StreamFocus =
+  | { deployment: string }
+  | { release: string }
+  | { releases: true }
+  | Record<string, never>;
+
+export function focusOf(query: Record<string, string>): StreamFocus {
+  if (query.deployment !== undefined) return { deployment: query.deployment };
+  if (query.release !== undefined) return { release: query.release };
+  if (query.releases !== undefined) return { releases: true };
+  return {};
+}
+
 /** What one stream reads, by event name: the API paths whose bodies it sends. */
-function topics(
-  deployment: string | undefined,
-): { event: string; read: (s: ConsoleSource) => Promise<unknown> }[] {
+function topics(focus: StreamFocus): { event: string; read: (s: ConsoleSource) => Promise<unknown> }[] {
   const get = (path: string) => async (s: ConsoleSource) => {
     const { status, body } = await s.read(path);
     if (status >= 400) throw new ReadFailed(path, status, body);
@@ -185,8 +201,12 @@ function topics(
     { event: 'groups', read: get('/groups') },
     { event: 'deployments', read: get('/deployments') },
   ];
-  if (deployment === undefined) return list;
-  const id = encodeURIComponent(deployment);
+  if ('release' in focus) {
+    return [...list, { event: 'release', read: get(`/releases/${encodeURIComponent(focus.release)}`) }];
+  }
+  if ('releases' in focus) return [...list, { event: 'releases', read: get('/releases') }];
+  if (!('deployment' in focus)) return list;
+  const id = encodeURIComponent(focus.deployment);
   return [
     ...list,
     { event: 'deployment', read: get(`/deployments/${id}`) },
@@ -230,7 +250,7 @@ async function stream(
   req: IncomingMessage,
   res: ServerResponse,
   source: ConsoleSource,
-  deployment: string | undefined,
+  focus: StreamFocus,
 ): Promise<void> {
   res.writeHead(200, {
     ...SECURITY_HEADERS,
@@ -243,7 +263,7 @@ async function stream(
   send('meta', {
     mode: source.mode,
     api: source.api,
-    ...(deployment ? { deployment } : {}),
+    ...focus,
     ...(source.clock ? { clock: source.clock() } : {}),
   });
 
@@ -269,7 +289,7 @@ async function stream(
     while (!closed) {
       pending = false;
       let failure: string | undefined;
-      for (const topic of topics(deployment)) {
+      for (const topic of topics(focus)) {
         if (closed) break;
         try {
           const text = JSON.stringify(await topic.read(source));

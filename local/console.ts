@@ -1,6 +1,7 @@
 /**
  * The console's source in local mode: reads go to the application API in process, and every state
- * transition, status change or alarm change wakes the stream, so the page follows within a tick.
+ * transition (of a deployment's execution or a release's), status change (of a deployment or a release)
+ * or alarm change wakes the stream, so the page follows within a tick.
  */
 
 import type { ConsoleSource } from '../console/serve.ts';
@@ -35,7 +36,9 @@ export function localConsole(local: LocalStepShift, api: string): ConsoleSource 
     onChange: (listener) => {
       const off = [
         local.workflow.onTransition(() => listener()),
+        local.releaseWorkflow.onTransition(() => listener()),
         local.events.subscribe(() => listener()),
+        local.events.subscribeReleases(() => listener()),
         local.account.onAlarm(() => listener()),
       ];
       return () => {

@@ -37,6 +37,7 @@ const RUNNING = ['CREATED', 'IN_PROGRESS'];
  * @example status ROLLED_BACK → only retry enabled
  * @example waiting at a pause → approve and reject first (shown only then), stop, stop without rollback
  * @example status QUEUED → cancel first (shown only then); nothing else applies yet
+ * @example a release member STOPPED without rollback → rollback enabled, resume not: never alone
  */
 export function actionsFor(d: DeploymentView, progress: Progress | undefined): Action[] {
   const base = `/deployments/${encodeURIComponent(d.id)}`;
@@ -65,9 +66,11 @@ export function actionsFor(d: DeploymentView, progress: Progress | undefined): A
   const resumeWhy =
     d.status !== 'STOPPED'
       ? `it is ${d.status}: only a deployment stopped without rollback can be resumed`
-      : !d.originalRouting || !d.lastRouting || d.stepIndex < 0
-        ? 'it was stopped before any traffic moved: there is nothing to resume'
-        : undefined;
+      : d.release
+        ? `it is a member of release ${d.release.id}: it cannot be resumed alone (it would finalize outside its release); roll it back, or release the groups again`
+        : !d.originalRouting || !d.lastRouting || d.stepIndex < 0
+          ? 'it was stopped before any traffic moved: there is nothing to resume'
+          : undefined;
   const retryWhy =
     d.status !== 'FAILED' && d.status !== 'ROLLED_BACK'
       ? `it is ${d.status}: only a FAILED or ROLLED_BACK deployment can be retried`
@@ -152,7 +155,7 @@ export function actionsFor(d: DeploymentView, progress: Progress | undefined): A
   ];
 }
 
-/** What the API answered, in a sentence: the deployment's status, or the error's own message. */
+/** What the API answered, in a sentence: the deployment's (or release's) status, or the error's own message. */
 export async function perform(action: Action, reason?: string): Promise<{ ok: boolean; message: string }> {
   let res: Response;
   try {
@@ -165,7 +168,12 @@ export async function perform(action: Action, reason?: string): Promise<{ ok: bo
     return { ok: false, message: `the request failed: ${e instanceof Error ? e.message : String(e)}` };
   }
   const body = (await res.json().catch(() => undefined)) as
-    | { deployment?: DeploymentView; message?: string; error?: string }
+    | {
+        deployment?: DeploymentView;
+        release?: { id: string; status: string };
+        message?: string;
+        error?: string;
+      }
     | undefined;
   if (!res.ok) {
     return {
@@ -178,7 +186,8 @@ export async function perform(action: Action, reason?: string): Promise<{ ok: bo
     const made = body as DeploymentView | undefined;
     return { ok: true, message: `${res.status}: retried — new deployment ${made?.id ?? '?'}` };
   }
-  const d = body?.deployment;
+  // A release's stop answers with the release, every other action with the deployment.
+  const d = body?.deployment ?? body?.release;
   const what =
     action.name === 'cancel'
       ? 'cancelled: it leaves the queue'

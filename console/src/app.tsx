@@ -2,12 +2,15 @@
 import { DeploymentPage } from './pages/deployment.tsx';
 import { DeploymentsPage } from './pages/deployments.tsx';
 import { GroupsPage } from './pages/groups.tsx';
-import { listHref, useRoute } from './router.ts';
+import { ReleasePage } from './pages/release.tsx';
+import { ReleasesPage } from './pages/releases.tsx';
+import { focusOf, listHref, RELEASES_HREF, useRoute } from './router.ts';
 import { useFeed } from './stream.ts';
 
 export function App() {
   const route = useRoute();
-  const feed = useFeed(route.page === 'deployment' ? route.id : undefined);
+  const feed = useFeed(focusOf(route));
+  const onReleases = route.page === 'releases' || route.page === 'release';
   const mode = feed.meta?.mode;
   return (
     <>
@@ -19,8 +22,14 @@ export function App() {
           <a href="#/" class={route.page === 'groups' ? 'current' : ''}>
             Groups
           </a>
-          <a href={listHref({})} class={route.page !== 'groups' ? 'current' : ''}>
+          <a
+            href={listHref({})}
+            class={route.page === 'deployments' || route.page === 'deployment' ? 'current' : ''}
+          >
             Deployments
+          </a>
+          <a href={RELEASES_HREF} class={onReleases ? 'current' : ''}>
+            Releases
           </a>
         </nav>
         <span class="spacer" />
@@ -56,6 +65,8 @@ export function App() {
         {route.page === 'deployment' && (
           <DeploymentPage id={route.id} detail={feed.detail} execution={feed.execution} />
         )}
+        {route.page === 'releases' && <ReleasesPage releases={feed.releases} />}
+        {route.page === 'release' && <ReleasePage id={route.id} detail={feed.release} />}
       </main>
     </>
   );

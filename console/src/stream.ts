@@ -1,11 +1,21 @@
 /**
- * The live feed: one EventSource on `/console/stream` (with `?deployment=` on a deployment's page).
+ * The live feed: one EventSource on `/console/stream` (with `?deployment=` on a deployment's page,
+ * `?release=` on a release's, `?releases` on the list of releases).
  * Each event carries a whole API body and comes again only when it changed; a `failure` says a read
  * failed, and the page keeps showing the last data beside the message.
  */
 import { useEffect, useState } from 'preact/hooks';
 import { ServerClock } from './clock.ts';
-import type { DeploymentDetail, DeploymentView, ExecutionHistory, GroupSummary, Meta } from './types.ts';
+import { type Focus, streamQuery } from './routes.ts';
+import type {
+  DeploymentDetail,
+  DeploymentView,
+  ExecutionHistory,
+  GroupSummary,
+  Meta,
+  ReleaseDetail,
+  ReleaseView,
+} from './types.ts';
 
 export interface Feed {
   meta?: Meta;
@@ -13,6 +23,8 @@ export interface Feed {
   deployments?: DeploymentView[];
   detail?: DeploymentDetail;
   execution?: ExecutionHistory;
+  releases?: ReleaseView[];
+  release?: ReleaseDetail;
   /** The last read failure the server reported, until it reports `recovered`. */
   failure?: string;
   /** False while the connection is down (EventSource retries by itself). */
@@ -34,12 +46,12 @@ function sawTimes(value: unknown, depth = 0): void {
   }
 }
 
-export function useFeed(deploymentId: string | undefined): Feed {
+export function useFeed(focus: Focus): Feed {
   const [feed, setFeed] = useState<Feed>({ connected: false });
+  const query = streamQuery(focus);
   useEffect(() => {
     setFeed((f) => ({ ...(f.meta ? { meta: f.meta } : {}), connected: false }));
-    const url = `/console/stream${deploymentId ? `?deployment=${encodeURIComponent(deploymentId)}` : ''}`;
-    const source = new EventSource(url);
+    const source = new EventSource(`/console/stream${query}`);
     const on = <T>(name: string, apply: (f: Feed, data: T) => Feed) =>
       source.addEventListener(name, (e: MessageEvent<string>) => {
         let data: T;
@@ -69,6 +81,8 @@ export function useFeed(deploymentId: string | undefined): Feed {
     }));
     on<DeploymentDetail>('deployment', (f, detail) => ({ ...fresh(f), detail }));
     on<ExecutionHistory>('execution', (f, execution) => ({ ...fresh(f), execution }));
+    on<{ releases: ReleaseView[] }>('releases', (f, body) => ({ ...fresh(f), releases: body.releases }));
+    on<ReleaseDetail>('release', (f, release) => ({ ...fresh(f), release }));
     on<{ message?: string | null }>('failure', (f, body) => {
       if (!body.message) return recovered(f);
       return { ...f, failure: body.message };
@@ -77,7 +91,7 @@ export function useFeed(deploymentId: string | undefined): Feed {
     source.onopen = () => setFeed((f) => ({ ...f, connected: true }));
     source.onerror = () => setFeed((f) => ({ ...f, connected: false }));
     return () => source.close();
-  }, [deploymentId]);
+  }, [query]);
   return feed;
 }
 

@@ -219,6 +219,12 @@ describe('which actions apply', () => {
       enabled: ['rollback', 'resume'],
     },
     {
+      name: 'a release member stopped with a split left: never resumed alone',
+      d: { status: 'STOPPED', ...routed, release: { id: 'r-1', wave: 0 } },
+      p: progress(1, 2),
+      enabled: ['rollback'],
+    },
+    {
       name: 'failed with a split left',
       d: { status: 'FAILED', ...routed },
       p: progress(2, 3),

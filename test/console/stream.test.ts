@@ -142,6 +142,47 @@ describe('the console stream', () => {
     expect(reads).toContain('/deployments/d%201/execution?nextToken=p%2F2');
   });
 
+  it('follows one release on ?release=, and the list of releases on ?releases', async () => {
+    // Prepare
+    const release = { release: { id: 'r 1', status: 'IN_PROGRESS' }, timeline: [] };
+    const { source, reads } = scriptedSource({
+      '/groups': { groups: [] },
+      '/deployments': { deployments: [] },
+      '/releases/r%201': release,
+      '/releases': { releases: [release.release] },
+    });
+    const url = await serve(source);
+
+    // Act
+    const one = await events(`${url}/console/stream?release=r%201`, (s) =>
+      s.some((e) => e.event === 'release'),
+    );
+    const list = await events(`${url}/console/stream?releases`, (s) => s.some((e) => e.event === 'releases'));
+
+    // Assess
+    expect(one.map((e) => e.event)).toEqual(['meta', 'groups', 'deployments', 'release']);
+    expect(one[0]?.data).toEqual({ mode: 'aws', api: source.api, release: 'r 1' });
+    expect(one[3]?.data).toEqual(release);
+    expect(list.map((e) => e.event)).toEqual(['meta', 'groups', 'deployments', 'releases']);
+    expect(list[3]?.data).toEqual({ releases: [release.release] });
+    expect(reads).toContain('/releases/r%201');
+  });
+
+  it('reads no release on the other pages: an API without release routes troubles none of them', async () => {
+    const { source, reads } = scriptedSource({
+      '/groups': { groups: [] },
+      '/deployments': { deployments: [] },
+      '/deployments/d-1': { deployment: { id: 'd-1' }, timeline: [] },
+      '/deployments/d-1/execution': { executionName: 'd-1', status: 'RUNNING', events: [] },
+    });
+    const url = await serve(source);
+    const seen = await events(`${url}/console/stream?deployment=d-1`, (s) =>
+      s.some((e) => e.event === 'execution'),
+    );
+    expect(seen.some((e) => e.event === 'failure')).toBe(false);
+    expect(reads.some((path) => path.startsWith('/releases'))).toBe(false);
+  });
+
   it('reports a failed read as a failure event and keeps streaming the rest', async () => {
     const { source } = scriptedSource({
       '/groups': new Error('The security token included in the request is expired'),

@@ -1,14 +1,13 @@
 /**
- * Approve and reject (while a pause waits; reject asks for a reason), stop, stop without rollback,
- * promote, rollback: each disabled (with the reason as its tooltip) when it
- * does not apply, each confirmed in a modal dialog, each answered on the page with what the API said.
+ * The actions of a page — a deployment's (approve and reject while a pause waits, reject asking for a
+ * reason; stop, stop without rollback, promote, rollback, …) or a release's (stop, stop without
+ * rollback): each disabled (with the reason as its tooltip) when it does not apply, each confirmed in a
+ * modal dialog, each answered on the page with what the API said.
  */
 import { useRef, useState } from 'preact/hooks';
-import { type Action, actionsFor, perform } from '../actions.ts';
-import type { DeploymentView, Progress } from '../types.ts';
+import { type Action, perform } from '../actions.ts';
 
-export function ActionsBar({ deployment, progress }: { deployment: DeploymentView; progress?: Progress }) {
-  const actions = actionsFor(deployment, progress);
+export function ActionsBar({ actions }: { actions: Action[] }) {
   const dialog = useRef<HTMLDialogElement>(null);
   const [pending, setPending] = useState<Action>();
   const [busy, setBusy] = useState(false);

@@ -3,13 +3,15 @@
  * (step, bake left, next shift), its analysis checks, hooks, alarms and timeline, and the actions that
  * apply.
  */
-import { analysisEntry, checkCard, POINTS, VERDICT_CLASS } from '../analysis-model.ts';
+import { actionsFor } from '../actions.ts';
+import { checkCard, VERDICT_CLASS } from '../analysis-model.ts';
 import { ActionsBar } from '../components/actions-bar.tsx';
 import { Empty, Panel, PercentBar, StatusBadge } from '../components/bits.tsx';
 import { ExecutionGraph, GraphLegend } from '../components/graph.tsx';
+import { Timeline } from '../components/timeline.tsx';
 import { TrafficChart } from '../components/traffic.tsx';
 import { clockTime, dateTime, duration, percent } from '../format.ts';
-import { listHref } from '../router.ts';
+import { listHref, releaseHref } from '../router.ts';
 import { clock, useTicker } from '../stream.ts';
 import { trafficModel } from '../traffic-model.ts';
 import type {
@@ -67,6 +69,18 @@ export function DeploymentPage({
             {d.description ? ` · ${d.description}` : ''}
           </p>
           {d.reason && <p class="reason-line">{d.reason}</p>}
+          {d.release && (
+            <p class="release-line" data-release-member={d.release.id}>
+              Wave {d.release.wave + 1} of release <a href={releaseHref(d.release.id)}>{d.release.id}</a>
+              {d.releaseReadyAt && d.status === 'IN_PROGRESS' ? (
+                <span class="commit-marker" data-commit-marker>
+                  {' '}
+                  ◆ holding at its commit point since {clockTime(d.releaseReadyAt)}: it finalizes when the
+                  release commits
+                </span>
+              ) : null}
+            </p>
+          )}
           {d.executionUrl ? (
             <p>
               <a class="aws-link" href={d.executionUrl} target="_blank" rel="noreferrer">
@@ -75,7 +89,7 @@ export function DeploymentPage({
             </p>
           ) : null}
         </div>
-        <ActionsBar deployment={d} {...(progress ? { progress } : {})} />
+        <ActionsBar actions={actionsFor(d, progress)} />
       </header>
 
       <div class={`dep-grid${analysis.length > 0 ? ' with-analysis' : ''}`}>
@@ -143,7 +157,13 @@ function NowPanel({ detail, now }: { detail: DeploymentDetail; now: number }) {
       <div class="stat" data-stat="step">
         <span class="stat-label">Step</span>
         <span class="stat-value">{p ? `${p.step} of ${p.steps}` : '—'}</span>
-        <span class="stat-sub">{p ? PHASES[p.phase] : d.status}</span>
+        <span class="stat-sub">
+          {d.releaseReadyAt && d.status === 'IN_PROGRESS'
+            ? 'At its commit point: waiting for its release'
+            : p
+              ? PHASES[p.phase]
+              : d.status}
+        </span>
       </div>
       <div class="stat" data-stat="percent">
         <span class="stat-label">Traffic</span>
@@ -318,45 +338,5 @@ function Analysis({ checks }: { checks: AnalysisView[] }) {
         );
       })}
     </ul>
-  );
-}
-
-/** Under an analysis entry: where it ran and over which minutes, the baseline's when they differ. */
-function AnalysisNote({ entry }: { entry: TimelineEntry }) {
-  const a = analysisEntry(entry);
-  if (!a) return null;
-  const span = (w: { from: number; to: number }) => `${clockTime(w.from)}–${clockTime(w.to)}`;
-  const parts = [
-    a.percent !== undefined ? `at ${a.percent} %` : '',
-    a.point ? POINTS[a.point] : '',
-    a.window ? `window ${span(a.window)}` : '',
-    a.baselineWindow && a.baselineWindow.from !== a.window?.from ? `baseline ${span(a.baselineWindow)}` : '',
-  ].filter((p) => p !== '');
-  return parts.length > 0 ? <span class="tl-note muted small">{parts.join(' · ')}</span> : null;
-}
-
-function Timeline({ entries }: { entries: TimelineEntry[] }) {
-  if (entries.length === 0) return <Empty>Nothing recorded yet.</Empty>;
-  return (
-    <ol class="timeline" reversed>
-      {[...entries].reverse().map((e, i) => (
-        <TimelineItem key={`${e.at}-${entries.length - i}`} entry={e} />
-      ))}
-    </ol>
-  );
-}
-
-/** One entry; an analysis entry's chip takes its verdict's colour. */
-function TimelineItem({ entry: e }: { entry: TimelineEntry }) {
-  const verdict = analysisEntry(e)?.verdict;
-  return (
-    <li class={`tl tl-${e.kind}`} data-verdict={verdict}>
-      <time dateTime={e.at}>{clockTime(e.at)}</time>
-      <span class={`chip kind-${e.kind}${verdict ? ` ${VERDICT_CLASS[verdict]}` : ''}`}>{e.kind}</span>
-      <span class="tl-msg">
-        {e.message}
-        {e.kind === 'analysis' && <AnalysisNote entry={e} />}
-      </span>
-    </li>
   );
 }
