@@ -3,6 +3,7 @@ import { main as chaos } from './chaos.ts';
 import { main as cliStart } from './cli-start.ts';
 import { main as idle } from './idle.ts';
 import { main as lambda } from './lambda.ts';
+import { main as release } from './release.ts';
 
 await lambda();
 console.log('');
@@ -13,3 +14,5 @@ console.log('');
 await chaos();
 console.log('');
 await cliStart();
+console.log('');
+await release();
