@@ -23,6 +23,10 @@ export interface WatchBody {
     configName?: string;
     reason?: string;
     executionUrl?: string;
+    /** The release it is a member of, and its wave there (from 0). */
+    release?: { id: string; wave: number };
+    /** Held at its commit point since then, waiting for the release's other members. */
+    releaseReadyAt?: string;
   };
   progress?: {
     step: number;
@@ -160,6 +164,16 @@ function whereText(c: WatchCheck): string {
   return `at ${last.percent} %, ${point}`;
 }
 
+/** `wave 2 of release r-…`, and while it holds there, `at its commit point since 12:04:05 UTC`. */
+function releaseText(d: WatchBody['deployment']): string {
+  const holding = d.releaseReadyAt && d.status === 'IN_PROGRESS';
+  return `wave ${(d.release?.wave ?? 0) + 1} of release ${d.release?.id}${
+    holding
+      ? `, at its commit point since ${clock(d.releaseReadyAt ?? '')}: it finalizes when the release commits`
+      : ''
+  }`;
+}
+
 function headline(d: WatchBody['deployment']): string {
   return `${d.id}  ${d.group}  version ${d.revision}  ${d.status}${d.reason ? ` — ${d.reason}` : ''}`;
 }
@@ -176,6 +190,7 @@ export function renderWatch(body: WatchBody, now: number): string[] {
   const d = body.deployment;
   const lines = [headline(d)];
   if (d.configName) lines.push(row('config', d.configName));
+  if (d.release) lines.push(row('release', releaseText(d)));
   const p = body.progress;
   if (p) {
     lines.push(row(`step ${p.step}/${p.steps}`, `${bar(p.percent)}  ${p.percent} %  ${phaseText(p, now)}`));
@@ -219,6 +234,8 @@ export function renderChanges(prev: WatchBody | undefined, next: WatchBody): str
     lines.push(`${d.id}  ${d.group}  version ${d.revision}${d.configName ? `  ${d.configName}` : ''}`);
   if (prev?.deployment.status !== d.status || prev?.deployment.reason !== d.reason)
     lines.push(`status ${d.status}${d.reason ? ` — ${d.reason}` : ''}`);
+  if (d.release && d.releaseReadyAt && !prev?.deployment.releaseReadyAt && d.status === 'IN_PROGRESS')
+    lines.push(`at its commit point: waiting for the other members of release ${d.release.id}`);
   const p = next.progress;
   const q = prev?.progress;
   if (p) {

@@ -407,6 +407,45 @@ describe('renderChanges', () => {
   });
 });
 
+describe('a member of a release', () => {
+  const member = (over: Record<string, unknown>) =>
+    body({
+      hooks: [],
+      alarmStates: [],
+      deployment: { release: { id: 'r-20261124101500-d4e5f6', wave: 1 }, ...over },
+      progress: {
+        step: 2,
+        steps: 2,
+        percent: 100,
+        phase: 'finishing',
+        bakeEndsAt: undefined,
+        nextShiftAt: undefined,
+      },
+    });
+
+  it('names its release and wave, and says while it holds at its commit point', () => {
+    // Prepare
+    const held = member({ percent: 100, releaseReadyAt: '2026-11-24T10:20:00Z' });
+
+    // Act
+    const frame = renderWatch(held, NOW);
+    const log = renderChanges(member({ percent: 100 }), held);
+
+    // Assess
+    expect(frame[2]).toBe(
+      '  release      wave 2 of release r-20261124101500-d4e5f6, at its commit point since 10:20:00 UTC: it finalizes when the release commits',
+    );
+    expect(log).toEqual([
+      'at its commit point: waiting for the other members of release r-20261124101500-d4e5f6',
+    ]);
+  });
+
+  it('names only its release and wave once it has ended', () => {
+    const ended = member({ status: 'SUCCEEDED', releaseReadyAt: '2026-11-24T10:20:00Z' });
+    expect(renderWatch(ended, NOW)[2]).toBe('  release      wave 2 of release r-20261124101500-d4e5f6');
+  });
+});
+
 describe('follow', () => {
   const quiet = { write: () => {}, isTTY: false };
 
