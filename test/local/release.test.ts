@@ -214,6 +214,34 @@ describe('a crash mid-release (local mode restarted on its data folder)', () => 
   const webRevision = (local: LocalStepShift) =>
     local.account.registerTaskDefinition('web', [{ name: 'web', image: 'shop/web:2.0' }]);
 
+  it('releases a Lambda group and an ECS service pair together: both finalize after the commit', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'stepshift-release-ecs-'));
+    const { clock, local } = await firstRun(dataDir);
+    const v = local.account.publishVersion('payments', HEALTHY);
+    const td = webRevision(local);
+    const { release } = await createRelease(local.ctx, {
+      name: 'shop',
+      members: [
+        { group: 'payments', revision: v, config: 'CodeDeployDefault.LambdaAllAtOnce' },
+        { group: 'web', revision: td, config: 'CodeDeployDefault.ECSAllAtOnce' },
+      ],
+    });
+    await clock.run(local.releaseWorkflow.execution(release.executionName)?.done ?? Promise.resolve());
+    const out = await getRelease(local.ctx, release.id);
+    expect(out.release.status).toBe('SUCCEEDED');
+    expect(out.release.members.map((m) => m.status)).toEqual(['SUCCEEDED', 'SUCCEEDED']);
+    const [, web] = release.members.map((m) => m.deploymentId) as [string, string];
+    const webDeployment = await local.ctx.store.get(web);
+    // The old service was retired after the commit and its termination wait, not before.
+    const committed = Date.parse(out.release.committedAt ?? '');
+    const retired = (await local.ctx.store.timeline(web)).find((e) => /scaled to 0|to zero|retired/.test(e.message));
+    expect(retired, 'a timeline entry for the old service going').toBeDefined();
+    expect(Date.parse(retired?.at ?? '')).toBeGreaterThanOrEqual(committed + 5 * 60_000);
+    expect(local.account.service('shop', webDeployment?.ecs?.idleService ?? '')?.taskDefinition).toBe(td);
+    expect(local.account.aliasRouting('payments', 'live')).toEqual(routing(v));
+    expect(await local.ctx.store.locks()).toEqual([]);
+  });
+
   it('before the commit: rolls every member back to its recorded routing and frees every group', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'stepshift-release-crash-'));
     const { clock, local } = await firstRun(dataDir);
