@@ -73,7 +73,8 @@ export function startedLines(r: ReleaseView): string[] {
 
 export function addReleaseCommands(program: Command, deps: ReleaseCommandDeps): void {
   const { client, watching, io, request, follow, usage } = deps;
-  const collect = (value: string, all: string[]) => [...all, value];
+  // No default: commander would print `(default: [])` in the help.
+  const collect = (value: string, all: string[] | undefined) => [...(all ?? []), value];
 
   watching(
     client(
@@ -89,13 +90,11 @@ export function addReleaseCommands(program: Command, deps: ReleaseCommandDeps): 
           '--member <group=revision[@config]>',
           'a group and its revision, and a deployment config the group allows (name or JSON); repeat for each group',
           collect,
-          [] as string[],
         )
         .option(
           '--wave <groups>',
-          'the groups of one wave, by commas, in order (--wave api,worker --wave web); default: all at once',
+          'the groups of one wave, by commas, in order (--wave api,worker --wave web); without it, all at once',
           collect,
-          [] as string[],
         )
         .option('--idempotency-key <key>', 'makes a retry return the same release')
         .option('--wait', 'follow it as release-status --watch does: exit 0 on SUCCEEDED, 1 otherwise')
@@ -107,29 +106,30 @@ export function addReleaseCommands(program: Command, deps: ReleaseCommandDeps): 
       opts: FollowFlags & {
         name?: string;
         description?: string;
-        member: string[];
-        wave: string[];
+        member?: string[];
+        wave?: string[];
         idempotencyKey?: string;
         wait?: boolean;
         json?: boolean;
       },
     ) => {
+      const flags = { ...opts, member: opts.member ?? [], wave: opts.wave ?? [] };
       let body: ReleaseBody;
       let source: ReleaseSource;
       if (file !== undefined) {
         const given = [
           ...(opts.name !== undefined ? ['--name'] : []),
           ...(opts.description !== undefined ? ['--description'] : []),
-          ...(opts.member.length > 0 ? ['--member'] : []),
-          ...(opts.wave.length > 0 ? ['--wave'] : []),
+          ...(flags.member.length > 0 ? ['--member'] : []),
+          ...(flags.wave.length > 0 ? ['--wave'] : []),
         ];
         if (given.length > 0)
           throw usage(`give a release file or ${given.join(', ')}, not both: the file has the whole request`);
         body = await readReleaseFile(file, usage);
         source = { kind: 'file', file };
       } else {
-        body = releaseFromFlags(opts, usage);
-        source = { kind: 'flags', members: opts.member, waves: opts.wave };
+        body = releaseFromFlags(flags, usage);
+        source = { kind: 'flags', members: flags.member, waves: flags.wave };
       }
       let release: ReleaseView;
       try {
