@@ -4,6 +4,7 @@
  * `npx tsx test/browser/release-screenshot.ts <folder>` writes release-1280.png and release-390.png.
  */
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { bakingFirst, releaseScenario } from './release-scenario.ts';
 import { launchBrowser } from './scenario.ts';
 
@@ -33,7 +34,7 @@ export async function screenshotRelease(folder: string): Promise<string[]> {
   }
 }
 
-if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename)) {
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const folder = resolve(process.argv[2] ?? '.');
   for (const path of await screenshotRelease(folder)) console.log(path);
 }
