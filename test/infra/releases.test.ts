@@ -21,7 +21,8 @@ const id = (element: unknown) => built.stack.getLogicalId(element as never);
 const fnId = (fn: FnName) => id(built.stepshift.functions[fn]?.node.defaultChild);
 const roleId = (fn: FnName) =>
   built.stack.resolve(
-    (built.stepshift.functions[fn]?.role?.node.defaultChild as unknown as { logicalId: string }).logicalId,
+    (built.stepshift.functions[fn]?.role?.node.defaultChild as unknown as { logicalId?: string } | undefined)
+      ?.logicalId,
   );
 const releaseMachine = () => id(built.stepshift.releaseMachine.node.defaultChild);
 const deploymentMachine = () => id(built.stepshift.stateMachine.node.defaultChild);
