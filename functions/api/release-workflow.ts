@@ -219,7 +219,12 @@ export async function rollBackRelease(
       continue;
     }
     if ((d.status === 'CREATED' || d.status === 'IN_PROGRESS') && !d.stopRequest) {
-      await requestStop(ctx, d, { rollback, reason: `release ${release.name} ${what}: ${why}` });
+      // The release's own stop says so once; a member's failure is named.
+      const reason =
+        error === 'StopRequested'
+          ? `release ${release.name} ${what}${release.stopRequest?.reason ? `: ${release.stopRequest.reason}` : ''}`
+          : `release ${release.name} ${what}: ${why}`;
+      await requestStop(ctx, d, { rollback, reason });
     }
   }
   return { status: release.status };

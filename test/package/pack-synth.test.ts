@@ -220,7 +220,7 @@ describe('a CDK app that installs the package', () => {
     expect(
       Object.values(template().Resources).some((r) => r.Type === 'AWS::StepFunctions::StateMachine'),
     ).toBe(true);
-    expect(functions()).toHaveLength(15);
+    expect(functions()).toHaveLength(16);
   });
 
   it('gets every logical id, and as many resources of each type, as the stack built from the sources', () => {
@@ -241,8 +241,8 @@ describe('a CDK app that installs the package', () => {
         return `asset.${String(f.Properties.Code.S3Key).replace(/\.zip$/, '')}`;
       }),
     );
-    // One asset per handler file: api, events, tasks.
-    expect(staged.size).toBe(3);
+    // One asset per handler file: api, events, tasks, releases.
+    expect(staged.size).toBe(4);
     const configText = readFileSync(join(app, 'stepshift.config.json'), 'utf8');
     for (const dir of staged) {
       expect(readdirSync(join(app, 'cdk.out', dir)).sort()).toEqual([
