@@ -89,6 +89,7 @@ const PHASES: Record<string, string> = {
   baking: 'baking',
   terminationWait: 'termination wait',
   awaitingApproval: 'waiting for approval (stepshift approve|reject)',
+  awaitingRelease: 'at its commit point: waiting for its release',
   finishing: 'finishing',
   rollingBack: 'rolling back',
   ended: 'ended',

@@ -25,6 +25,7 @@ export const PHASES = [
   'baking',
   'terminationWait',
   'awaitingApproval',
+  'awaitingRelease',
   'finishing',
   'rollingBack',
   'ended',
@@ -102,6 +103,7 @@ const iso = (ms: number) => new Date(ms).toISOString();
  * - a bake that waited, after the last shift, not yet elapsed and not cut short by a promote →
  *   `baking` (`terminationWait` for the ECS termination wait);
  * - a pause waiting for approval → `awaitingApproval`;
+ * - a release member holding at its commit point → `awaitingRelease`;
  * - all steps applied → `hooks` while AfterAllowTraffic hooks run, else `finishing`;
  * - some steps applied → `shifting` (between two steps: alarm checks, the next shift);
  * - none → `hooks` when the latest hook entry is newer than the install, `installing` once ECS Install
@@ -166,6 +168,8 @@ export function progressOf(
       ...(next ? { nextShiftAt: ends, nextPercent: next.percent } : {}),
     };
   }
+  // At its commit point: AwaitRelease holds the token until the release commits (Finalize clears it).
+  if (deployment.releaseReadyAt && deployment.bakeToken) return { ...base, phase: 'awaitingRelease' };
   if (step > 0 && !next) return { ...base, phase: lastHookAt > lastShiftAt ? 'hooks' : 'finishing' };
   if (step > 0) return { ...base, phase: 'shifting', ...further };
   const installedAt = deployment.ecs?.installStartedAt

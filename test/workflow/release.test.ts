@@ -81,6 +81,7 @@ describe('a release of three groups in two waves', () => {
     const [api, worker, web] = release.members.map((m) => m.deploymentId) as [string, string, string];
     const ready = await untilMember(s, api, (d) => d.releaseReadyAt !== undefined, 'api at its commit point');
     expect(ready.percent).toBe(100);
+    expect((await getDeployment(s.ctx, api)).progress.phase).toBe('awaitingRelease');
     await untilMember(s, web, (d) => d.status === 'IN_PROGRESS', 'web started');
     const apiWhileWebRuns = await s.ctx.store.get(api);
     expect(apiWhileWebRuns?.status).toBe('IN_PROGRESS'); // held, not finalized, while web deploys

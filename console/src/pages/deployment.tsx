@@ -33,6 +33,7 @@ const PHASES: Record<Phase, string> = {
   baking: 'Baking',
   terminationWait: 'Termination wait',
   awaitingApproval: 'Waiting for approval',
+  awaitingRelease: 'At its commit point: waiting for its release',
   finishing: 'Finishing',
   rollingBack: 'Rolling back',
   ended: 'Ended',
