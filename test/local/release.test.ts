@@ -234,7 +234,9 @@ describe('a crash mid-release (local mode restarted on its data folder)', () => 
     const webDeployment = await local.ctx.store.get(web);
     // The old service was retired after the commit and its termination wait, not before.
     const committed = Date.parse(out.release.committedAt ?? '');
-    const retired = (await local.ctx.store.timeline(web)).find((e) => /scaled to 0|to zero|retired/.test(e.message));
+    const retired = (await local.ctx.store.timeline(web)).find((e) =>
+      /scaled to 0|to zero|retired/.test(e.message),
+    );
     expect(retired, 'a timeline entry for the old service going').toBeDefined();
     expect(Date.parse(retired?.at ?? '')).toBeGreaterThanOrEqual(committed + 5 * 60_000);
     expect(local.account.service('shop', webDeployment?.ecs?.idleService ?? '')?.taskDefinition).toBe(td);
