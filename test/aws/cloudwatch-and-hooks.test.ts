@@ -1,12 +1,17 @@
 import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { CloudWatchAlarmWatcher } from '../../functions/aws/cloudwatch-alarms.ts';
 import { LambdaHookRunner } from '../../functions/aws/lambda-hooks.ts';
 
 const cloudwatch = mockClient(CloudWatchClient);
 const lambda = mockClient(LambdaClient);
+// The stubs are on the clients' prototypes, which the next test file in this worker shares (isolate: false).
+afterAll(() => {
+  cloudwatch.restore();
+  lambda.restore();
+});
 beforeEach(() => {
   cloudwatch.reset();
   lambda.reset();

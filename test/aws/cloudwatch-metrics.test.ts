@@ -7,7 +7,7 @@ import {
   type MetricDataResult,
 } from '@aws-sdk/client-cloudwatch';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   aggregate,
   CloudWatchMetricReader,
@@ -20,6 +20,8 @@ import { lambdaMetricSpec } from '../../functions/platforms/lambda.ts';
 import type { MetricQuery } from '../../functions/ports.ts';
 
 const cloudwatch = mockClient(CloudWatchClient);
+// The stub is on the client's prototype, which the next test file in this worker shares (isolate: false).
+afterAll(() => cloudwatch.restore());
 beforeEach(() => cloudwatch.reset());
 
 const reader = () => new CloudWatchMetricReader(new CloudWatchClient({}));

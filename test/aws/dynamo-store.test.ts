@@ -8,12 +8,14 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { DynamoDeploymentStore } from '../../functions/aws/dynamo-store.ts';
 import type { Deployment } from '../../functions/core/deployment.ts';
 import { Conflict, Transient } from '../../functions/core/errors.ts';
 
 const ddb = mockClient(DynamoDBDocumentClient);
+// The stub is on the client's prototype, which the next test file in this worker shares (isolate: false).
+afterAll(() => ddb.restore());
 const NOW = Date.parse('2026-11-24T10:00:00Z');
 const store = () =>
   new DynamoDeploymentStore(DynamoDBDocumentClient.from(new DynamoDBClient({})), 'stepshift', {

@@ -16,7 +16,7 @@ import {
   ModifyRuleCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { AlbRouter } from '../../functions/aws/alb-router.ts';
 import { EcsServices, READ_ONLY_FIELDS, REGISTERED_FIELDS } from '../../functions/aws/ecs-services.ts';
 import { albPercentOn, albWeightsFor, sameAlbRouting } from '../../functions/core/alb.ts';
@@ -24,6 +24,11 @@ import { StepShiftError } from '../../functions/core/errors.ts';
 
 const elb = mockClient(ElasticLoadBalancingV2Client);
 const ecs = mockClient(ECSClient);
+// The stubs are on the clients' prototypes, which the next test file in this worker shares (isolate: false).
+afterAll(() => {
+  elb.restore();
+  ecs.restore();
+});
 const BLUE = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/blue/1';
 const GREEN = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/green/2';
 const LISTENER = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/shop/3/4';

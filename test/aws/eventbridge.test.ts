@@ -1,9 +1,11 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { EventBridgePublisher } from '../../functions/aws/eventbridge.ts';
 
 const events = mockClient(EventBridgeClient);
+// The stub is on the client's prototype, which the next test file in this worker shares (isolate: false).
+afterAll(() => events.restore());
 
 beforeEach(() => {
   events.reset();

@@ -7,7 +7,7 @@ import {
   SFNClient,
 } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   decodeCursor,
   encodeCursor,
@@ -16,6 +16,8 @@ import {
 import { ValidationError } from '../../functions/core/errors.ts';
 
 const sfn = mockClient(SFNClient);
+// The stub is on the client's prototype, which the next test file in this worker shares (isolate: false).
+afterAll(() => sfn.restore());
 beforeEach(() => sfn.reset());
 
 const STATE_MACHINE = 'arn:aws:states:eu-west-1:123456789012:stateMachine:stepshift-deployment';

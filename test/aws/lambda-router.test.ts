@@ -8,13 +8,15 @@ import {
   UpdateAliasCommand,
 } from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { checkAwsRules, LambdaAliasRouter } from '../../functions/aws/lambda-router.ts';
 import { lambdaRoutingFor } from '../../functions/core/alias.ts';
 import { RoutingDrift, Transient } from '../../functions/core/errors.ts';
 import type { LambdaGroup } from '../../functions/core/group-config.ts';
 
 const lambda = mockClient(LambdaClient);
+// The stub is on the client's prototype, which the next test file in this worker shares (isolate: false).
+afterAll(() => lambda.restore());
 const group = {
   name: 'orders',
   kind: 'lambda',

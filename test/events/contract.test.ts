@@ -18,7 +18,7 @@ import {
 } from '../../functions/handlers/events.ts';
 import { makeReleaseHandler } from '../../functions/handlers/releases.ts';
 import { matchesEventPattern } from '../../local/event-pattern.ts';
-import { awsContext, DLQ, mocks, resetMocks } from '../handlers/aws-context.ts';
+import { awsContext, DLQ, mocks, resetMocks, restoreMocks } from '../handlers/aws-context.ts';
 import { deploymentRequested } from '../handlers/samples.ts';
 import {
   compositeAlarmStateChange,
@@ -43,6 +43,7 @@ beforeAll(async () => {
   ctx = env.ctx;
 }, 120_000);
 afterAll(async () => env.dynamo.close());
+afterAll(restoreMocks);
 beforeEach(async () => {
   resetMocks();
   for (const { group, deploymentId } of await ctx.store.locks()) await ctx.store.unlock(group, deploymentId);

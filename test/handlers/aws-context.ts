@@ -46,7 +46,8 @@ export const STATE_MACHINE = 'arn:aws:states:eu-west-1:123456789012:stateMachine
 export const RELEASE_MACHINE = 'arn:aws:states:eu-west-1:123456789012:stateMachine:stepshift-release';
 export const DLQ = 'https://sqs.eu-west-1.amazonaws.com/123456789012/stepshift-intake-dlq';
 
-export const mocks = {
+/** Stubs on each client's prototype: every client of that class the code under test makes answers from it. */
+const install = () => ({
   lambda: mockClient(LambdaClient),
   sfn: mockClient(SFNClient),
   cloudwatch: mockClient(CloudWatchClient),
@@ -54,7 +55,28 @@ export const mocks = {
   sqs: mockClient(SQSClient),
   elb: mockClient(ElasticLoadBalancingV2Client),
   ecs: mockClient(ECSClient),
-};
+});
+
+export const mocks = install();
+
+/**
+ * Whether every stub is still the one on its client's prototype. Test files share this module when vitest
+ * runs them in one worker (isolate: false): a file before this one may have restored these stubs
+ * (`restoreMocks`) or put its own in their place (test/aws).
+ */
+const installed = () =>
+  mocks.lambda.send === LambdaClient.prototype.send &&
+  mocks.sfn.send === SFNClient.prototype.send &&
+  mocks.cloudwatch.send === CloudWatchClient.prototype.send &&
+  mocks.events.send === EventBridgeClient.prototype.send &&
+  mocks.sqs.send === SQSClient.prototype.send &&
+  mocks.elb.send === ElasticLoadBalancingV2Client.prototype.send &&
+  mocks.ecs.send === ECSClient.prototype.send;
+
+/** Puts the clients' own `send` back, for the test files after this one in the worker: `afterAll(restoreMocks)`. */
+export function restoreMocks(): void {
+  for (const m of Object.values(mocks)) m.restore();
+}
 
 export const groups = parseGroupConfig({
   groups: {
@@ -86,8 +108,12 @@ export const groups = parseGroupConfig({
   },
 });
 
-/** Resets the mocks to an account where `orders:live` is on version 4 and version 5 exists. */
+/**
+ * Resets the mocks to an account where `orders:live` is on version 4 and version 5 exists, putting the
+ * stubs back on the clients first if they are no longer there (`installed`).
+ */
 export function resetMocks(): void {
+  if (!installed()) Object.assign(mocks, install());
   for (const m of Object.values(mocks)) m.reset();
   const started = new Set<string>();
   mocks.sfn.on(StartExecutionCommand).callsFake((input: { name: string }) => {

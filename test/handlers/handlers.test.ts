@@ -21,7 +21,7 @@ import {
   makeIntakeHandler,
 } from '../../functions/handlers/events.ts';
 import { makeTaskHandlers } from '../../functions/handlers/tasks.ts';
-import { awsContext, DLQ, mocks, resetMocks, STATE_MACHINE } from './aws-context.ts';
+import { awsContext, DLQ, mocks, resetMocks, restoreMocks, STATE_MACHINE } from './aws-context.ts';
 import { alarmStateChange, deploymentRequested, ecrImagePush, s3ObjectCreated } from './samples.ts';
 
 let env: Awaited<ReturnType<typeof awsContext>>;
@@ -29,6 +29,7 @@ beforeAll(async () => {
   env = await awsContext();
 });
 afterAll(async () => env.dynamo.close());
+afterAll(restoreMocks);
 beforeEach(resetMocks);
 
 const api = () => makeApiHandler(() => env.ctx);

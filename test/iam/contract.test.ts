@@ -7,7 +7,7 @@
 import type { CfnElement } from 'aws-cdk-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FnName } from '../../infra/functions.ts';
-import { DLQ, RELEASE_MACHINE, STATE_MACHINE } from '../handlers/aws-context.ts';
+import { DLQ, RELEASE_MACHINE, restoreMocks, STATE_MACHINE } from '../handlers/aws-context.ts';
 import { synth } from '../infra/synth.ts';
 import { IAM_OF, type IamRequest, iamRequests } from './actions.ts';
 import { ACCOUNT, ARNS, contractConfig, REGION } from './config.ts';
@@ -38,6 +38,7 @@ beforeAll(async () => {
   });
 }, 300_000);
 afterAll(async () => scenario?.close());
+afterAll(restoreMocks);
 
 /** The distinct IAM requests of the calls `fn` made. */
 function requestsOf(fn: FnName): IamRequest[] {

@@ -10,7 +10,7 @@ import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parseGroupConfig } from '../../functions/core/group-config.ts';
 import { makeApiHandler } from '../../functions/handlers/api.ts';
-import { awsContext, mocks } from '../handlers/aws-context.ts';
+import { awsContext, mocks, restoreMocks } from '../handlers/aws-context.ts';
 import { ACCOUNT, REGION } from './config.ts';
 import { fakeAccount } from './fake-account.ts';
 import type { PolicyDocument } from './policies.ts';
@@ -36,6 +36,7 @@ beforeAll(async () => {
   env = await awsContext(config);
 });
 afterAll(async () => env.dynamo.close());
+afterAll(restoreMocks);
 beforeEach(async () => {
   fakeAccount({
     aliases: {
