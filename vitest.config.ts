@@ -2,21 +2,35 @@ import { defineConfig } from 'vitest/config';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 /**
- * The files that take longest, longest first: each waits on processes of its own (npm, tsc, `cdk synth`,
- * Chromium, local mode), so started first they overlap the many short files instead of ending the run
- * alone. Vitest orders by the durations it recorded in earlier runs, when it has them; a fresh clone (CI)
- * has none, and it would order by file size.
+ * The files to start first, in this order; the rest follow in the order vitest gives them (by the
+ * durations it recorded in earlier runs, or on a fresh clone, as in CI, by file size).
+ *
+ * - The two longest, pack-synth (npm, tsc, `cdk synth`) and the browser, each hold a worker for most of
+ *   the run: started first, they overlap the many short files instead of ending the run alone.
+ * - Then the three stacks synthesized with CDK's CloudFormation validation, while those two hold the other
+ *   workers, so that they most likely run one after another in the third: its rules engine takes about
+ *   9 s of CPU to start in each worker that runs it, and a worker keeps it for the next file (isolate:
+ *   false). The other files that synthesize stacks come next, for aws-cdk-lib already loaded.
+ * - Then the other long ones, and the short files whose tests wait in real time (local-mode's demo at
+ *   ×600) or on a local server, which by their size would come last and end the run alone.
  */
 const LONGEST_FIRST = [
   'test/package/pack-synth.test.ts',
   'test/browser/console.test.ts',
+  'test/infra/stack.test.ts',
+  'test/infra/notifications.test.ts',
+  'test/infra/analysis.test.ts',
   'test/infra/synth-cli.test.ts',
   'test/local/lifecycle.test.ts',
-  'test/infra/stack.test.ts',
   'test/iam/contract.test.ts',
   'test/events/contract.test.ts',
   'test/events/dead-letters.test.ts',
   'test/infra/shape.test.ts',
+  'test/local/local-mode.test.ts',
+  'test/workflow/limits.test.ts',
+  'test/cli/approval.test.ts',
+  'test/local/resume-api.test.ts',
+  'test/cli/client.test.ts',
 ];
 
 class LongestFirst extends BaseSequencer {
