@@ -7,12 +7,14 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { DynamoReleaseStore } from '../../functions/aws/release-store.ts';
 import { Conflict } from '../../functions/core/errors.ts';
 import type { Release } from '../../functions/core/release.ts';
 
 const ddb = mockClient(DynamoDBDocumentClient);
+// The stub is on the client's prototype, which the next test file in this worker shares (isolate: false).
+afterAll(() => ddb.restore());
 const NOW = Date.parse('2026-11-24T10:00:00Z');
 const store = () =>
   new DynamoReleaseStore(DynamoDBDocumentClient.from(new DynamoDBClient({})), 'stepshift', {
