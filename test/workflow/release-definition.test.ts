@@ -1,7 +1,12 @@
 import { readFileSync } from 'node:fs';
 import validator from 'asl-validator';
 import { describe, expect, it } from 'vitest';
-import { PARTITION_SUBSTITUTION, RELEASE_STATE, RELEASE_SUBSTITUTION, STATE } from '../../functions/core/states.ts';
+import {
+  PARTITION_SUBSTITUTION,
+  RELEASE_STATE,
+  RELEASE_SUBSTITUTION,
+  STATE,
+} from '../../functions/core/states.ts';
 import { DEFINITION_PATH, localReleaseDefinition, RELEASE_DEFINITION_PATH } from '../../local/definition.ts';
 
 const text = readFileSync(RELEASE_DEFINITION_PATH, 'utf8');
@@ -58,7 +63,9 @@ describe('statemachines/release.asl.json', () => {
     const deployment = JSON.parse(readFileSync(DEFINITION_PATH, 'utf8')) as {
       States: Record<string, Record<string, unknown>>;
     };
-    const decided = deployment.States[STATE.AfterAllowTrafficDecided] as { Choices: Record<string, unknown>[] };
+    const decided = deployment.States[STATE.AfterAllowTrafficDecided] as {
+      Choices: Record<string, unknown>[];
+    };
     expect(decided.Choices[0]).toEqual({
       And: [
         { Variable: '$.hooks.done', BooleanEquals: true },
