@@ -11,8 +11,9 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
  *   workers, so that they most likely run one after another in the third: its rules engine takes about
  *   9 s of CPU to start in each worker that runs it, and a worker keeps it for the next file (isolate:
  *   false). The other files that synthesize stacks come next, for aws-cdk-lib already loaded.
- * - Then the other long ones, and the short files whose tests wait in real time (local-mode's demo at
- *   ×600) or on a local server, which by their size would come last and end the run alone.
+ * - Then the other long ones, and short files whose tests wait in real time (local-mode's demo at ×600)
+ *   or on a local server: by their size they came last and ended runs alone (the second browser file
+ *   for 13 s, local-mode for 10 s).
  */
 const LONGEST_FIRST = [
   'test/package/pack-synth.test.ts',
@@ -22,6 +23,7 @@ const LONGEST_FIRST = [
   'test/infra/analysis.test.ts',
   'test/infra/synth-cli.test.ts',
   'test/local/lifecycle.test.ts',
+  'test/browser/release.test.ts',
   'test/iam/contract.test.ts',
   'test/events/contract.test.ts',
   'test/events/dead-letters.test.ts',
