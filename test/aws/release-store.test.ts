@@ -15,8 +15,6 @@ import type { Release } from '../../functions/core/release.ts';
 const ddb = mockClient(DynamoDBDocumentClient);
 // The stub is on the client's prototype, which the next test file in this worker shares (isolate: false).
 afterAll(() => ddb.restore());
-// The stub is on the client's prototype, which the next test file in this worker shares (isolate: false).
-afterAll(() => ddb.restore());
 const NOW = Date.parse('2026-11-24T10:00:00Z');
 const store = () =>
   new DynamoReleaseStore(DynamoDBDocumentClient.from(new DynamoDBClient({})), 'stepshift', {
