@@ -27,6 +27,7 @@ import {
 import type { Deployment, Status, TimelineEntry } from '../core/deployment.ts';
 import { Conflict, NotFound } from '../core/errors.ts';
 import type { Clock, DeploymentStore, HookProgress } from '../ports.ts';
+import { conditionalSet, isConditionFailure, removeFields, timelineKey } from './dynamo-items.ts';
 import { call } from './errors.ts';
 
 export const TABLE_KEYS = { pk: 'pk', sk: 'sk' } as const;
@@ -37,10 +38,6 @@ export const TTL_ATTRIBUTE = 'expiresAt';
 const META = 'META';
 const depKey = (id: string) => ({ pk: `DEP#${id}`, sk: META });
 const KEY_FIELDS = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk'];
-
-function isConditionFailure(e: unknown): boolean {
-  return (e as { name?: string })?.name === 'ConditionalCheckFailedException';
-}
 
 export class DynamoDeploymentStore implements DeploymentStore {
   private seq = 0;
@@ -160,35 +157,11 @@ export class DynamoDeploymentStore implements DeploymentStore {
     patch: Partial<Deployment>,
     expectStatus?: readonly Status[],
   ): Promise<Deployment> {
-    const entries = Object.entries(patch).filter(([k, v]) => v !== undefined && k !== 'id');
-    entries.push(['updatedAt', new Date(this.clock.now()).toISOString()]);
-    const names: Record<string, string> = {};
-    const values: Record<string, unknown> = {};
-    const sets = entries.map(([k, v], i) => {
-      names[`#f${i}`] = k;
-      values[`:v${i}`] = v;
-      return `#f${i} = :v${i}`;
-    });
-    let condition = 'attribute_exists(pk)';
-    if (expectStatus && expectStatus.length > 0) {
-      names['#status'] = 'status';
-      condition += ` AND #status IN (${expectStatus.map((s, i) => {
-        values[`:s${i}`] = s;
-        return `:s${i}`;
-      })})`;
-    }
+    const set = conditionalSet(patch, new Date(this.clock.now()).toISOString(), { expectStatus });
     try {
       const out = await call('UpdateItem', () =>
         this.client.send(
-          new UpdateCommand({
-            TableName: this.table,
-            Key: depKey(id),
-            UpdateExpression: `SET ${sets.join(', ')}`,
-            ConditionExpression: condition,
-            ExpressionAttributeNames: names,
-            ExpressionAttributeValues: values,
-            ReturnValues: 'ALL_NEW',
-          }),
+          new UpdateCommand({ TableName: this.table, Key: depKey(id), ...set, ReturnValues: 'ALL_NEW' }),
         ),
       );
       return toDeployment(out.Attributes ?? {});
@@ -204,19 +177,14 @@ export class DynamoDeploymentStore implements DeploymentStore {
     if (fields.length === 0) return;
     await call('UpdateItem', () =>
       this.client.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: depKey(id),
-          UpdateExpression: `REMOVE ${fields.map((_, i) => `#r${i}`).join(', ')}`,
-          ExpressionAttributeNames: Object.fromEntries(fields.map((f, i) => [`#r${i}`, f])),
-        }),
+        new UpdateCommand({ TableName: this.table, Key: depKey(id), ...removeFields(fields) }),
       ),
     );
   }
 
   async appendTimeline(id: string, entry: TimelineEntry): Promise<void> {
     this.seq = (this.seq + 1) % 1_000_000;
-    const sk = `TL#${entry.at}#${String(this.seq).padStart(6, '0')}${Math.random().toString(36).slice(2, 6)}`;
+    const sk = timelineKey(entry.at, this.seq);
     await call('PutItem', () =>
       this.client.send(new PutCommand({ TableName: this.table, Item: { pk: `DEP#${id}`, sk, ...entry } })),
     );

@@ -20,15 +20,13 @@ import type { TimelineEntry } from '../core/deployment.ts';
 import { Conflict, NotFound } from '../core/errors.ts';
 import type { Release, ReleaseStatus } from '../core/release.ts';
 import type { Clock, ReleaseStore } from '../ports.ts';
+import { conditionalSet, isConditionFailure, removeFields, timelineKey } from './dynamo-items.ts';
 import { INDEX_ALL, TTL_ATTRIBUTE } from './dynamo-store.ts';
 import { call } from './errors.ts';
 
 const META = 'META';
 const relKey = (id: string) => ({ pk: `REL#${id}`, sk: META });
 const KEY_FIELDS = ['pk', 'sk', 'gsi2pk', 'gsi2sk'];
-
-const isConditionFailure = (e: unknown) =>
-  (e as { name?: string })?.name === 'ConditionalCheckFailedException';
 
 export class DynamoReleaseStore implements ReleaseStore {
   private seq = 0;
@@ -113,39 +111,11 @@ export class DynamoReleaseStore implements ReleaseStore {
     patch: Partial<Release>,
     options: { expectStatus?: readonly ReleaseStatus[]; unless?: 'committedAt' | 'stopRequest' } = {},
   ): Promise<Release> {
-    const entries = Object.entries(patch).filter(([k, v]) => v !== undefined && k !== 'id');
-    entries.push(['updatedAt', new Date(this.clock.now()).toISOString()]);
-    const names: Record<string, string> = {};
-    const values: Record<string, unknown> = {};
-    const sets = entries.map(([k, v], i) => {
-      names[`#f${i}`] = k;
-      values[`:v${i}`] = v;
-      return `#f${i} = :v${i}`;
-    });
-    let condition = 'attribute_exists(pk)';
-    if (options.expectStatus && options.expectStatus.length > 0) {
-      names['#status'] = 'status';
-      condition += ` AND #status IN (${options.expectStatus.map((s, i) => {
-        values[`:s${i}`] = s;
-        return `:s${i}`;
-      })})`;
-    }
-    if (options.unless) {
-      names['#unless'] = options.unless;
-      condition += ' AND attribute_not_exists(#unless)';
-    }
+    const set = conditionalSet(patch, new Date(this.clock.now()).toISOString(), options);
     try {
       const out = await call('UpdateItem', () =>
         this.client.send(
-          new UpdateCommand({
-            TableName: this.table,
-            Key: relKey(id),
-            UpdateExpression: `SET ${sets.join(', ')}`,
-            ConditionExpression: condition,
-            ExpressionAttributeNames: names,
-            ExpressionAttributeValues: values,
-            ReturnValues: 'ALL_NEW',
-          }),
+          new UpdateCommand({ TableName: this.table, Key: relKey(id), ...set, ReturnValues: 'ALL_NEW' }),
         ),
       );
       return toRelease(out.Attributes ?? {});
@@ -170,19 +140,14 @@ export class DynamoReleaseStore implements ReleaseStore {
     if (fields.length === 0) return;
     await call('UpdateItem', () =>
       this.client.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: relKey(id),
-          UpdateExpression: `REMOVE ${fields.map((_, i) => `#r${i}`).join(', ')}`,
-          ExpressionAttributeNames: Object.fromEntries(fields.map((f, i) => [`#r${i}`, f])),
-        }),
+        new UpdateCommand({ TableName: this.table, Key: relKey(id), ...removeFields(fields) }),
       ),
     );
   }
 
   async appendTimeline(id: string, entry: TimelineEntry): Promise<void> {
     this.seq = (this.seq + 1) % 1_000_000;
-    const sk = `TL#${entry.at}#${String(this.seq).padStart(6, '0')}${Math.random().toString(36).slice(2, 6)}`;
+    const sk = timelineKey(entry.at, this.seq);
     await call('PutItem', () =>
       this.client.send(new PutCommand({ TableName: this.table, Item: { pk: `REL#${id}`, sk, ...entry } })),
     );
