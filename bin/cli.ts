@@ -16,7 +16,7 @@ import {
   groupConfigJsonSchema,
   parseGroupConfigText,
 } from '../functions/core/group-config.ts';
-import { ON_BUSY } from '../functions/core/group-schema.ts';
+import { ON_BUSY } from '../functions/core/groups.ts';
 import { approvalOf, offsets, plan, type Schedule } from '../functions/core/planner.ts';
 import { DEFAULT_LOCAL_ACCOUNT_FILE, loadLocalAccountFile } from '../local/account-file.ts';
 import pkg from '../package.json' with { type: 'json' };

@@ -14,7 +14,7 @@
 import * as z from 'zod/mini';
 import { Transient, ValidationError } from '../core/errors.ts';
 import { DETAIL_TYPES, SOURCES } from '../core/event-rules.ts';
-import { triggersOfType } from '../core/group-config.ts';
+import { triggersOfType } from '../core/groups.ts';
 import { problemsFrom } from '../core/problems.ts';
 import type { ArtifactPublisher } from '../ports.ts';
 import { type ApiContext, startDeployment } from './operations.ts';

@@ -16,7 +16,7 @@ import {
 } from '../core/analysis.ts';
 import { type Deployment, describeRouting, isTerminal, type TimelineEntry } from '../core/deployment.ts';
 import { NotFound } from '../core/errors.ts';
-import { type DeploymentGroup, hookEventsOf } from '../core/group-config.ts';
+import { type DeploymentGroup, hookEventsOf } from '../core/groups.ts';
 import { type Progress, progressOf } from '../core/progress.ts';
 import { platformOf } from '../platforms/index.ts';
 import type { AlarmState, ExecutionEvent, ExecutionStatus, HookProgress } from '../ports.ts';

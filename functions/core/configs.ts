@@ -8,6 +8,7 @@
 import * as z from 'zod/mini';
 import { ValidationError } from './errors.ts';
 import { EXECUTION_TIMEOUT_SECONDS } from './limits.ts';
+import { isPauseStep } from './planner.ts';
 import { problemsFrom, typeRule } from './problems.ts';
 
 export type ComputePlatform = 'lambda' | 'ecs';
@@ -101,9 +102,6 @@ export const pauseStepSchema = z.strictObject({
 
 export type TrafficStepConfig = z.infer<typeof stepSchema>;
 export type PauseStepConfig = z.infer<typeof pauseStepSchema>;
-
-export const isPauseStep = (step: TrafficStepConfig | PauseStepConfig): step is PauseStepConfig =>
-  'pause' in step;
 
 export const stepsSchema = z
   .strictObject({

@@ -4,93 +4,29 @@
  * here, and the API deploys only to groups declared here.
  */
 import * as z from 'zod/mini';
-import { type AnalysisCheck, type AnalysisMetric, finalBakeSeconds, withAnalysis } from './analysis.ts';
+import type { AnalysisCheck, AnalysisMetric } from './analysis.ts';
 import { type deploymentConfigInputSchema, type ResolvedConfig, resolveParsed } from './configs.ts';
 import { type Problem, ValidationError } from './errors.ts';
 import {
-  type ApprovalPoint,
   DEFAULT_HOOK_TIMEOUT_SECONDS,
-  ECS_HOOK_EVENTS,
-  type ecsGroupSchema,
   groupConfigFileSchema,
-  type HookEvent,
   type hookSchema,
-  LAMBDA_HOOK_EVENTS,
   type lambdaGroupSchema,
-  type NotificationEvent,
-  type OnBusy,
-  type RollbackEvent,
 } from './group-schema.ts';
-import { type WorstCase, worstCase, worstCaseProblem } from './limits.ts';
-import { approvalOf, plan } from './planner.ts';
+import {
+  type DeploymentGroup,
+  type GroupConfig,
+  type HookEvent,
+  type HookSpec,
+  worstCaseOf,
+} from './groups.ts';
+import { worstCaseProblem } from './limits.ts';
 import { problemsFrom } from './problems.ts';
 
 export * from './group-schema.ts';
+export * from './groups.ts';
 
 export type LambdaGroupInput = z.input<typeof lambdaGroupSchema>;
-type ParsedLambdaGroup = z.output<typeof lambdaGroupSchema>;
-type ParsedEcsGroup = z.output<typeof ecsGroupSchema>;
-
-export interface HookSpec {
-  functionName: string;
-  timeoutSeconds: number;
-}
-
-interface GroupBase {
-  name: string;
-  description?: string;
-  deploymentConfig: ResolvedConfig;
-  allowedConfigs?: ResolvedConfig[];
-  alarms: string[];
-  autoRollback: { enabled: boolean; events: RollbackEvent[] };
-  hooks: Partial<Record<HookEvent, HookSpec[]>>;
-  /** Canary analysis checks, defaults filled in; empty when the group has none. */
-  analysis: AnalysisCheck[];
-  /** Where a person approves; absent: nobody is asked. */
-  approval?: ApprovalPoint;
-  onBusy: OnBusy;
-  maxQueued: number;
-  notifications: { events: NotificationEvent[]; sns?: string; webhook?: string }[];
-}
-export interface LambdaGroup extends GroupBase {
-  kind: 'lambda';
-  target: ParsedLambdaGroup['target'];
-  triggers: ParsedLambdaGroup['triggers'];
-}
-export interface EcsGroup extends GroupBase {
-  kind: 'ecs';
-  target: ParsedEcsGroup['target'];
-  triggers: ParsedEcsGroup['triggers'];
-}
-export type DeploymentGroup = LambdaGroup | EcsGroup;
-
-export interface GroupConfig {
-  groups: Record<string, DeploymentGroup>;
-}
-
-type Trigger = DeploymentGroup['triggers'][number];
-type GroupOfKind<K extends DeploymentGroup['kind']> = Extract<DeploymentGroup, { kind: K }>;
-/** The groups whose schema allows a trigger of type `T`. */
-type GroupWith<T extends Trigger['type']> = {
-  [K in DeploymentGroup['kind']]: T extends GroupOfKind<K>['triggers'][number]['type']
-    ? GroupOfKind<K>
-    : never;
-}[DeploymentGroup['kind']];
-
-/**
- * Each declared trigger of one type with its group, typed by the kinds whose schema allows that trigger
- * (an `s3ObjectCreated` trigger belongs to a Lambda group, an `ecrPush` to an ECS group).
- */
-export function triggersOfType<T extends Trigger['type']>(
-  config: GroupConfig,
-  type: T,
-): { group: GroupWith<T>; trigger: Extract<Trigger, { type: T }> }[] {
-  return Object.values(config.groups).flatMap((group) =>
-    (group.triggers as Trigger[])
-      .filter((t): t is Extract<Trigger, { type: T }> => t.type === type)
-      .map((trigger) => ({ group: group as GroupWith<T>, trigger })),
-  );
-}
 
 /**
  * Validates a parsed config file and resolves it: hooks to `{functionName, timeoutSeconds}`, configs
@@ -187,44 +123,6 @@ function sharedTargets(groups: Record<string, DeploymentGroup>): Problem[] {
     }
   }
   return problems;
-}
-
-const HOOK_EVENTS: Record<DeploymentGroup['kind'], readonly HookEvent[]> = {
-  lambda: LAMBDA_HOOK_EVENTS,
-  ecs: ECS_HOOK_EVENTS,
-};
-
-/** The lifecycle events of a kind of group, in the order the workflow runs them. */
-export function hookEventsOf(kind: DeploymentGroup['kind']): readonly HookEvent[] {
-  return HOOK_EVENTS[kind];
-}
-
-/** The group's worst case with `config`: every hook at its timeout, every bake, every wait. */
-export function worstCaseOf(group: DeploymentGroup, config: ResolvedConfig): WorstCase {
-  const hookTimeouts: Record<string, number> = {};
-  for (const [event, specs] of Object.entries(group.hooks)) {
-    if (specs && specs.length > 0) hookTimeouts[event] = Math.max(...specs.map((h) => h.timeoutSeconds));
-  }
-  const target = group.target as Partial<{ steadyTimeoutMinutes: number; terminationWaitMinutes: number }>;
-  // Every analysis verdict short of its limit extends a bake once: the most extensions the limits allow.
-  const extensions = group.analysis.reduce(
-    (n, c) => n + c.failureLimit + c.inconclusiveLimit + c.errorLimit,
-    0,
-  );
-  return worstCase({
-    schedule: withAnalysis(plan(config.config, approvalOf(group)), group.analysis),
-    extensions: { count: extensions, seconds: finalBakeSeconds(group.analysis) },
-    hookTimeouts,
-    hookEvents: HOOK_EVENTS[group.kind],
-    ...(target.steadyTimeoutMinutes !== undefined
-      ? {
-          blueGreen: {
-            steadyTimeoutSeconds: target.steadyTimeoutMinutes * 60,
-            terminationWaitSeconds: (target.terminationWaitMinutes ?? 0) * 60,
-          },
-        }
-      : {}),
-  });
 }
 
 /** A config the workflow could not finish in time or within its history, named by its field. */

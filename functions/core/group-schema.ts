@@ -8,27 +8,15 @@
 import * as z from 'zod/mini';
 import { AGGREGATES, BUILTIN_METRICS, PLACEHOLDERS, REVISION_PLACEHOLDER } from './analysis.ts';
 import { type ComputePlatform, deploymentConfigInputSchema, predefinedConfig } from './configs.ts';
+import {
+  APPROVAL_POINTS,
+  ECS_HOOK_EVENTS,
+  LAMBDA_HOOK_EVENTS,
+  NOTIFICATION_EVENTS,
+  ON_BUSY,
+  ROLLBACK_EVENTS,
+} from './groups.ts';
 import { typeRule } from './problems.ts';
-
-export const LAMBDA_HOOK_EVENTS = ['BeforeAllowTraffic', 'AfterAllowTraffic'] as const;
-export const ECS_HOOK_EVENTS = [
-  'BeforeInstall',
-  'AfterInstall',
-  'AfterAllowTestTraffic',
-  'BeforeAllowTraffic',
-  'AfterAllowTraffic',
-] as const;
-export type LambdaHookEvent = (typeof LAMBDA_HOOK_EVENTS)[number];
-export type EcsHookEvent = (typeof ECS_HOOK_EVENTS)[number];
-export type HookEvent = EcsHookEvent;
-
-/** CodeDeploy's names for what triggers an automatic rollback. */
-export const ROLLBACK_EVENTS = [
-  'DEPLOYMENT_FAILURE',
-  'DEPLOYMENT_STOP_ON_ALARM',
-  'DEPLOYMENT_STOP_ON_REQUEST',
-] as const;
-export type RollbackEvent = (typeof ROLLBACK_EVENTS)[number];
 
 /** As CodeDeploy: a hook has one hour to decide unless told otherwise. */
 export const DEFAULT_HOOK_TIMEOUT_SECONDS = 3_600;
@@ -307,27 +295,10 @@ function analysisSchema(kind: ComputePlatform) {
     });
 }
 
-/** When a group asks a person to approve, before traffic moves (issue 14). */
-export const APPROVAL_POINTS = ['beforeFirstShift', 'beforeFull'] as const;
-export type ApprovalPoint = (typeof APPROVAL_POINTS)[number];
-
-/** What a start does when the group already has an active deployment. */
-export const ON_BUSY = ['reject', 'queue', 'supersede'] as const;
-export type OnBusy = (typeof ON_BUSY)[number];
 /** The most deployments a group's queue holds by default, and at most. */
 export const DEFAULT_MAX_QUEUED = 5;
 export const MAX_QUEUED = 50;
 
-/** The events a notification can be sent for, as CodeDeploy's triggers name theirs. */
-export const NOTIFICATION_EVENTS = [
-  'started',
-  'succeeded',
-  'failed',
-  'rolledBack',
-  'stopped',
-  'approvalPending',
-] as const;
-export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];
 export const MAX_NOTIFICATIONS = 10;
 
 const SNS_TOPIC = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$/;

@@ -18,9 +18,9 @@
 import type { Status } from './deployment.ts';
 import { type EventPattern, fits, SOURCES } from './event-rules.ts';
 import type { DeploymentGroup } from './group-config.ts';
-import type { NotificationEvent } from './group-schema.ts';
+import type { NotificationEvent } from './groups.ts';
 
-export type { NotificationEvent } from './group-schema.ts';
+export type { NotificationEvent } from './groups.ts';
 
 /** The `detail-type`s of stepshift's own events that notifications hang off (docs/events.md). */
 export const STEPSHIFT_DETAIL_TYPES = {

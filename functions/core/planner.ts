@@ -19,8 +19,8 @@
  * @example plan(canary(10 %, 5 min), {approval: 'beforeFull'})
  *          → [(10 %, 300 s), pause at 10 %, (100 %, 0 s)]
  */
-import { type DeploymentConfig, isPauseStep, type PauseTimeoutOutcome } from './configs.ts';
-import type { ApprovalPoint } from './group-schema.ts';
+import type { DeploymentConfig, PauseStepConfig, PauseTimeoutOutcome, TrafficStepConfig } from './configs.ts';
+import type { ApprovalPoint } from './groups.ts';
 
 /** A step that waits for a person: approve goes on, reject rolls back, the timeout does `onTimeout`. */
 export interface PausePlan {
@@ -28,6 +28,13 @@ export interface PausePlan {
   timeoutSeconds?: number;
   onTimeout: PauseTimeoutOutcome;
 }
+
+/**
+ * Whether a step of a `steps` config is a pause. Here rather than beside the schemas in configs.ts, which
+ * builds them when it loads: the tasks plan, and their bundles carry no schema.
+ */
+export const isPauseStep = (step: TrafficStepConfig | PauseStepConfig): step is PauseStepConfig =>
+  'pause' in step;
 
 export interface Step {
   /** Percent of traffic on the new revision after this step, 0 < percent ≤ 100. */
