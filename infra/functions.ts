@@ -24,6 +24,8 @@ import {
   aws_lambda_nodejs as nodejs,
 } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { parseGroupConfigText } from '../functions/core/group-config.ts';
+import { groupConfigToJson } from '../functions/core/groups.ts';
 import type { Substitution } from '../functions/core/states.ts';
 import { ENV } from '../functions/handlers/context.ts';
 
@@ -50,13 +52,14 @@ export const PREBUILT_ENV = 'STEPSHIFT_LAMBDA_BUNDLES';
 export const prebuiltDir = (root: string, file: HandlerFile) => join(root, file.replace(/\.ts$/, ''));
 
 /**
- * The name of the group config file next to a prebuilt bundle; the bundle reads it when it loads, as
- * the value of `__STEPSHIFT_GROUPS__` (build/lambda-config.ts). A file rather than an environment
- * variable: Lambda allows 4 KB for all of a function's environment variables together
+ * The name of the group config file next to a prebuilt bundle: the config validated and resolved at
+ * synth (`groupConfigToJson`), which the bundle reads when it loads, as the value of
+ * `__STEPSHIFT_GROUPS__` (build/lambda-config.ts). A file rather than an environment variable: Lambda
+ * allows 4 KB for all of a function's environment variables together
  * (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html), and the example
  * stepshift.config.json alone is 3.3 KB.
  */
-export const PREBUILT_CONFIG_FILE = 'stepshift.config.json';
+export const PREBUILT_CONFIG_FILE = 'stepshift.groups.json';
 
 /** How long the functions' and the state machine's logs are kept: a quarter, then CloudWatch deletes them. */
 export const LOG_RETENTION = logs.RetentionDays.THREE_MONTHS;
@@ -103,6 +106,10 @@ export function functionFactory(
   scope: Construct,
   { table, configText }: { table: dynamodb.TableV2; configText: string },
 ): NewFunction {
+  // Validated and resolved here, at synth, once: the functions read the result as it is and carry no
+  // schema of their own (docs/decisions/0004-aws-sdk-in-bundles.md). A config that is not valid fails the
+  // synthesis, naming every problem, rather than every function's first invocation.
+  const groupsJson = groupConfigToJson(parseGroupConfigText(configText, "the construct's configText"));
   // Named, the bundles must be there: `prebuiltCode` says so rather than bundling silently.
   const named = process.env[PREBUILT_ENV];
   const root = named || PREBUILT;
@@ -128,7 +135,7 @@ export function functionFactory(
       ? new lambda.Function(scope, `${name}Function`, {
           ...props,
           handler: `index.${handler}`,
-          code: prebuiltCode(prebuiltDir(root, file), configText),
+          code: prebuiltCode(prebuiltDir(root, file), groupsJson),
         })
       : new nodejs.NodejsFunction(scope, `${name}Function`, {
           ...props,
@@ -136,8 +143,8 @@ export function functionFactory(
           handler,
           bundling: {
             ...BUNDLING,
-            // The config travels inside the bundle; the functions parse and validate it again at start.
-            define: { __STEPSHIFT_GROUPS__: JSON.stringify(configText) },
+            // The resolved config travels inside the bundle.
+            define: { __STEPSHIFT_GROUPS__: JSON.stringify(groupsJson) },
           },
         });
     table.grantReadWriteData(fn);
@@ -151,11 +158,12 @@ const BUNDLE_FILES = ['index.js', 'index.js.map'];
 const bundleHashes = new Map<string, string>();
 
 /**
- * The asset of a prebuilt bundle for one config: the bundle's files and the config file, staged by CDK's
- * local bundling (a copy; no Docker, no esbuild). Its hash is the bundle's and the config's, so that the
- * asset changes exactly when one of them does, and two configs in one app never share a staged asset.
+ * The asset of a prebuilt bundle for one config: the bundle's files and the resolved config's file, staged
+ * by CDK's local bundling (a copy; no Docker, no esbuild). Its hash is the bundle's and the config's, so
+ * that the asset changes exactly when one of them does, and two configs in one app never share a staged
+ * asset.
  */
-function prebuiltCode(dir: string, configText: string): lambda.Code {
+function prebuiltCode(dir: string, groupsJson: string): lambda.Code {
   if (!existsSync(join(dir, 'index.js')))
     throw new Error(`no prebuilt bundle at ${dir}: run \`npm run build\` in the stepshift package`);
   let bundleHash = bundleHashes.get(dir);
@@ -166,14 +174,14 @@ function prebuiltCode(dir: string, configText: string): lambda.Code {
     bundleHashes.set(dir, bundleHash);
   }
   return lambda.Code.fromAsset(dir, {
-    assetHash: createHash('sha256').update(bundleHash).update('\0').update(configText).digest('hex'),
+    assetHash: createHash('sha256').update(bundleHash).update('\0').update(groupsJson).digest('hex'),
     bundling: {
       // Never pulled: the local bundling below always succeeds, and CDK asks Docker only when it does not.
       image: DockerImage.fromRegistry('public.ecr.aws/docker/library/busybox'),
       local: {
         tryBundle(outputDir: string) {
           for (const each of BUNDLE_FILES) copyFileSync(join(dir, each), join(outputDir, each));
-          writeFileSync(join(outputDir, PREBUILT_CONFIG_FILE), configText);
+          writeFileSync(join(outputDir, PREBUILT_CONFIG_FILE), groupsJson);
           return true;
         },
       },

@@ -47,7 +47,10 @@ export { ASL_PATH } from './workflow.ts';
 export interface StepShiftProps {
   /** The validated group config. */
   config: GroupConfig;
-  /** The config file's text, bundled into the functions (they validate it again at start). */
+  /**
+   * The config file's text, for the functions: validated and resolved at synth, and bundled into each
+   * function as the resolved config (they validate nothing again).
+   */
   configText: string;
   /** Step Functions log level: ERROR (default) or ALL. */
   logLevel?: 'ERROR' | 'ALL';

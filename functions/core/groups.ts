@@ -153,3 +153,18 @@ export function worstCaseOf(group: DeploymentGroup, config: ResolvedConfig): Wor
   });
 }
 
+/**
+ * The resolved config as the Lambda functions receive it: the JSON of what `parseGroupConfig` returned,
+ * made at synth (infra/functions.ts), and read back by `groupConfigFromJson` as it is. Every value of a
+ * `GroupConfig` is one that JSON keeps (strings, numbers, booleans, arrays, plain objects, no undefined:
+ * test/core/groups.test.ts), so the functions get exactly what the construct validated, and validate
+ * nothing again: they carry no schema.
+ */
+export function groupConfigToJson(config: GroupConfig): string {
+  return JSON.stringify(config);
+}
+
+/** The resolved config from the text `groupConfigToJson` made. */
+export function groupConfigFromJson(text: string): GroupConfig {
+  return JSON.parse(text) as GroupConfig;
+}

@@ -32,7 +32,7 @@ import { LambdaAliasRouter } from '../aws/lambda-router.ts';
 import { withMetrics } from '../aws/metrics.ts';
 import { DynamoReleaseStore } from '../aws/release-store.ts';
 import { StepFunctionsBakeSignals, StepFunctionsStarter } from '../aws/step-functions.ts';
-import { type GroupConfig, parseGroupConfigText } from '../core/group-config.ts';
+import { type GroupConfig, groupConfigFromJson } from '../core/groups.ts';
 import type { BakeSignals, ExecutionHistory, HookRunner, ReleaseInput, WorkflowStarter } from '../ports.ts';
 import type { TaskContext } from '../tasks/context.ts';
 import { releaseCoordinator } from '../tasks/release.ts';
@@ -49,11 +49,15 @@ export const ENV = {
 
 declare const __STEPSHIFT_GROUPS__: string | undefined;
 
-/** The group config: bundled into the function at build time (esbuild `define`), or from the environment. */
+/**
+ * The group config, validated and resolved at synth (`groupConfigToJson`): bundled into the function
+ * (esbuild `define`, or the file beside a prebuilt bundle), or from the environment. Read as it is: the
+ * construct validated it, and a schema here would be most of each bundle (decision 0004).
+ */
 export function groupsFromEnvironment(): GroupConfig {
   const text = typeof __STEPSHIFT_GROUPS__ === 'string' ? __STEPSHIFT_GROUPS__ : process.env[ENV.groups];
   if (!text) throw new Error(`no group config: ${ENV.groups} is not set`);
-  return parseGroupConfigText(text, 'bundled group config');
+  return groupConfigFromJson(text);
 }
 
 function required(name: string): string {

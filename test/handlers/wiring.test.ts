@@ -13,12 +13,15 @@ import { StepFunctionsExecutionHistory } from '../../functions/aws/execution-his
 import { LambdaArtifactPublisher } from '../../functions/aws/lambda-artifacts.ts';
 import { LambdaHookRunner } from '../../functions/aws/lambda-hooks.ts';
 import { StepFunctionsStarter } from '../../functions/aws/step-functions.ts';
+import { parseGroupConfigText } from '../../functions/core/group-config.ts';
+import { groupConfigToJson } from '../../functions/core/groups.ts';
 import { apiContext, ENV, eventsContext, taskContext } from '../../functions/handlers/context.ts';
 
 const STATE_MACHINE = 'arn:aws:states:eu-west-1:123456789012:stateMachine:deploy';
 const ENVIRONMENT = {
   [ENV.table]: 'deployments',
-  [ENV.groups]: readFileSync('stepshift.config.json', 'utf8'),
+  // As the construct resolves it at synth (infra/functions.ts).
+  [ENV.groups]: groupConfigToJson(parseGroupConfigText(readFileSync('stepshift.config.json', 'utf8'))),
   [ENV.stateMachine]: STATE_MACHINE,
   [ENV.deadLetterQueue]: 'https://sqs.eu-west-1.amazonaws.com/123456789012/dead-letters',
   AWS_REGION: 'eu-west-1',

@@ -6,9 +6,11 @@ import { App, Stack, aws_sqs as sqs, Validations } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { ValidationError } from '../../functions/core/errors.ts';
+import { parseGroupConfig } from '../../functions/core/group-config.ts';
 import { PARTITION_SUBSTITUTION, SUBSTITUTIONS } from '../../functions/core/states.ts';
-import { ASL_PATH } from '../../infra/stepshift.ts';
-import { synth } from './synth.ts';
+import { ASL_PATH, StepShift } from '../../infra/stepshift.ts';
+import { raw, synth } from './synth.ts';
 
 let built: ReturnType<typeof synth>;
 beforeAll(() => {
@@ -145,6 +147,25 @@ describe('the StepShift construct', () => {
       expect(id).toMatch(/^StepShift\w+FunctionLogs/);
       expect(groups[id]?.Properties.RetentionInDays, id).toBe(90);
     }
+  });
+
+  it('validates the config text at synth, where the functions would not: an invalid one fails the synthesis', () => {
+    // Prepare: a valid config for the grants, and a text for the functions that names a config no group has.
+    const app = new App({ outdir: mkdtempSync(join(tmpdir(), 'stepshift-config-')) });
+    const stack = new Stack(app, 'Bad', { env: { account: '123456789012', region: 'eu-west-1' } });
+    const bad = { groups: { orders: { ...raw.groups.orders, deploymentConfig: 'LambdaCanary99Percent' } } };
+
+    // Act
+    const make = () =>
+      new StepShift(stack, 'StepShift', { config: parseGroupConfig(raw), configText: JSON.stringify(bad) });
+
+    // Assess
+    expect(make).toThrow(
+      expect.objectContaining({
+        constructor: ValidationError,
+        message: expect.stringMatching(/configText is invalid/),
+      }),
+    );
   });
 
   it('bundles the locked AWS SDK into every function instead of using the runtime’s', () => {

@@ -15,7 +15,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PREBUILT_ENV } from '../../infra/functions.ts';
+import { parseGroupConfigText } from '../../functions/core/group-config.ts';
+import { groupConfigToJson } from '../../functions/core/groups.ts';
+import { PREBUILT_CONFIG_FILE, PREBUILT_ENV } from '../../infra/functions.ts';
 import shape from '../infra/fixtures/stack-shape.json' with { type: 'json' };
 import { raw } from '../infra/synth.ts';
 
@@ -243,14 +245,17 @@ describe('a CDK app that installs the package', () => {
     );
     // One asset per handler file: api, events, tasks, releases.
     expect(staged.size).toBe(4);
-    const configText = readFileSync(join(app, 'stepshift.config.json'), 'utf8');
+    // The app's config as the construct validated and resolved it at synth.
+    const groups = groupConfigToJson(
+      parseGroupConfigText(readFileSync(join(app, 'stepshift.config.json'), 'utf8')),
+    );
     for (const dir of staged) {
       expect(readdirSync(join(app, 'cdk.out', dir)).sort()).toEqual([
         'index.js',
         'index.js.map',
-        'stepshift.config.json',
+        PREBUILT_CONFIG_FILE,
       ]);
-      expect(readFileSync(join(app, 'cdk.out', dir, 'stepshift.config.json'), 'utf8')).toBe(configText);
+      expect(readFileSync(join(app, 'cdk.out', dir, PREBUILT_CONFIG_FILE), 'utf8')).toBe(groups);
     }
   });
 
