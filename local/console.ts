@@ -5,7 +5,7 @@
  */
 
 import type { ConsoleSource } from '../console/serve.ts';
-import { route } from '../functions/api/http.ts';
+import { route } from '../functions/api/routes.ts';
 import { VirtualClock } from './clock.ts';
 import type { LocalStepShift } from './index.ts';
 

@@ -13,8 +13,9 @@ import {
 } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { type ConsoleSource, isConsolePath, serveConsole } from '../console/serve.ts';
-import { errorResponse, type HttpRequest, type HttpResponse, route } from '../functions/api/http.ts';
+import { errorResponse, type HttpRequest, type HttpResponse } from '../functions/api/http.ts';
 import type { ApiContext } from '../functions/api/operations.ts';
+import { route } from '../functions/api/routes.ts';
 import { StepShiftError } from '../functions/core/errors.ts';
 
 export const DEFAULT_PORT = 4477;

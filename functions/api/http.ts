@@ -1,28 +1,15 @@
 /**
- * The application API as HTTP: routes, JSON bodies, and errors as `{error, message, details}` with
- * 400/404/405/409/503 — never a stack trace. Shared by the local server and the API Gateway handler, so
+ * The application API as HTTP: route tables, JSON bodies, and errors as `{error, message, details}` with
+ * 400/404/405/409/503 — never a stack trace. Shared by the local server and the API Gateway handlers, so
  * both answer a wrong method, a bad escape or an unknown group alike. Every route is documented in
  * docs/api.md.
+ *
+ * The routes are in tables of their own modules, each importing only the operations it serves
+ * (./read-routes.ts, ./start-routes.ts, ./control-routes.ts, ./release-routes.ts; ./routes.ts has them all): each API
+ * function on AWS serves some of the tables, and its bundle carries their code alone (issue 12).
  */
 import { NotFound, StepShiftError, ValidationError } from '../core/errors.ts';
-import {
-  type ApiContext,
-  approveDeployment,
-  cancelDeployment,
-  getDeployment,
-  getExecution,
-  listDeployments,
-  listGroups,
-  promoteDeployment,
-  redeployGroup,
-  rejectDeployment,
-  resumeDeployment,
-  retryDeployment,
-  rollbackDeployment,
-  startDeployment,
-  stopDeployment,
-} from './operations.ts';
-import { createRelease, getRelease, listReleases, stopRelease } from './releases.ts';
+import type { ApiContext } from './context.ts';
 
 export interface HttpRequest {
   method: string;
@@ -53,33 +40,14 @@ export function parseBody(body: string | undefined): unknown {
   }
 }
 
-/**
- * The start request of `POST /groups/{group}/deployments`: the body with the group of the path. A body
- * that names another group is refused rather than either one winning silently, since an IAM policy
- * allowed the caller this path for this group only.
- *
- * @example withPathGroup({revision: '5'}, 'payments') → {revision: '5', group: 'payments'}
- */
-export function withPathGroup(body: unknown, group: string): unknown {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) return body;
-  const named = (body as { group?: unknown }).group;
-  if (named !== undefined && named !== group) {
-    throw new ValidationError('invalid deployment request', [
-      {
-        path: 'group',
-        message: `names ${JSON.stringify(named)} but the path deploys to "${group}": leave it out or make it "${group}"`,
-      },
-    ]);
-  }
-  return { ...body, group };
-}
-
-type Handler = (ctx: ApiContext, req: HttpRequest, params: string[]) => Promise<HttpResponse>;
+/** A route's handler: the request, and the path's `:` segments in order. */
+export type Handler = (ctx: ApiContext, req: HttpRequest, params: string[]) => Promise<HttpResponse>;
 
 /** Longest deployment id or idempotency key looked up: past it, DynamoDB would refuse the key itself. */
-const MAX_KEY_LENGTH = 256;
+export const MAX_KEY_LENGTH = 256;
 
-function idempotencyKey(req: HttpRequest): string | undefined {
+/** The request's `Idempotency-Key`, if it has one that can be looked up. */
+export function idempotencyKey(req: HttpRequest): string | undefined {
   const key = req.headers['idempotency-key'];
   if (key !== undefined && (key.length === 0 || key.length > MAX_KEY_LENGTH)) {
     throw new ValidationError('invalid request', [
@@ -90,172 +58,13 @@ function idempotencyKey(req: HttpRequest): string | undefined {
 }
 
 /** A deployment id no deployment can have is not looked up: it is simply not there. */
-function deploymentId(id: string): string {
+export function deploymentId(id: string): string {
   if (id.length > MAX_KEY_LENGTH) throw new NotFound(`no deployment ${id.slice(0, 40)}…`);
   return id;
 }
 
-/** A release id no release can have is not looked up. */
-function releaseId(id: string): string {
-  if (id.length > MAX_KEY_LENGTH) throw new NotFound(`no release ${id.slice(0, 40)}…`);
-  return id;
-}
-
-const start: Handler = async (ctx, req) => {
-  const out = await startDeployment(ctx, parseBody(req.body), idempotencyKey(req));
-  return { status: out.status, body: out.deployment };
-};
-
-function declaredGroup(ctx: ApiContext, group: string): void {
-  if (!Object.hasOwn(ctx.groups.groups, group)) {
-    throw new NotFound(`no group named "${group}"; declared: ${Object.keys(ctx.groups.groups).join(', ')}`);
-  }
-}
-
-// The group in the path, so that an execute-api:Invoke policy can allow one group and not another.
-const startInGroup: Handler = async (ctx, req, [group = '']) => {
-  declaredGroup(ctx, group);
-  const out = await startDeployment(ctx, withPathGroup(parseBody(req.body), group), idempotencyKey(req));
-  return { status: out.status, body: out.deployment };
-};
-
-/**
- * Every route, by path shape (`:id` is one path segment, decoded). A path that matches a shape but not
- * its method is answered 405 with the methods it has, so a caller learns it has the path right.
- */
-const ROUTES: { shape: string[]; methods: Partial<Record<string, Handler>> }[] = [
-  {
-    shape: ['deployments'],
-    methods: {
-      GET: async (ctx, req) => ({ status: 200, body: await listDeployments(ctx, req.query) }),
-      POST: start,
-    },
-  },
-  {
-    shape: ['deployments', ':id'],
-    methods: {
-      GET: async (ctx, _, [id = '']) => ({ status: 200, body: await getDeployment(ctx, deploymentId(id)) }),
-    },
-  },
-  {
-    shape: ['deployments', ':id', 'execution'],
-    methods: {
-      GET: async (ctx, req, [id = '']) => ({
-        status: 200,
-        body: await getExecution(ctx, deploymentId(id), req.query),
-      }),
-    },
-  },
-  {
-    shape: ['deployments', ':id', 'stop'],
-    methods: {
-      POST: async (ctx, req, [id = '']) => ({
-        status: 202,
-        body: await stopDeployment(ctx, deploymentId(id), parseBody(req.body)),
-      }),
-    },
-  },
-  {
-    shape: ['deployments', ':id', 'cancel'],
-    methods: {
-      POST: async (ctx, req, [id = '']) => ({
-        status: 200,
-        body: await cancelDeployment(ctx, deploymentId(id), parseBody(req.body)),
-      }),
-    },
-  },
-  {
-    shape: ['deployments', ':id', 'promote'],
-    methods: {
-      POST: async (ctx, _, [id = '']) => ({
-        status: 202,
-        body: await promoteDeployment(ctx, deploymentId(id)),
-      }),
-    },
-  },
-  {
-    shape: ['deployments', ':id', 'approve'],
-    methods: {
-      POST: async (ctx, _, [id = '']) => ({
-        status: 202,
-        body: await approveDeployment(ctx, deploymentId(id)),
-      }),
-    },
-  },
-  {
-    shape: ['deployments', ':id', 'reject'],
-    methods: {
-      POST: async (ctx, req, [id = '']) => ({
-        status: 202,
-        body: await rejectDeployment(ctx, deploymentId(id), parseBody(req.body)),
-      }),
-    },
-  },
-  {
-    shape: ['deployments', ':id', 'rollback'],
-    methods: {
-      POST: async (ctx, _, [id = '']) => ({
-        status: 200,
-        body: await rollbackDeployment(ctx, deploymentId(id)),
-      }),
-    },
-  },
-  {
-    shape: ['deployments', ':id', 'resume'],
-    methods: {
-      POST: async (ctx, req, [id = '']) => ({
-        status: 202,
-        body: await resumeDeployment(ctx, deploymentId(id), req.caller),
-      }),
-    },
-  },
-  {
-    shape: ['deployments', ':id', 'retry'],
-    methods: {
-      POST: async (ctx, req, [id = '']) => {
-        const out = await retryDeployment(ctx, deploymentId(id), parseBody(req.body));
-        return { status: out.status, body: out.deployment };
-      },
-    },
-  },
-  {
-    shape: ['releases'],
-    methods: {
-      GET: async (ctx, req) => ({ status: 200, body: await listReleases(ctx, req.query) }),
-      POST: async (ctx, req) => {
-        const out = await createRelease(ctx, parseBody(req.body), idempotencyKey(req));
-        return { status: out.status, body: out.release };
-      },
-    },
-  },
-  {
-    shape: ['releases', ':id'],
-    methods: {
-      GET: async (ctx, _, [id = '']) => ({ status: 200, body: await getRelease(ctx, releaseId(id)) }),
-    },
-  },
-  {
-    shape: ['releases', ':id', 'stop'],
-    methods: {
-      POST: async (ctx, req, [id = '']) => ({
-        status: 202,
-        body: await stopRelease(ctx, releaseId(id), parseBody(req.body)),
-      }),
-    },
-  },
-  { shape: ['groups'], methods: { GET: async (ctx) => ({ status: 200, body: await listGroups(ctx) }) } },
-  { shape: ['groups', ':group', 'deployments'], methods: { POST: startInGroup } },
-  {
-    shape: ['groups', ':group', 'redeploy'],
-    methods: {
-      POST: async (ctx, req, [group = '']) => {
-        declaredGroup(ctx, group);
-        const out = await redeployGroup(ctx, group, parseBody(req.body));
-        return { status: out.status, body: out.deployment };
-      },
-    },
-  },
-];
+/** The routes of some paths: each path shape (`:id` is one path segment, decoded) with a handler per method. */
+export type Routes = readonly { shape: readonly string[]; methods: Partial<Record<string, Handler>> }[];
 
 /**
  * The path's segments, each percent-decoded. A segment that does not decode (`%E0%A4%A`, `%ZZ`) is the
@@ -278,34 +87,49 @@ function segments(path: string): string[] {
     });
 }
 
-export async function route(ctx: ApiContext, req: HttpRequest): Promise<HttpResponse> {
+/**
+ * Answers `req` from the routes of `tables`. A path that matches a shape but none of its methods is
+ * answered 405 with the methods the tables have for it, so a caller learns it has the path right.
+ */
+export async function serve(
+  tables: readonly Routes[],
+  ctx: ApiContext,
+  req: HttpRequest,
+): Promise<HttpResponse> {
   try {
     const parts = segments(req.path);
-    for (const { shape, methods } of ROUTES) {
-      if (shape.length !== parts.length || !shape.every((s, i) => s.startsWith(':') || s === parts[i]))
-        continue;
-      const handler = Object.hasOwn(methods, req.method) ? methods[req.method] : undefined;
-      if (!handler) {
-        const allow = Object.keys(methods).join(', ');
-        return {
-          status: 405,
-          headers: { allow },
-          body: {
-            error: 'MethodNotAllowed',
-            message: `${req.method} is not served on ${req.path}; allowed: ${allow}`,
-            details: { allow: Object.keys(methods) },
-          },
-        };
-      }
-      return await handler(
-        ctx,
-        req,
-        parts.filter((_, i) => shape[i]?.startsWith(':')),
+    const matching = tables
+      .flat()
+      .filter(
+        ({ shape }) =>
+          shape.length === parts.length && shape.every((s, i) => s.startsWith(':') || s === parts[i]),
       );
+    if (matching.length === 0) {
+      return {
+        status: 404,
+        body: { error: 'NotFound', message: `no route ${req.method} ${req.path.slice(0, 200)}`, details: {} },
+      };
     }
+    for (const { shape, methods } of matching) {
+      const handler = Object.hasOwn(methods, req.method) ? methods[req.method] : undefined;
+      if (handler) {
+        return await handler(
+          ctx,
+          req,
+          parts.filter((_, i) => shape[i]?.startsWith(':')),
+        );
+      }
+    }
+    const allowed = matching.flatMap(({ methods }) => Object.keys(methods));
+    const allow = allowed.join(', ');
     return {
-      status: 404,
-      body: { error: 'NotFound', message: `no route ${req.method} ${req.path.slice(0, 200)}`, details: {} },
+      status: 405,
+      headers: { allow },
+      body: {
+        error: 'MethodNotAllowed',
+        message: `${req.method} is not served on ${req.path}; allowed: ${allow}`,
+        details: { allow: allowed },
+      },
     };
   } catch (e) {
     const response = errorResponse(e);

@@ -17,7 +17,8 @@ import { DETAIL_TYPES, SOURCES } from '../core/event-rules.ts';
 import { triggersOfType } from '../core/groups.ts';
 import { problemsFrom } from '../core/problems.ts';
 import type { ArtifactPublisher } from '../ports.ts';
-import { type ApiContext, startDeployment } from './operations.ts';
+import type { ApiContext } from './context.ts';
+import { startDeployment } from './start.ts';
 
 /** The Intake function's timeout: the longest one delivery can hold an S3 event's claim while alive. */
 export const INTAKE_TIMEOUT_SECONDS = 120;

@@ -8,6 +8,9 @@
  * deployment left QUEUED (started or cancelled), so every step can be repeated after a crash or a
  * redelivered event without starting anything twice: the execution name is the deployment id.
  *
+ * Starting a recorded deployment's execution is here too (`startOrFail`), for a start (./start.ts) and
+ * for the next one in the queue alike.
+ *
  * Who starts the next one: whoever may start executions — the execution watchdog when an execution ends
  * (on AWS; `workflow.onEnd` locally), and every start that found the group busy or its queue waiting.
  * The task functions never do (they have no StartExecution).
@@ -19,7 +22,6 @@ import type { DeploymentGroup } from '../core/group-config.ts';
 import { isoNow, note, transition } from '../tasks/context.ts';
 import { acquireLock } from '../tasks/lock.ts';
 import { type ApiContext, type DeploymentView, parse, view } from './context.ts';
-import { startOrFail } from './start.ts';
 
 /**
  * Records `deployment` as QUEUED in a new place of its group's queue. With `supersede`, every deployment
@@ -218,4 +220,34 @@ export async function dequeueNext(ctx: ApiContext, group: string): Promise<Deplo
 export async function startNextQueued(ctx: ApiContext, endedId: string): Promise<Deployment | undefined> {
   const ended = await ctx.store.get(endedId);
   return ended ? dequeueNext(ctx, ended.group) : undefined;
+}
+
+/**
+ * Starts the execution; a start that fails (after the SDK's own retries) ends the deployment FAILED, so
+ * its lock is freed. Should the start have gone through unseen, Prepare finds the deployment FAILED and
+ * the execution ends at once without touching anything.
+ */
+export async function startOrFail(ctx: ApiContext, deployment: Deployment): Promise<Deployment> {
+  try {
+    return await ensureStarted(ctx, deployment);
+  } catch (e) {
+    const reason = `the workflow could not be started: ${e instanceof Error ? e.message : String(e)}`;
+    await transition(ctx, deployment, 'FAILED', {}, reason).catch(() => undefined);
+    await ctx.store.unlock(deployment.group, deployment.id);
+    throw e;
+  }
+}
+
+/**
+ * Starts the deployment's execution unless it is known to be started. Starting a used execution name
+ * is a no-op anyway, so a retry after a crash between the record and the start starts it exactly once.
+ */
+export async function ensureStarted(ctx: ApiContext, deployment: Deployment): Promise<Deployment> {
+  if (deployment.executionArn || deployment.status === 'CANCELLED') return deployment;
+  // A queued one starts when its turn comes, not now.
+  if (deployment.status === 'QUEUED') return ensureQueued(ctx, deployment);
+  const { executionArn } = await ctx.workflow.start(deployment.executionName, {
+    deploymentId: deployment.id,
+  });
+  return ctx.store.update(deployment.id, { executionArn });
 }

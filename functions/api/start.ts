@@ -12,11 +12,11 @@ import { type DeploymentGroup, ON_BUSY, worstCaseOf } from '../core/groups.ts';
 import { worstCaseProblem } from '../core/limits.ts';
 import { approvalOf, plan } from '../core/planner.ts';
 import { platformOf } from '../platforms/index.ts';
-import { isoNow, note, transition } from '../tasks/context.ts';
+import { isoNow, note } from '../tasks/context.ts';
 import { acquireLock } from '../tasks/lock.ts';
 import { preflight } from '../tasks/prepare.ts';
 import { type ApiContext, type DeploymentView, groupFor, parse, view } from './context.ts';
-import { dequeueNext, ensureQueued, queueDeployment } from './queue.ts';
+import { dequeueNext, ensureStarted, queueDeployment, startOrFail } from './queue.ts';
 import { withQueuePositions } from './views.ts';
 
 /** What a deployment deploys again, recorded on it. */
@@ -293,34 +293,4 @@ async function refuseFiringAlarms(ctx: ApiContext, alarms: string[], ignored: st
     `alarm ${firing.join(', ')} ${firing.length > 1 ? 'are' : 'is'} in ALARM: the deployment would be rolled back at once. If it deploys the fix, start it with "ignoreAlarms": [${list}] (CLI: ${firing.map((a) => `--ignore-alarm ${a}`).join(' ')})${ignored.length ? `; already ignored: ${ignored.join(', ')}` : ''}`,
     { alarms: firing },
   );
-}
-
-/**
- * Starts the execution; a start that fails (after the SDK's own retries) ends the deployment FAILED, so
- * its lock is freed. Should the start have gone through unseen, Prepare finds the deployment FAILED and
- * the execution ends at once without touching anything.
- */
-export async function startOrFail(ctx: ApiContext, deployment: Deployment): Promise<Deployment> {
-  try {
-    return await ensureStarted(ctx, deployment);
-  } catch (e) {
-    const reason = `the workflow could not be started: ${e instanceof Error ? e.message : String(e)}`;
-    await transition(ctx, deployment, 'FAILED', {}, reason).catch(() => undefined);
-    await ctx.store.unlock(deployment.group, deployment.id);
-    throw e;
-  }
-}
-
-/**
- * Starts the deployment's execution unless it is known to be started. Starting a used execution name
- * is a no-op anyway, so a retry after a crash between the record and the start starts it exactly once.
- */
-async function ensureStarted(ctx: ApiContext, deployment: Deployment): Promise<Deployment> {
-  if (deployment.executionArn || deployment.status === 'CANCELLED') return deployment;
-  // A queued one starts when its turn comes, not now.
-  if (deployment.status === 'QUEUED') return ensureQueued(ctx, deployment);
-  const { executionArn } = await ctx.workflow.start(deployment.executionName, {
-    deploymentId: deployment.id,
-  });
-  return ctx.store.update(deployment.id, { executionArn });
 }

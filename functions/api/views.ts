@@ -1,11 +1,12 @@
 /**
- * What an operator watches: one deployment with its progress, hooks, live alarm states and analysis
- * checks; its execution's state events; the groups with their live routing, active deployment and last
- * outcome.
+ * What an operator watches: the deployments; one deployment with its progress, hooks, live alarm states
+ * and analysis checks; its execution's state events; the groups with their live routing, active
+ * deployment and last outcome.
  * Read-only. A live read that fails (an alarm, a group's routing) is shown as such in the answer, never
  * a failed request: one unreadable group must not hide the others.
  */
 import * as z from 'zod/mini';
+import { _coercedNumber } from 'zod/v4/core';
 import {
   type AnalysisCheck,
   type AnalysisMetric,
@@ -20,7 +21,7 @@ import { type DeploymentGroup, hookEventsOf } from '../core/groups.ts';
 import { type Progress, progressOf } from '../core/progress.ts';
 import { platformOf } from '../platforms/index.ts';
 import type { AlarmState, ExecutionEvent, ExecutionStatus, HookProgress } from '../ports.ts';
-import { type ApiContext, type DeploymentView, parse, view } from './context.ts';
+import { type ApiContext, type DeploymentView, groupFor, parse, view } from './context.ts';
 
 /** An alarm's live state; UNREADABLE when it could not be read just now (never "OK" by default). */
 export type AlarmView = { name: string; state: AlarmState | 'UNREADABLE' };
@@ -174,6 +175,26 @@ async function alarmStatesOf(ctx: ApiContext, deployment: Deployment): Promise<A
     );
   }
   return names.map((name) => ({ name, state: states?.[name] ?? 'UNREADABLE' }));
+}
+
+export const listQuerySchema = z.strictObject({
+  group: z.optional(z.string().check(z.minLength(1))),
+  // z.coerce.number() itself: through the `coerce` namespace, esbuild would keep every coercing schema.
+  limit: z.optional(_coercedNumber(z.ZodMiniNumber).check(z.int(), z.gte(1), z.lte(100))),
+});
+
+/** The newest deployments, of one group or of all, each with its place in the queue while it waits. */
+export async function listDeployments(
+  ctx: ApiContext,
+  query: unknown,
+): Promise<{ deployments: QueuedView[] }> {
+  const q = parse(listQuerySchema, query, 'invalid query');
+  if (q.group !== undefined) groupFor(ctx, q.group);
+  const deployments = await ctx.store.list({
+    ...(q.group !== undefined ? { group: q.group } : {}),
+    limit: q.limit ?? 50,
+  });
+  return { deployments: await withQueuePositions(ctx, deployments) };
 }
 
 /** The page token is the history's own (AWS's wraps AWS's, local mode's is an offset): only its size is checked here. */

@@ -3,8 +3,8 @@
  * the local server. Errors are JSON `{error, message, details}`; a 500 never carries a stack trace.
  */
 import middy from '@middy/core';
-import { route } from '../api/http.ts';
-import type { ApiContext } from '../api/operations.ts';
+import type { ApiContext } from '../api/context.ts';
+import { route } from '../api/routes.ts';
 import { apiContext } from './context.ts';
 
 export interface ApiGatewayEvent {

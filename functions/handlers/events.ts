@@ -8,8 +8,9 @@
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import * as z from 'zod/mini';
+import type { ApiContext } from '../api/context.ts';
+import { alarmStateChanged } from '../api/control.ts';
 import { handleEvent, type IntakeContext, type IntakeOutcome } from '../api/intake.ts';
-import { type ApiContext, alarmStateChanged } from '../api/operations.ts';
 import { startNextQueued } from '../api/queue.ts';
 import { ALL_ENDED_STATUSES, DETAIL_TYPES, ENDED_STATUSES } from '../core/event-rules.ts';
 import { rollback } from '../tasks/rollback.ts';

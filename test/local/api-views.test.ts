@@ -5,13 +5,14 @@
  * deployment and the last outcome.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { type HttpResponse, route } from '../../functions/api/http.ts';
+import type { HttpResponse } from '../../functions/api/http.ts';
 import type {
   ApiContext,
   DeploymentDetail,
   ExecutionView,
   GroupView,
 } from '../../functions/api/operations.ts';
+import { route } from '../../functions/api/routes.ts';
 import type { AnalysisCheck } from '../../functions/core/analysis.ts';
 import type { Deployment } from '../../functions/core/deployment.ts';
 import type { ExecutionEvent } from '../../functions/ports.ts';

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { type HttpRequest, route } from '../../functions/api/http.ts';
+import type { HttpRequest } from '../../functions/api/http.ts';
 import { stopDeployment } from '../../functions/api/operations.ts';
+import { route } from '../../functions/api/routes.ts';
 import type { StepClock } from '../../local/clock.ts';
 import { messages, type Scenario, scenario } from '../workflow/harness.ts';
 
