@@ -3,13 +3,13 @@
  */
 import {
   approveDeployment,
+  cancelDeployment,
   promoteDeployment,
   rejectDeployment,
   rollbackDeployment,
   stopDeployment,
 } from './control.ts';
 import { deploymentId, parseBody, type Routes } from './http.ts';
-import { cancelDeployment } from './queue.ts';
 
 /** The routes that act on a deployment under way or ended: stop, cancel, promote, approve, reject, roll back. */
 export const CONTROL_ROUTES: Routes = [

@@ -1,5 +1,6 @@
 /**
- * Controlling a deployment that runs or ended: stop, promote, approve, reject, roll back, and the alarm
+ * Controlling a deployment that waits, runs or ended: cancel, stop, promote, approve, reject, roll back,
+ * and the alarm
  * intake that fails the bakes an alarm watches. Over ports, served by the local HTTP server and by the
  * API Gateway handlers alike (./operations.ts gathers every operation of the API).
  */
@@ -237,4 +238,18 @@ export async function alarmStateChanged(ctx: ApiContext, alarmName: string, stat
     }
   }
   return ended;
+}
+
+export const cancelRequestSchema = z.strictObject({
+  reason: z.optional(z.string().check(z.maxLength(512))),
+});
+
+/** `POST /deployments/{id}/cancel` (`{reason?}`): a queued deployment ends CANCELLED. */
+export async function cancelDeployment(
+  ctx: ApiContext,
+  id: string,
+  body: unknown,
+): Promise<{ deployment: DeploymentView }> {
+  const request = parse(cancelRequestSchema, body, 'invalid cancel request');
+  return { deployment: view(ctx, await cancelQueued(ctx, id, request.reason ?? 'cancelled on request')) };
 }

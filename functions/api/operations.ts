@@ -12,6 +12,8 @@ export type { ApiContext, DeploymentView } from './context.ts';
 export {
   alarmStateChanged,
   approveDeployment,
+  cancelDeployment,
+  cancelRequestSchema,
   promoteDeployment,
   rejectDeployment,
   rejectRequestSchema,
@@ -19,7 +21,6 @@ export {
   stopDeployment,
   stopRequestSchema,
 } from './control.ts';
-export { cancelDeployment, cancelRequestSchema } from './queue.ts';
 export { againRequestSchema, redeployGroup, resumeDeployment, retryDeployment } from './resume.ts';
 export { IDEMPOTENCY_TTL_SECONDS, type StartRequest, startDeployment, startRequestSchema } from './start.ts';
 export {

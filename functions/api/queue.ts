@@ -15,13 +15,12 @@
  * (on AWS; `workflow.onEnd` locally), and every start that found the group busy or its queue waiting.
  * The task functions never do (they have no StartExecution).
  */
-import * as z from 'zod/mini';
 import type { Deployment } from '../core/deployment.ts';
 import { Conflict, GroupBusy, NotFound } from '../core/errors.ts';
 import type { DeploymentGroup } from '../core/group-config.ts';
 import { isoNow, note, transition } from '../tasks/context.ts';
 import { acquireLock } from '../tasks/lock.ts';
-import { type ApiContext, type DeploymentView, parse, view } from './context.ts';
+import { type ApiContext, type DeploymentView, view } from './context.ts';
 
 /**
  * Records `deployment` as QUEUED in a new place of its group's queue. With `supersede`, every deployment
@@ -152,20 +151,6 @@ export async function cancelQueued(ctx: ApiContext, id: string, reason: string):
   return cancelled;
 }
 
-export const cancelRequestSchema = z.strictObject({
-  reason: z.optional(z.string().check(z.maxLength(512))),
-});
-
-/** `POST /deployments/{id}/cancel` (`{reason?}`): a queued deployment ends CANCELLED. */
-export async function cancelDeployment(
-  ctx: ApiContext,
-  id: string,
-  body: unknown,
-): Promise<{ deployment: DeploymentView }> {
-  const request = parse(cancelRequestSchema, body, 'invalid cancel request');
-  return { deployment: view(ctx, await cancelQueued(ctx, id, request.reason ?? 'cancelled on request')) };
-}
-
 /**
  * Starts the head of the group's queue if the group is free: takes the lock for it, moves it QUEUED →
  * CREATED (conditionally: a cancel may race), removes its entry, starts its execution. Does nothing while
@@ -250,4 +235,25 @@ export async function ensureStarted(ctx: ApiContext, deployment: Deployment): Pr
     deploymentId: deployment.id,
   });
   return ctx.store.update(deployment.id, { executionArn });
+}
+
+/** A deployment as an API caller sees it, with its place in the queue while it waits (1 = next). */
+export interface QueuedView extends DeploymentView {
+  queuePosition?: number;
+}
+
+/** Each QUEUED deployment's place, 1 = next, by its group's queue. */
+export async function withQueuePositions(ctx: ApiContext, deployments: Deployment[]): Promise<QueuedView[]> {
+  const groups = [...new Set(deployments.filter((d) => d.status === 'QUEUED').map((d) => d.group))];
+  const ranks = new Map<string, number>();
+  for (const group of groups) {
+    const entries = await ctx.store.queue(group);
+    const waiting = await Promise.all(entries.map((e) => ctx.store.get(e.deploymentId)));
+    let rank = 0;
+    for (const d of waiting) if (d?.status === 'QUEUED') ranks.set(d.id, ++rank);
+  }
+  return deployments.map((d) => {
+    const position = ranks.get(d.id);
+    return position === undefined ? view(ctx, d) : { ...view(ctx, d), queuePosition: position };
+  });
 }

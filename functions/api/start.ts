@@ -16,8 +16,7 @@ import { isoNow, note } from '../tasks/context.ts';
 import { acquireLock } from '../tasks/lock.ts';
 import { preflight } from '../tasks/prepare.ts';
 import { type ApiContext, type DeploymentView, groupFor, parse, view } from './context.ts';
-import { dequeueNext, ensureStarted, queueDeployment, startOrFail } from './queue.ts';
-import { withQueuePositions } from './views.ts';
+import { dequeueNext, ensureStarted, queueDeployment, startOrFail, withQueuePositions } from './queue.ts';
 
 /** What a deployment deploys again, recorded on it. */
 export type Lineage = Pick<Deployment, 'retryOf' | 'redeployOf'>;

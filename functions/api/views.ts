@@ -22,6 +22,9 @@ import { type Progress, progressOf } from '../core/progress.ts';
 import { platformOf } from '../platforms/index.ts';
 import type { AlarmState, ExecutionEvent, ExecutionStatus, HookProgress } from '../ports.ts';
 import { type ApiContext, type DeploymentView, groupFor, parse, view } from './context.ts';
+import { type QueuedView, withQueuePositions } from './queue.ts';
+
+export type { QueuedView } from './queue.ts';
 
 /** An alarm's live state; UNREADABLE when it could not be read just now (never "OK" by default). */
 export type AlarmView = { name: string; state: AlarmState | 'UNREADABLE' };
@@ -314,25 +317,4 @@ async function routingOf(
   } catch (e) {
     return { routingError: e instanceof Error ? e.message : String(e) };
   }
-}
-
-/** A deployment as an API caller sees it, with its place in the queue while it waits (1 = next). */
-export interface QueuedView extends DeploymentView {
-  queuePosition?: number;
-}
-
-/** Each QUEUED deployment's place, 1 = next, by its group's queue. */
-export async function withQueuePositions(ctx: ApiContext, deployments: Deployment[]): Promise<QueuedView[]> {
-  const groups = [...new Set(deployments.filter((d) => d.status === 'QUEUED').map((d) => d.group))];
-  const ranks = new Map<string, number>();
-  for (const group of groups) {
-    const entries = await ctx.store.queue(group);
-    const waiting = await Promise.all(entries.map((e) => ctx.store.get(e.deploymentId)));
-    let rank = 0;
-    for (const d of waiting) if (d?.status === 'QUEUED') ranks.set(d.id, ++rank);
-  }
-  return deployments.map((d) => {
-    const position = ranks.get(d.id);
-    return position === undefined ? view(ctx, d) : { ...view(ctx, d), queuePosition: position };
-  });
 }
