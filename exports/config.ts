@@ -3,7 +3,7 @@
  * validate them as the CLI, the construct and the functions do, and their types.
  */
 import type * as z from 'zod/mini';
-import type { groupConfigFileSchema } from '../functions/core/group-config.ts';
+import type { GroupConfigFileSchema } from '../functions/core/group-config.ts';
 
 export {
   type ComputePlatform,
@@ -31,4 +31,4 @@ export {
 export { plan, type Schedule, type Step } from '../functions/core/planner.ts';
 
 /** The group config file as written, before validation (what `parseGroupConfig` accepts). */
-export type GroupConfigFile = z.input<typeof groupConfigFileSchema>;
+export type GroupConfigFile = z.input<GroupConfigFileSchema>;

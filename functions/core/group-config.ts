@@ -10,8 +10,8 @@ import { type Problem, ValidationError } from './errors.ts';
 import {
   DEFAULT_HOOK_TIMEOUT_SECONDS,
   groupConfigFileSchema,
-  type hookSchema,
-  type lambdaGroupSchema,
+  type HookSchema,
+  type LambdaGroupSchema,
 } from './group-schema.ts';
 import {
   type DeploymentGroup,
@@ -26,7 +26,7 @@ import { problemsFrom } from './problems.ts';
 export * from './group-schema.ts';
 export * from './groups.ts';
 
-export type LambdaGroupInput = z.input<typeof lambdaGroupSchema>;
+export type LambdaGroupInput = z.input<LambdaGroupSchema>;
 
 /**
  * Validates a parsed config file and resolves it: hooks to `{functionName, timeoutSeconds}`, configs
@@ -35,17 +35,14 @@ export type LambdaGroupInput = z.input<typeof lambdaGroupSchema>;
  * @throws ValidationError listing every problem.
  */
 export function parseGroupConfig(raw: unknown, source = 'group config'): GroupConfig {
-  const parsed = groupConfigFileSchema.safeParse(raw);
+  const parsed = groupConfigFileSchema().safeParse(raw);
   if (!parsed.success) throw new ValidationError(`${source} is invalid`, problemsFrom(parsed.error));
 
   const groups: Record<string, DeploymentGroup> = {};
   for (const [name, group] of Object.entries(parsed.data.groups)) {
     const resolve = (input: z.output<typeof deploymentConfigInputSchema>) => resolveParsed(input, group.kind);
     const hooks: Partial<Record<HookEvent, HookSpec[]>> = {};
-    for (const [event, specs] of Object.entries(group.hooks) as [
-      HookEvent,
-      z.output<typeof hookSchema>[],
-    ][]) {
+    for (const [event, specs] of Object.entries(group.hooks) as [HookEvent, z.output<HookSchema>[]][]) {
       hooks[event] = specs.map((h) =>
         typeof h === 'string'
           ? { functionName: h, timeoutSeconds: DEFAULT_HOOK_TIMEOUT_SECONDS }
@@ -212,7 +209,7 @@ function withLineColumn(text: string, message: string): string {
 
 /** The JSON Schema of the config file, for editors (`"$schema": "./stepshift.schema.json"`). */
 export function groupConfigJsonSchema(): Record<string, unknown> {
-  return z.toJSONSchema(groupConfigFileSchema, { io: 'input', unrepresentable: 'any' }) as Record<
+  return z.toJSONSchema(groupConfigFileSchema(), { io: 'input', unrepresentable: 'any' }) as Record<
     string,
     unknown
   >;

@@ -30,34 +30,36 @@ const ALARM_NAME = /^[^\s].{0,254}$/;
 const ELB_ARN = (kind: string) =>
   new RegExp(`^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\\d{12}:${kind}/.+`);
 
-const functionName = z.string(typeRule('must be a string')).check(
-  z.regex(FUNCTION_NAME, {
-    error: 'must be a Lambda function name (1–64 of A–Z a–z 0–9 - _) or a function ARN',
-  }),
-);
-
-export const hookSchema = z.union(
-  [
-    functionName,
-    z.strictObject({
-      functionName,
-      timeoutSeconds: z.optional(
-        z
-          .int(typeRule('must be a whole number of seconds'))
-          .check(
-            z.gte(1, { error: 'must be at least 1 second' }),
-            z.lte(43_200, { error: 'must be at most 43200 seconds (12 hours)' }),
-          ),
-      ),
+const functionName = () =>
+  z.string(typeRule('must be a string')).check(
+    z.regex(FUNCTION_NAME, {
+      error: 'must be a Lambda function name (1–64 of A–Z a–z 0–9 - _) or a function ARN',
     }),
-  ],
-  { error: 'must be a function name or {functionName, timeoutSeconds?}' },
-);
+  );
+
+const hookSchema = () =>
+  z.union(
+    [
+      functionName(),
+      z.strictObject({
+        functionName: functionName(),
+        timeoutSeconds: z.optional(
+          z
+            .int(typeRule('must be a whole number of seconds'))
+            .check(
+              z.gte(1, { error: 'must be at least 1 second' }),
+              z.lte(43_200, { error: 'must be at most 43200 seconds (12 hours)' }),
+            ),
+        ),
+      }),
+    ],
+    { error: 'must be a function name or {functionName, timeoutSeconds?}' },
+  );
 
 function hooksSchema<const E extends readonly string[]>(events: E, kind: ComputePlatform) {
   const shape = Object.fromEntries(
-    events.map((e) => [e, z.optional(z.array(hookSchema, typeRule('must be a list of hook functions')))]),
-  ) as { [K in E[number]]: z.ZodMiniOptional<z.ZodMiniArray<typeof hookSchema>> };
+    events.map((e) => [e, z.optional(z.array(hookSchema(), typeRule('must be a list of hook functions')))]),
+  ) as { [K in E[number]]: z.ZodMiniOptional<z.ZodMiniArray<ReturnType<typeof hookSchema>>> };
   return z.strictObject(shape, {
     error: (issue) =>
       issue.code === 'unrecognized_keys'
@@ -71,36 +73,40 @@ const matching = (pattern: RegExp, error: string) => z.string().check(z.regex(pa
 /** A string of `min` to `max` characters. */
 const text = (min: number, max: number) => z.string().check(z.minLength(min), z.maxLength(max));
 
-const alarmsSchema = z
-  .array(
-    matching(ALARM_NAME, 'must be a CloudWatch alarm name (1–255 characters)'),
-    typeRule('must be a list of CloudWatch alarm names'),
-  )
-  .check(
-    z.maxLength(MAX_ALARMS, { error: `must list at most ${MAX_ALARMS} alarms` }),
-    z.refine((names) => new Set(names).size === names.length, { error: 'must not list an alarm twice' }),
-  );
+const alarmsSchema = () =>
+  z
+    .array(
+      matching(ALARM_NAME, 'must be a CloudWatch alarm name (1–255 characters)'),
+      typeRule('must be a list of CloudWatch alarm names'),
+    )
+    .check(
+      z.maxLength(MAX_ALARMS, { error: `must list at most ${MAX_ALARMS} alarms` }),
+      z.refine((names) => new Set(names).size === names.length, { error: 'must not list an alarm twice' }),
+    );
 
-const autoRollbackSchema = z.strictObject({
-  enabled: z._default(z.boolean(typeRule('must be true or false')), true),
-  events: z._default(
-    z.array(z.enum(ROLLBACK_EVENTS, { error: `must be one of ${ROLLBACK_EVENTS.join(', ')}` })),
-    [...ROLLBACK_EVENTS],
-  ),
-});
+const autoRollbackSchema = () =>
+  z.strictObject({
+    enabled: z._default(z.boolean(typeRule('must be true or false')), true),
+    events: z._default(
+      z.array(z.enum(ROLLBACK_EVENTS, { error: `must be one of ${ROLLBACK_EVENTS.join(', ')}` })),
+      [...ROLLBACK_EVENTS],
+    ),
+  });
 
-const s3Trigger = z.strictObject({
-  type: z.literal('s3ObjectCreated'),
-  bucket: matching(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name'),
-  keyPrefix: z.optional(z.string().check(z.maxLength(1024))),
-});
-const ecrTrigger = z.strictObject({
-  type: z.literal('ecrPush'),
-  repository: matching(/^[a-z0-9][a-z0-9._/-]{1,255}$/, 'must be an ECR repository name'),
-  /** Tags to react to; a trailing `*` matches a prefix. Absent: every tag. */
-  tags: z.optional(z.array(text(1, 128)).check(z.minLength(1))),
-});
-const requestedTrigger = z.strictObject({ type: z.literal('deploymentRequested') });
+const s3Trigger = () =>
+  z.strictObject({
+    type: z.literal('s3ObjectCreated'),
+    bucket: matching(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name'),
+    keyPrefix: z.optional(z.string().check(z.maxLength(1024))),
+  });
+const ecrTrigger = () =>
+  z.strictObject({
+    type: z.literal('ecrPush'),
+    repository: matching(/^[a-z0-9][a-z0-9._/-]{1,255}$/, 'must be an ECR repository name'),
+    /** Tags to react to; a trailing `*` matches a prefix. Absent: every tag. */
+    tags: z.optional(z.array(text(1, 128)).check(z.minLength(1))),
+  });
+const requestedTrigger = () => z.strictObject({ type: z.literal('deploymentRequested') });
 
 function triggerError(aGroup: string, types: string) {
   return {
@@ -109,20 +115,22 @@ function triggerError(aGroup: string, types: string) {
   };
 }
 
-const lambdaTriggersSchema = z.array(
-  z.discriminatedUnion(
-    'type',
-    [s3Trigger, requestedTrigger],
-    triggerError('a lambda', 's3ObjectCreated, deploymentRequested'),
-  ),
-);
-const ecsTriggersSchema = z.array(
-  z.discriminatedUnion(
-    'type',
-    [ecrTrigger, requestedTrigger],
-    triggerError('an ecs', 'ecrPush, deploymentRequested'),
-  ),
-);
+const lambdaTriggersSchema = () =>
+  z.array(
+    z.discriminatedUnion(
+      'type',
+      [s3Trigger(), requestedTrigger()],
+      triggerError('a lambda', 's3ObjectCreated, deploymentRequested'),
+    ),
+  );
+const ecsTriggersSchema = () =>
+  z.array(
+    z.discriminatedUnion(
+      'type',
+      [ecrTrigger(), requestedTrigger()],
+      triggerError('an ecs', 'ecrPush, deploymentRequested'),
+    ),
+  );
 
 /**
  * A config field of a `kind` group. Predefined configs name their platform: an ECS config on a Lambda
@@ -168,7 +176,7 @@ const count = (what: string, max: number) =>
     .int(typeRule(`must be a whole number of ${what}`))
     .check(z.gte(0, { error: `must be 0 or more ${what}` }), z.lte(max, { error: `must be at most ${max}` }));
 
-const action = z.enum(['rollback', 'continue'], { error: 'must be "rollback" or "continue"' });
+const action = () => z.enum(['rollback', 'continue'], { error: 'must be "rollback" or "continue"' });
 
 function builtinMetric(kind: ComputePlatform) {
   const allowed = METRICS_OF[kind];
@@ -259,9 +267,9 @@ function analysisCheck(kind: ComputePlatform) {
       ),
       failureLimit: z._default(count('runs', 100), 0),
       inconclusiveLimit: z._default(count('runs', 100), 3),
-      onInconclusive: z._default(action, 'rollback'),
+      onInconclusive: z._default(action(), 'rollback'),
       errorLimit: z._default(count('runs', 100), 3),
-      onError: z._default(action, 'rollback'),
+      onError: z._default(action(), 'rollback'),
     })
     .check((ctx) => {
       const c = ctx.value;
@@ -306,36 +314,37 @@ const SNS_TOPIC = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.
 const WEBHOOK_URL =
   /^(https:\/\/[^\s/?#]+|http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d{1,5})?)([/?#][^\s]*)?$/;
 
-const notificationSchema = z
-  .strictObject({
-    events: z
-      .array(z.enum(NOTIFICATION_EVENTS, { error: `must be one of ${NOTIFICATION_EVENTS.join(', ')}` }))
-      .check(
-        z.minLength(1, { error: 'must name at least one event' }),
-        z.refine((events) => new Set(events).size === events.length, {
-          error: 'must not name an event twice',
-        }),
+const notificationSchema = () =>
+  z
+    .strictObject({
+      events: z
+        .array(z.enum(NOTIFICATION_EVENTS, { error: `must be one of ${NOTIFICATION_EVENTS.join(', ')}` }))
+        .check(
+          z.minLength(1, { error: 'must name at least one event' }),
+          z.refine((events) => new Set(events).size === events.length, {
+            error: 'must not name an event twice',
+          }),
+        ),
+      /** An SNS topic that receives the notification. */
+      sns: z.optional(matching(SNS_TOPIC, 'must be an SNS topic ARN')),
+      /** A URL that receives a Slack-compatible JSON POST (`{"text": …}`). */
+      webhook: z.optional(
+        matching(
+          WEBHOOK_URL,
+          'must be an https:// URL (or http:// on 127.0.0.1 / localhost, for local mode)',
+        ).check(z.maxLength(2048, { error: 'must be at most 2048 characters' })),
       ),
-    /** An SNS topic that receives the notification. */
-    sns: z.optional(matching(SNS_TOPIC, 'must be an SNS topic ARN')),
-    /** A URL that receives a Slack-compatible JSON POST (`{"text": …}`). */
-    webhook: z.optional(
-      matching(
-        WEBHOOK_URL,
-        'must be an https:// URL (or http:// on 127.0.0.1 / localhost, for local mode)',
-      ).check(z.maxLength(2048, { error: 'must be at most 2048 characters' })),
-    ),
-  })
-  .check((ctx) => {
-    if (ctx.value.sns === undefined && ctx.value.webhook === undefined) {
-      ctx.issues.push({
-        code: 'custom',
-        input: ctx.value,
-        path: ['sns'],
-        message: 'give sns, webhook, or both: where the notification goes',
-      });
-    }
-  });
+    })
+    .check((ctx) => {
+      if (ctx.value.sns === undefined && ctx.value.webhook === undefined) {
+        ctx.issues.push({
+          code: 'custom',
+          input: ctx.value,
+          path: ['sns'],
+          message: 'give sns, webhook, or both: where the notification goes',
+        });
+      }
+    });
 
 function common(kind: ComputePlatform) {
   return {
@@ -343,8 +352,8 @@ function common(kind: ComputePlatform) {
     deploymentConfig: configFor(kind),
     /** The configs a deployment request may choose instead of the default. Absent: any of the platform's. */
     allowedConfigs: z.optional(z.array(configFor(kind))),
-    alarms: z._default(alarmsSchema, []),
-    autoRollback: z._default(autoRollbackSchema, { enabled: true, events: [...ROLLBACK_EVENTS] }),
+    alarms: z._default(alarmsSchema(), []),
+    autoRollback: z._default(autoRollbackSchema(), { enabled: true, events: [...ROLLBACK_EVENTS] }),
     /** Canary analysis: checks on the new revision's own metrics (core/analysis.ts). */
     analysis: z._default(analysisSchema(kind), []),
     /** A person approves before the first shift, or before the shift to 100 % (a pause with no timeout). */
@@ -364,7 +373,7 @@ function common(kind: ComputePlatform) {
     /** Notifications, as CodeDeploy's triggers: events to an SNS topic and/or a webhook. */
     notifications: z._default(
       z
-        .array(notificationSchema)
+        .array(notificationSchema())
         .check(
           z.maxLength(MAX_NOTIFICATIONS, { error: `must list at most ${MAX_NOTIFICATIONS} notifications` }),
         ),
@@ -373,103 +382,126 @@ function common(kind: ComputePlatform) {
   };
 }
 
-export const lambdaGroupSchema = z.strictObject({
-  kind: z.literal('lambda'),
-  ...common('lambda'),
-  target: z.strictObject({
-    functionName,
-    alias: matching(ALIAS_NAME, 'must be an alias name (not only digits)'),
-  }),
-  hooks: z._default(hooksSchema(LAMBDA_HOOK_EVENTS, 'lambda'), {}),
-  triggers: z._default(lambdaTriggersSchema, []),
-});
-
-export const ecsGroupSchema = z.strictObject({
-  kind: z.literal('ecs'),
-  ...common('ecs'),
-  target: z
-    .strictObject({
-      cluster: text(1, 255),
-      blueService: text(1, 255),
-      greenService: text(1, 255),
-      blueTargetGroup: matching(ELB_ARN('targetgroup'), 'must be a target group ARN'),
-      greenTargetGroup: matching(ELB_ARN('targetgroup'), 'must be a target group ARN'),
-      listener: z.optional(matching(ELB_ARN('listener'), 'must be a listener ARN')),
-      listenerRule: z.optional(matching(ELB_ARN('listener-rule'), 'must be a listener rule ARN')),
-      testListener: z.optional(matching(ELB_ARN('listener'), 'must be a listener ARN')),
-      /** The container whose image an image revision replaces. */
-      container: z.optional(text(1, 255)),
-      /** Roles the task definition names (task and execution role): registering an image revision passes them. */
-      taskRoles: z.optional(
-        z
-          .array(matching(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+/, 'must be an IAM role ARN'))
-          .check(z.maxLength(10)),
-      ),
-      /** How long the old service keeps its tasks after all traffic has moved (CodeDeploy's default: 5). */
-      terminationWaitMinutes: z._default(z.int().check(z.gte(0), z.lte(2_880)), 5),
-      /** How long the new service may take to become steady before the deployment fails. */
-      steadyTimeoutMinutes: z._default(z.int().check(z.gte(1), z.lte(120)), 30),
-    })
-    .check((ctx) => {
-      const t = ctx.value;
-      if ((t.listener === undefined) === (t.listenerRule === undefined)) {
-        ctx.issues.push({
-          code: 'custom',
-          input: t,
-          path: ['listener'],
-          message: 'give exactly one of listener or listenerRule',
-        });
-      }
-      if (t.blueService === t.greenService) {
-        ctx.issues.push({
-          code: 'custom',
-          input: t,
-          path: ['greenService'],
-          message: 'must differ from blueService',
-        });
-      }
-      if (t.testListener !== undefined && t.testListener === t.listener) {
-        ctx.issues.push({
-          code: 'custom',
-          input: t,
-          path: ['testListener'],
-          message: 'must differ from listener: test traffic on the production listener is production traffic',
-        });
-      }
-      if (t.container !== undefined && t.taskRoles === undefined) {
-        ctx.issues.push({
-          code: 'custom',
-          input: t,
-          path: ['taskRoles'],
-          message:
-            "is required with container: registering an image's task definition passes its roles (iam:PassRole); list the task definition's taskRoleArn and executionRoleArn, or [] if it has none",
-        });
-      }
-      if (t.blueTargetGroup === t.greenTargetGroup) {
-        ctx.issues.push({
-          code: 'custom',
-          input: t,
-          path: ['greenTargetGroup'],
-          message: 'must differ from blueTargetGroup',
-        });
-      }
+const lambdaGroupSchema = () =>
+  z.strictObject({
+    kind: z.literal('lambda'),
+    ...common('lambda'),
+    target: z.strictObject({
+      functionName: functionName(),
+      alias: matching(ALIAS_NAME, 'must be an alias name (not only digits)'),
     }),
-  hooks: z._default(hooksSchema(ECS_HOOK_EVENTS, 'ecs'), {}),
-  triggers: z._default(ecsTriggersSchema, []),
-});
+    hooks: z._default(hooksSchema(LAMBDA_HOOK_EVENTS, 'lambda'), {}),
+    triggers: z._default(lambdaTriggersSchema(), []),
+  });
 
-export const groupSchema = z.discriminatedUnion('kind', [lambdaGroupSchema, ecsGroupSchema], {
-  error: (issue) => (issue.code === 'invalid_union' ? 'must be "lambda" or "ecs"' : undefined),
-});
+const ecsGroupSchema = () =>
+  z.strictObject({
+    kind: z.literal('ecs'),
+    ...common('ecs'),
+    target: z
+      .strictObject({
+        cluster: text(1, 255),
+        blueService: text(1, 255),
+        greenService: text(1, 255),
+        blueTargetGroup: matching(ELB_ARN('targetgroup'), 'must be a target group ARN'),
+        greenTargetGroup: matching(ELB_ARN('targetgroup'), 'must be a target group ARN'),
+        listener: z.optional(matching(ELB_ARN('listener'), 'must be a listener ARN')),
+        listenerRule: z.optional(matching(ELB_ARN('listener-rule'), 'must be a listener rule ARN')),
+        testListener: z.optional(matching(ELB_ARN('listener'), 'must be a listener ARN')),
+        /** The container whose image an image revision replaces. */
+        container: z.optional(text(1, 255)),
+        /** Roles the task definition names (task and execution role): registering an image revision passes them. */
+        taskRoles: z.optional(
+          z
+            .array(matching(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+/, 'must be an IAM role ARN'))
+            .check(z.maxLength(10)),
+        ),
+        /** How long the old service keeps its tasks after all traffic has moved (CodeDeploy's default: 5). */
+        terminationWaitMinutes: z._default(z.int().check(z.gte(0), z.lte(2_880)), 5),
+        /** How long the new service may take to become steady before the deployment fails. */
+        steadyTimeoutMinutes: z._default(z.int().check(z.gte(1), z.lte(120)), 30),
+      })
+      .check((ctx) => {
+        const t = ctx.value;
+        if ((t.listener === undefined) === (t.listenerRule === undefined)) {
+          ctx.issues.push({
+            code: 'custom',
+            input: t,
+            path: ['listener'],
+            message: 'give exactly one of listener or listenerRule',
+          });
+        }
+        if (t.blueService === t.greenService) {
+          ctx.issues.push({
+            code: 'custom',
+            input: t,
+            path: ['greenService'],
+            message: 'must differ from blueService',
+          });
+        }
+        if (t.testListener !== undefined && t.testListener === t.listener) {
+          ctx.issues.push({
+            code: 'custom',
+            input: t,
+            path: ['testListener'],
+            message:
+              'must differ from listener: test traffic on the production listener is production traffic',
+          });
+        }
+        if (t.container !== undefined && t.taskRoles === undefined) {
+          ctx.issues.push({
+            code: 'custom',
+            input: t,
+            path: ['taskRoles'],
+            message:
+              "is required with container: registering an image's task definition passes its roles (iam:PassRole); list the task definition's taskRoleArn and executionRoleArn, or [] if it has none",
+          });
+        }
+        if (t.blueTargetGroup === t.greenTargetGroup) {
+          ctx.issues.push({
+            code: 'custom',
+            input: t,
+            path: ['greenTargetGroup'],
+            message: 'must differ from blueTargetGroup',
+          });
+        }
+      }),
+    hooks: z._default(hooksSchema(ECS_HOOK_EVENTS, 'ecs'), {}),
+    triggers: z._default(ecsTriggersSchema(), []),
+  });
 
-export const groupConfigFileSchema = z.strictObject({
-  $schema: z.optional(z.string()),
-  groups: z
-    .record(
-      matching(GROUP_NAME, 'group names are 1–64 of A–Z a–z 0–9 - _, starting with a letter or digit'),
-      groupSchema,
-    )
-    .check(
-      z.refine((groups) => Object.keys(groups).length > 0, { error: 'must declare at least one group' }),
-    ),
-});
+const groupSchema = () =>
+  z.discriminatedUnion('kind', [lambdaGroupSchema(), ecsGroupSchema()], {
+    error: (issue) => (issue.code === 'invalid_union' ? 'must be "lambda" or "ecs"' : undefined),
+  });
+
+const buildGroupConfigFileSchema = () =>
+  z.strictObject({
+    $schema: z.optional(z.string()),
+    groups: z
+      .record(
+        matching(GROUP_NAME, 'group names are 1–64 of A–Z a–z 0–9 - _, starting with a letter or digit'),
+        groupSchema(),
+      )
+      .check(
+        z.refine((groups) => Object.keys(groups).length > 0, { error: 'must declare at least one group' }),
+      ),
+  });
+
+export type HookSchema = ReturnType<typeof hookSchema>;
+export type LambdaGroupSchema = ReturnType<typeof lambdaGroupSchema>;
+export type EcsGroupSchema = ReturnType<typeof ecsGroupSchema>;
+export type GroupConfigFileSchema = ReturnType<typeof buildGroupConfigFileSchema>;
+
+let fileSchema: GroupConfigFileSchema | undefined;
+
+/**
+ * The schema of the whole file, built on first use and kept. Every schema here is built in a function,
+ * not when the module loads: group-config.ts imports this module, and a schema built at module level is
+ * kept, with zod, in every Lambda bundle that imports group-config.ts for anything (zod's functions are
+ * annotated as free of side effects, but the annotation does not reach esbuild through zod's re-exports).
+ */
+export function groupConfigFileSchema(): GroupConfigFileSchema {
+  fileSchema ??= buildGroupConfigFileSchema();
+  return fileSchema;
+}

@@ -8,7 +8,7 @@
 import type * as z from 'zod/mini';
 import { type AnalysisCheck, finalBakeSeconds, withAnalysis } from './analysis.ts';
 import type { ResolvedConfig } from './configs.ts';
-import type { ecsGroupSchema, lambdaGroupSchema } from './group-schema.ts';
+import type { EcsGroupSchema, LambdaGroupSchema } from './group-schema.ts';
 import { type WorstCase, worstCase } from './limits.ts';
 import { approvalOf, plan } from './planner.ts';
 
@@ -51,8 +51,8 @@ export const NOTIFICATION_EVENTS = [
 ] as const;
 export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];
 
-type ParsedLambdaGroup = z.output<typeof lambdaGroupSchema>;
-type ParsedEcsGroup = z.output<typeof ecsGroupSchema>;
+type ParsedLambdaGroup = z.output<LambdaGroupSchema>;
+type ParsedEcsGroup = z.output<EcsGroupSchema>;
 
 export interface HookSpec {
   functionName: string;
