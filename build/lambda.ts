@@ -1,12 +1,12 @@
 /**
  * The prebuilt Lambda bundles of the package: each handler file of `functions/handlers/` that the
- * construct uses (`HANDLER_FILES`), bundled by esbuild with the options the construct gives
+ * construct uses (`HANDLER_FILES`), bundled on its own by esbuild with the options the construct gives
  * `NodejsFunction` from the sources (`BUNDLING`), into `dist/lambda/<file>/index.js`. The one difference is
  * the group config: the sources' bundles get it through `define`, these read it from a file beside them
  * (build/lambda-config.ts), because they are built before anyone has a config.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BuildOptions, build } from 'esbuild';
 import { BUNDLING, HANDLER_FILES, prebuiltDir } from '../infra/functions.ts';
@@ -37,23 +37,26 @@ export function esbuildOptionsOf(bundling: typeof BUNDLING): BuildOptions {
   };
 }
 
-/** Builds every prebuilt bundle into `<outdir>/<file>/`; returns their directories. */
+/**
+ * Builds every prebuilt bundle into `<outdir>/<file>/`; returns their directories. One esbuild run for
+ * all of them: each entry is still a bundle of its own (no code splitting), but the sources they share,
+ * the AWS SDK first, are read and parsed once.
+ */
 export async function buildLambdaBundles(outdir: string): Promise<string[]> {
   const options = esbuildOptionsOf(BUNDLING);
-  const dirs = await Promise.all(
-    HANDLER_FILES.map(async (file) => {
-      const dir = prebuiltDir(outdir, file);
-      await build({
-        ...options,
-        entryPoints: [join(ROOT, 'functions', 'handlers', file)],
-        outfile: join(dir, 'index.js'),
-        inject: [join(ROOT, 'build', 'lambda-config.ts')],
-      });
-      return dir;
-    }),
-  );
+  await build({
+    ...options,
+    entryPoints: Object.fromEntries(
+      HANDLER_FILES.map((file) => [
+        join(relative(outdir, prebuiltDir(outdir, file)), 'index'),
+        join(ROOT, 'functions', 'handlers', file),
+      ]),
+    ),
+    outdir,
+    inject: [join(ROOT, 'build', 'lambda-config.ts')],
+  });
   // The package is "type": "module"; these are CommonJS, as Lambda loads them from an asset without one.
   mkdirSync(outdir, { recursive: true });
   writeFileSync(join(outdir, 'package.json'), `${JSON.stringify({ type: 'commonjs' })}\n`);
-  return dirs;
+  return HANDLER_FILES.map((file) => prebuiltDir(outdir, file));
 }

@@ -42,8 +42,8 @@ export function createAlarmPath(
   executionEnded: lambda.Function;
   deadLetterQueues: { alarmIntake: sqs.Queue; executionEnded: sqs.Queue };
 } {
-  const alarmIntake = fn('AlarmIntake', 'events.ts', 'alarmHandler');
-  const executionEnded = fn('ExecutionEnded', 'events.ts', 'executionEndedHandler');
+  const alarmIntake = fn('AlarmIntake', 'alarm-intake.ts', 'alarmHandler');
+  const executionEnded = fn('ExecutionEnded', 'execution-ended.ts', 'executionEndedHandler');
   for (const each of [alarmIntake, executionEnded]) {
     each.addEnvironment(ENV.stateMachine, stateMachine.stateMachineArn);
   }

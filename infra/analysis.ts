@@ -33,7 +33,7 @@ export function createAnalysisTicker(
   { fn, groups }: { fn: NewFunction; stateMachine: sfn.StateMachine; groups: DeploymentGroup[] },
 ): lambda.Function | undefined {
   if (!hasAnalysis(groups)) return undefined;
-  const analyze = fn('Analyze', 'tasks.ts', 'analyzeBakesHandler');
+  const analyze = fn('Analyze', 'analyze.ts', 'analyzeBakesHandler');
   new events.Rule(scope, 'AnalysisSchedule', {
     description:
       'stepshift: runs the canary analysis checks that are due, every minute, while a deployment bakes',

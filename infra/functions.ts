@@ -31,8 +31,32 @@ import { ENV } from '../functions/handlers/context.ts';
 
 const HANDLERS = fileURLToPath(new URL('../functions/handlers/', import.meta.url));
 
-/** The handler files of `functions/handlers/` that functions run: `npm run build` bundles each of them. */
-export const HANDLER_FILES = ['api.ts', 'events.ts', 'tasks.ts', 'releases.ts'] as const;
+/**
+ * The Lambda bundles: the handler files of `functions/handlers/` that functions run, each the entry of a
+ * bundle of its own, so that a function carries what its handler file reaches and nothing of the other
+ * functions' code (issue 12). `npm run build` (build/lambda.ts), the construct from the sources (below),
+ * `npm run bench` (bench/bundles.ts) and the bundle tests (test/handlers/bundles.test.ts) all read this
+ * list: a new handler file is one more line here, and a function runs it by naming it to `NewFunction`.
+ */
+export const HANDLER_FILES = [
+  'prepare.ts',
+  'run-hooks.ts',
+  'shift-traffic.ts',
+  'bake.ts',
+  'await-approval.ts',
+  'finalize.ts',
+  'rollback.ts',
+  'install.ts',
+  'check-steady.ts',
+  'test-traffic.ts',
+  'scale-down-old.ts',
+  'analyze.ts',
+  'api.ts',
+  'intake.ts',
+  'alarm-intake.ts',
+  'execution-ended.ts',
+  'releases.ts',
+] as const;
 export type HandlerFile = (typeof HANDLER_FILES)[number];
 
 /**

@@ -38,7 +38,7 @@ export function createIntake(
   { fn, stateMachine, groups }: IntakeProps,
 ): { handler: lambda.Function; deadLetterQueue: sqs.Queue } {
   const deadLetterQueue = deadLetters(scope, 'IntakeDeadLetters');
-  const handler = fn('Intake', 'events.ts', 'intakeHandler', Duration.seconds(INTAKE_TIMEOUT_SECONDS));
+  const handler = fn('Intake', 'intake.ts', 'intakeHandler', Duration.seconds(INTAKE_TIMEOUT_SECONDS));
   handler.addEnvironment(ENV.stateMachine, stateMachine.stateMachineArn);
   stateMachine.grantStartExecution(handler);
   handler.addEnvironment(ENV.deadLetterQueue, deadLetterQueue.queueUrl);

@@ -30,17 +30,17 @@ export function createWorkflow(
   { fn, logLevel }: { fn: NewFunction; logLevel: 'ERROR' | 'ALL' },
 ): Workflow {
   const tasks: Record<TaskName, lambda.Function> = {
-    Prepare: fn('Prepare', 'tasks.ts', 'prepareHandler'),
-    RunHooks: fn('RunHooks', 'tasks.ts', 'runHooksHandler', Duration.minutes(15)),
-    ShiftTraffic: fn('ShiftTraffic', 'tasks.ts', 'shiftTrafficHandler'),
-    Bake: fn('Bake', 'tasks.ts', 'bakeHandler'),
-    AwaitApproval: fn('AwaitApproval', 'tasks.ts', 'awaitApprovalHandler'),
-    Finalize: fn('Finalize', 'tasks.ts', 'finalizeHandler'),
-    RollBack: fn('RollBack', 'tasks.ts', 'rollbackHandler'),
-    Install: fn('Install', 'tasks.ts', 'installHandler'),
-    CheckSteady: fn('CheckSteady', 'tasks.ts', 'checkSteadyHandler'),
-    TestTraffic: fn('TestTraffic', 'tasks.ts', 'testTrafficHandler'),
-    ScaleDownOld: fn('ScaleDownOld', 'tasks.ts', 'scaleDownOldHandler'),
+    Prepare: fn('Prepare', 'prepare.ts', 'prepareHandler'),
+    RunHooks: fn('RunHooks', 'run-hooks.ts', 'runHooksHandler', Duration.minutes(15)),
+    ShiftTraffic: fn('ShiftTraffic', 'shift-traffic.ts', 'shiftTrafficHandler'),
+    Bake: fn('Bake', 'bake.ts', 'bakeHandler'),
+    AwaitApproval: fn('AwaitApproval', 'await-approval.ts', 'awaitApprovalHandler'),
+    Finalize: fn('Finalize', 'finalize.ts', 'finalizeHandler'),
+    RollBack: fn('RollBack', 'rollback.ts', 'rollbackHandler'),
+    Install: fn('Install', 'install.ts', 'installHandler'),
+    CheckSteady: fn('CheckSteady', 'check-steady.ts', 'checkSteadyHandler'),
+    TestTraffic: fn('TestTraffic', 'test-traffic.ts', 'testTrafficHandler'),
+    ScaleDownOld: fn('ScaleDownOld', 'scale-down-old.ts', 'scaleDownOldHandler'),
   };
 
   // Step Functions adds every log group it writes to to CloudWatch Logs' resource policy, which is

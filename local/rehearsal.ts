@@ -13,7 +13,8 @@ import { handleEvent, type IntakeContext } from '../functions/api/intake.ts';
 import { NotFound, ValidationError } from '../functions/core/errors.ts';
 import { eventRules, type RuleTarget } from '../functions/core/event-rules.ts';
 import type { DeploymentGroup } from '../functions/core/group-config.ts';
-import { makeAlarmHandler, makeExecutionEndedHandler } from '../functions/handlers/events.ts';
+import { makeAlarmHandler } from '../functions/handlers/alarm-intake.ts';
+import { makeExecutionEndedHandler } from '../functions/handlers/execution-ended.ts';
 import { LocalArtifactPublisher, LocalBuckets, type StoredObject } from './artifacts.ts';
 import type { SnsPublish } from './aws/sns.ts';
 import {

@@ -8,16 +8,27 @@ import * as z from 'zod/mini';
 import type { HookPayload, HookResult, HookRunner } from '../ports.ts';
 import { call } from './errors.ts';
 
-const hookResultSchema = z.discriminatedUnion('status', [
-  z.object({ status: z.literal('Succeeded'), reason: z.optional(z.string()) }),
-  z.object({ status: z.literal('Failed'), reason: z._default(z.string(), 'the hook reported Failed') }),
-  z.object({
-    status: z.literal('InProgress'),
-    reason: z.optional(z.string()),
-    // Pure, as every schema here: a bundle that runs no hooks drops it (`.check` is a call esbuild keeps).
-    callBackDelaySeconds: z._default(/* @__PURE__ */ z.number().check(z.positive()), 30),
-  }),
-]);
+/**
+ * What a hook may answer. Built on first use, not when the module loads: every Lambda bundle imports
+ * this module through the wiring (functions/handlers/context.ts), and esbuild keeps a schema built at
+ * module level, with zod, in each of them, although only RunHooks invokes hooks (zod's functions are
+ * annotated as free of side effects, but the annotation does not reach esbuild through zod's re-exports).
+ */
+const buildHookResultSchema = () =>
+  z.discriminatedUnion('status', [
+    z.object({ status: z.literal('Succeeded'), reason: z.optional(z.string()) }),
+    z.object({ status: z.literal('Failed'), reason: z._default(z.string(), 'the hook reported Failed') }),
+    z.object({
+      status: z.literal('InProgress'),
+      reason: z.optional(z.string()),
+      callBackDelaySeconds: z._default(z.number().check(z.positive()), 30),
+    }),
+  ]);
+let hookResult: ReturnType<typeof buildHookResultSchema> | undefined;
+const hookResultSchema = () => {
+  hookResult ??= buildHookResultSchema();
+  return hookResult;
+};
 
 export class LambdaHookRunner implements HookRunner {
   constructor(private readonly client: LambdaClient) {}
@@ -49,7 +60,7 @@ export class LambdaHookRunner implements HookRunner {
     } catch {
       return { status: 'Failed', reason: `the hook returned no JSON (${text.slice(0, 100) || 'empty'})` };
     }
-    const parsed = hookResultSchema.safeParse(body);
+    const parsed = hookResultSchema().safeParse(body);
     if (!parsed.success) {
       return {
         status: 'Failed',

@@ -2,10 +2,11 @@
  * The AWS wiring of the handlers: SDK clients and adapters built once per container, from the
  * environment the CDK construct sets. The one place in functions/ that picks concrete adapters.
  *
- * Each handler file asks for its own context (`taskContext`, `apiContext`, `eventsContext`), so that its
- * bundle carries the adapters, SDK clients and commands that its functions use and no others: a task
- * function never starts an execution nor reads its history, and only the intake sends to the
- * dead-letter queue or publishes code.
+ * Each handler file asks for its own context (`taskContext`, `apiContext`, `intakeContext`), and passes
+ * the few adapters that only its function uses (`lambdaHooks`, `executionHistory`), so that its bundle
+ * carries the adapters, SDK clients and commands that its function uses and no others: a task function
+ * never starts an execution nor reads its history, only RunHooks invokes hooks, only the API's read
+ * routes read executions, and only the intake sends to the dead-letter queue or publishes code.
  */
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -82,8 +83,6 @@ interface Shared {
 // Each is built on first use and kept for the container's life. Function declarations, not calls at
 // module level, so that esbuild drops the wiring (and its SDK clients) a handler file does not use.
 let shared: Shared | undefined;
-let api: ApiContext | undefined;
-let events: EventsWiring | undefined;
 
 function sharedWiring(): Shared {
   if (shared) return shared;
@@ -120,27 +119,41 @@ function sharedWiring(): Shared {
   return shared;
 }
 
-let tasks: (TaskContext & { bakes: BakeSignals }) | undefined;
-
-/**
- * The state machine's tasks (and the analysis ticker): the ports, the hooks (RunHooks invokes them), the
- * metric reader (analysis) and the bake signals.
- */
-export function taskContext(): TaskContext & { bakes: BakeSignals } {
-  if (tasks) return tasks;
-  const s = sharedWiring();
-  tasks = {
-    ...s.ctx,
-    hooks: new LambdaHookRunner(s.lambda),
-    metrics: new CloudWatchMetricReader(new CloudWatchClient({})),
-  };
-  return tasks;
-}
-
-/** Invoking hooks is the RunHooks task's alone. */
+/** Invoking hooks is the RunHooks task's alone: any other function that asked would be told why not. */
 const NO_HOOKS: HookRunner = {
   invoke: () => Promise.reject(new Error('this function runs no hooks: the RunHooks task does')),
 };
+const noHooks = (): HookRunner => NO_HOOKS;
+
+let hooks: HookRunner | undefined;
+
+/**
+ * The hook runner, for the RunHooks function alone (functions/handlers/run-hooks.ts): only its bundle
+ * carries it, with the schema of a hook's answer.
+ */
+export function lambdaHooks(): HookRunner {
+  hooks ??= new LambdaHookRunner(sharedWiring().lambda);
+  return hooks;
+}
+
+const tasks = new Map<() => HookRunner, TaskContext & { bakes: BakeSignals }>();
+
+/**
+ * The state machine's tasks (and the analysis ticker): the ports, the metric reader (analysis) and the
+ * bake signals; the hook runner as `hooks` builds it, which only RunHooks passes (`lambdaHooks`).
+ */
+export function taskContext(hooks: () => HookRunner = noHooks): TaskContext & { bakes: BakeSignals } {
+  let ctx = tasks.get(hooks);
+  if (!ctx) {
+    ctx = {
+      ...sharedWiring().ctx,
+      hooks: hooks(),
+      metrics: new CloudWatchMetricReader(new CloudWatchClient({})),
+    };
+    tasks.set(hooks, ctx);
+  }
+  return ctx;
+}
 
 function starter({ sfn, stateMachineArn }: Shared): WorkflowStarter {
   return stateMachineArn
@@ -151,33 +164,55 @@ function starter({ sfn, stateMachineArn }: Shared): WorkflowStarter {
       };
 }
 
-/** Reading executions is the API's alone (its views); any other function that asked would be told why not. */
+/** Reading executions is the API's read routes' alone; any other function that asked would be told why not. */
 const NO_EXECUTIONS: ExecutionHistory = {
   page: () => Promise.reject(new Error('this function reads no executions: the API does')),
 };
+const noExecutions = (): ExecutionHistory => NO_EXECUTIONS;
 
-/** The API: the tasks' context, starting executions, reading their history, and a link to each. */
-export function apiContext(): ApiContext {
-  if (api) return api;
-  const s = sharedWiring();
-  const { region, stateMachineArn } = s;
-  api = {
-    ...s.ctx,
-    hooks: NO_HOOKS,
-    workflow: starter(s),
-    // The execution's ARN: the one the deployment recorded, else the state machine's + the execution name.
-    executions: stateMachineArn
-      ? new StepFunctionsExecutionHistory(s.sfn, stateMachineArn)
-      : {
-          page: () =>
-            Promise.reject(new Error(`${ENV.stateMachine} is not set: this function reads no executions`)),
-        },
-    ...(stateMachineArn && hasExecutionConsole(stateMachineArn)
-      ? { executionUrl: (name: string) => executionConsoleUrl(region, stateMachineArn, name) }
-      : {}),
-    ...releaseWiring(s),
-  };
-  return api;
+let history: ExecutionHistory | undefined;
+
+/**
+ * The state events of the state machine's executions, for the function that serves the API's read
+ * routes (functions/handlers/api.ts): only its bundle carries the reader.
+ */
+export function executionHistory(): ExecutionHistory {
+  const { sfn, stateMachineArn } = sharedWiring();
+  history ??= stateMachineArn
+    ? new StepFunctionsExecutionHistory(sfn, stateMachineArn)
+    : {
+        page: () =>
+          Promise.reject(new Error(`${ENV.stateMachine} is not set: this function reads no executions`)),
+      };
+  return history;
+}
+
+const apis = new Map<() => ExecutionHistory, ApiContext>();
+
+/**
+ * The API and the EventBridge targets: the tasks' ports (no hooks), starting executions and a link to
+ * each; the executions' history as `executions` builds it, which only the API's read routes pass
+ * (`executionHistory`).
+ */
+export function apiContext(executions: () => ExecutionHistory = noExecutions): ApiContext {
+  let ctx = apis.get(executions);
+  if (!ctx) {
+    const s = sharedWiring();
+    const { region, stateMachineArn } = s;
+    ctx = {
+      ...s.ctx,
+      hooks: NO_HOOKS,
+      workflow: starter(s),
+      executions: executions(),
+      // The execution's ARN: the one the deployment recorded, else the state machine's + the execution name.
+      ...(stateMachineArn && hasExecutionConsole(stateMachineArn)
+        ? { executionUrl: (name: string) => executionConsoleUrl(region, stateMachineArn, name) }
+        : {}),
+      ...releaseWiring(s),
+    };
+    apis.set(executions, ctx);
+  }
+  return ctx;
 }
 
 /** Where releases are started: the release state machine, and a link to each of its executions. */
@@ -205,31 +240,27 @@ export function releaseContext(): ReleaseContext {
   return release;
 }
 
-export interface EventsWiring {
+export interface IntakeWiring {
   ctx: IntakeContext;
   sqs: SQSClient;
   deadLetterQueueUrl: string | undefined;
 }
 
+let intake: IntakeWiring | undefined;
+
 /**
- * The EventBridge targets: intake starts deployments and publishes code, the alarm path fails bakes, the
- * watchdog rolls back. None reads an execution's history.
+ * The intake of deployment triggers (functions/handlers/intake.ts): the API's context, publishing code
+ * (S3 artifacts), and the dead-letter queue it sends unusable events to.
  */
-export function eventsContext(): EventsWiring {
-  if (events) return events;
+export function intakeContext(): IntakeWiring {
+  if (intake) return intake;
   const s = sharedWiring();
-  events = {
-    ctx: {
-      ...s.ctx,
-      hooks: NO_HOOKS,
-      workflow: starter(s),
-      executions: NO_EXECUTIONS,
-      artifacts: new LambdaArtifactPublisher(s.lambda),
-    },
+  intake = {
+    ctx: { ...apiContext(), artifacts: new LambdaArtifactPublisher(s.lambda) },
     sqs: new SQSClient({}),
     deadLetterQueueUrl: process.env[ENV.deadLetterQueue],
   };
-  return events;
+  return intake;
 }
 
 /**

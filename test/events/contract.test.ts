@@ -11,11 +11,9 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { IntakeContext } from '../../functions/api/intake.ts';
 import type { Deployment } from '../../functions/core/deployment.ts';
 import type { RuleTarget } from '../../functions/core/event-rules.ts';
-import {
-  makeAlarmHandler,
-  makeExecutionEndedHandler,
-  makeIntakeHandler,
-} from '../../functions/handlers/events.ts';
+import { makeAlarmHandler } from '../../functions/handlers/alarm-intake.ts';
+import { makeExecutionEndedHandler } from '../../functions/handlers/execution-ended.ts';
+import { makeIntakeHandler } from '../../functions/handlers/intake.ts';
 import { makeReleaseHandler } from '../../functions/handlers/releases.ts';
 import { matchesEventPattern } from '../../local/event-pattern.ts';
 import { awsContext, DLQ, mocks, resetMocks, restoreMocks } from '../handlers/aws-context.ts';

@@ -14,12 +14,11 @@ import {
 } from '@aws-sdk/client-sfn';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { makeApiHandler } from '../../functions/handlers/api.ts';
-import {
-  makeAlarmHandler,
-  makeExecutionEndedHandler,
-  makeIntakeHandler,
-} from '../../functions/handlers/events.ts';
+import { route } from '../../functions/api/routes.ts';
+import { makeAlarmHandler } from '../../functions/handlers/alarm-intake.ts';
+import { makeApiHandler } from '../../functions/handlers/api-gateway.ts';
+import { makeExecutionEndedHandler } from '../../functions/handlers/execution-ended.ts';
+import { makeIntakeHandler } from '../../functions/handlers/intake.ts';
 import { makeTaskHandlers } from '../../functions/handlers/tasks.ts';
 import { awsContext, DLQ, mocks, resetMocks, restoreMocks, STATE_MACHINE } from './aws-context.ts';
 import { alarmStateChange, deploymentRequested, ecrImagePush, s3ObjectCreated } from './samples.ts';
@@ -32,7 +31,7 @@ afterAll(async () => env.dynamo.close());
 afterAll(restoreMocks);
 beforeEach(resetMocks);
 
-const api = () => makeApiHandler(() => env.ctx);
+const api = () => makeApiHandler(() => env.ctx, route);
 const intake = () => makeIntakeHandler(() => env);
 let n = 0;
 const uniqueGroupFree = async () => {
@@ -150,15 +149,18 @@ describe('the API handler', () => {
   });
 
   it('answers 500 without a stack trace when a dependency fails for good', async () => {
-    const res = await makeApiHandler(() => ({
-      ...env.ctx,
-      store: {
-        ...env.ctx.store,
-        list: async () => {
-          throw new Error('socket hang up at /var/task/index.js:1:2');
+    const res = await makeApiHandler(
+      () => ({
+        ...env.ctx,
+        store: {
+          ...env.ctx.store,
+          list: async () => {
+            throw new Error('socket hang up at /var/task/index.js:1:2');
+          },
         },
-      },
-    }))({
+      }),
+      route,
+    )({
       httpMethod: 'GET',
       path: '/deployments',
     });

@@ -1,13 +1,10 @@
 /**
- * Each handler file's wiring (functions/handlers/context.ts) and what its bundle carries: the adapters
- * its functions use and no others, and zod/mini rather than classic zod (issue 12, item 4: small
- * bundles; bench/bundles.ts measures them).
+ * Each function's wiring (functions/handlers/context.ts): the adapters its function uses, and for the
+ * others, stand-ins that say which function does (what each bundle carries: ./bundles.test.ts).
  */
 import { readFileSync } from 'node:fs';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { withoutSdk } from '../../bench/bundles.ts';
 import { CloudWatchMetricReader } from '../../functions/aws/cloudwatch-metrics.ts';
 import { StepFunctionsExecutionHistory } from '../../functions/aws/execution-history.ts';
 import { LambdaArtifactPublisher } from '../../functions/aws/lambda-artifacts.ts';
@@ -15,7 +12,14 @@ import { LambdaHookRunner } from '../../functions/aws/lambda-hooks.ts';
 import { StepFunctionsStarter } from '../../functions/aws/step-functions.ts';
 import { parseGroupConfigText } from '../../functions/core/group-config.ts';
 import { groupConfigToJson } from '../../functions/core/groups.ts';
-import { apiContext, ENV, eventsContext, taskContext } from '../../functions/handlers/context.ts';
+import {
+  apiContext,
+  ENV,
+  executionHistory,
+  intakeContext,
+  lambdaHooks,
+  taskContext,
+} from '../../functions/handlers/context.ts';
 
 const STATE_MACHINE = 'arn:aws:states:eu-west-1:123456789012:stateMachine:deploy';
 const ENVIRONMENT = {
@@ -42,37 +46,49 @@ describe('the wiring of each handler file', () => {
     }
   });
 
-  it('gives the task functions the ports, the hooks and the bake signals, and nothing that starts or reads executions', () => {
+  it('gives the task functions the ports, the metric reader and the bake signals, and nothing that starts or reads executions', async () => {
     // Act
     const ctx = taskContext();
 
     // Assess
-    expect(ctx.hooks).toBeInstanceOf(LambdaHookRunner);
     expect(ctx.metrics).toBeInstanceOf(CloudWatchMetricReader);
     expect(Object.keys(ctx.groups.groups)).toEqual(['orders-api', 'payments', 'checkout', 'web']);
+    await expect(ctx.hooks.invoke('f', {} as never)).rejects.toThrow(/RunHooks/);
     expect(ctx).not.toHaveProperty('workflow');
     expect(ctx).not.toHaveProperty('executions');
     expect(ctx).not.toHaveProperty('artifacts');
     expect(taskContext()).toBe(ctx);
   });
 
-  it('gives the API executions to start and read, a console link, and no hooks', async () => {
+  it('gives the RunHooks function the hook runner, over the same ports', () => {
+    // Act
+    const ctx = taskContext(lambdaHooks);
+
+    // Assess
+    expect(ctx.hooks).toBeInstanceOf(LambdaHookRunner);
+    expect(ctx.store).toBe(taskContext().store);
+    expect(taskContext(lambdaHooks)).toBe(ctx);
+  });
+
+  it('gives the API executions to start, a console link, and no hooks; their history only when asked', async () => {
     // Act
     const ctx = apiContext();
+    const reading = apiContext(executionHistory);
 
     // Assess
     expect(ctx.workflow).toBeInstanceOf(StepFunctionsStarter);
-    expect(ctx.executions).toBeInstanceOf(StepFunctionsExecutionHistory);
     expect(ctx.executionUrl?.('d-1')).toMatch(/^https:\/\/eu-west-1\.console\.aws\.amazon\.com\/states\//);
     await expect(ctx.hooks.invoke('f', {} as never)).rejects.toThrow(/RunHooks/);
+    await expect(ctx.executions.page({ name: 'd-1' })).rejects.toThrow(/reads no executions/);
+    expect(reading.executions).toBeInstanceOf(StepFunctionsExecutionHistory);
     expect(ctx).not.toHaveProperty('artifacts');
     expect(ctx.store).toBe(taskContext().store);
     expect(apiContext()).toBe(ctx);
   });
 
-  it('gives the EventBridge targets starts, code publishing and the dead-letter queue, and no execution history', async () => {
+  it('gives the intake starts, code publishing and the dead-letter queue, and no execution history', async () => {
     // Act
-    const { ctx, sqs, deadLetterQueueUrl } = eventsContext();
+    const { ctx, sqs, deadLetterQueueUrl } = intakeContext();
 
     // Assess
     expect(ctx.workflow).toBeInstanceOf(StepFunctionsStarter);
@@ -81,43 +97,5 @@ describe('the wiring of each handler file', () => {
     expect(deadLetterQueueUrl).toBe(ENVIRONMENT[ENV.deadLetterQueue]);
     await expect(ctx.executions.page({ name: 'd-1' })).rejects.toThrow(/reads no executions/);
     await expect(ctx.hooks.invoke('f', {} as never)).rejects.toThrow(/RunHooks/);
-  });
-});
-
-/** The inputs that a handler file's bundle keeps anything of, as the construct bundles it. */
-async function bundleInputs(file: string): Promise<string[]> {
-  const result = await build({
-    entryPoints: [`functions/handlers/${file}`],
-    bundle: true,
-    minify: true,
-    write: false,
-    platform: 'node',
-    target: 'node22',
-    format: 'cjs',
-    mainFields: ['module', 'main'],
-    plugins: [withoutSdk],
-    define: { __STEPSHIFT_GROUPS__: 'undefined' },
-    metafile: true,
-    logLevel: 'silent',
-  });
-  const [output] = Object.values(result.metafile.outputs);
-  return Object.entries(output?.inputs ?? {})
-    .filter(([, input]) => input.bytesInOutput > 0)
-    .map(([path]) => path);
-}
-
-describe('the Lambda bundles', () => {
-  it.each([
-    ['tasks.ts', ['execution-history.ts', 'lambda-artifacts.ts']],
-    ['api.ts', ['lambda-artifacts.ts']],
-    ['events.ts', ['execution-history.ts']],
-  ])('%s carries zod/mini, not classic zod, and none of %j', async (file, absent) => {
-    // Act
-    const inputs = await bundleInputs(file);
-
-    // Assess
-    expect(inputs.some((path) => path.includes('node_modules/zod/v4/mini/'))).toBe(true);
-    expect(inputs.filter((path) => path.includes('node_modules/zod/v4/classic/'))).toEqual([]);
-    for (const name of absent) expect(inputs.filter((path) => path.endsWith(`/${name}`))).toEqual([]);
   });
 });

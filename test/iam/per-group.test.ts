@@ -8,8 +8,9 @@
 import { readFileSync } from 'node:fs';
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { route } from '../../functions/api/routes.ts';
 import { parseGroupConfig } from '../../functions/core/group-config.ts';
-import { makeApiHandler } from '../../functions/handlers/api.ts';
+import { makeApiHandler } from '../../functions/handlers/api-gateway.ts';
 import { awsContext, mocks, restoreMocks } from '../handlers/aws-context.ts';
 import { ACCOUNT, REGION } from './config.ts';
 import { fakeAccount } from './fake-account.ts';
@@ -54,7 +55,10 @@ beforeEach(async () => {
 });
 
 const post = async (path: string, body: unknown) => {
-  const res = await makeApiHandler(() => env.ctx)({
+  const res = await makeApiHandler(
+    () => env.ctx,
+    route,
+  )({
     httpMethod: 'POST',
     path,
     headers: { 'Content-Type': 'application/json' },

@@ -12,13 +12,12 @@
  * members' tasks between, and every member change that ends a release's wait.
  */
 
+import { route } from '../../functions/api/routes.ts';
 import { parseGroupConfig } from '../../functions/core/group-config.ts';
-import { makeApiHandler } from '../../functions/handlers/api.ts';
-import {
-  makeAlarmHandler,
-  makeExecutionEndedHandler,
-  makeIntakeHandler,
-} from '../../functions/handlers/events.ts';
+import { makeAlarmHandler } from '../../functions/handlers/alarm-intake.ts';
+import { makeApiHandler } from '../../functions/handlers/api-gateway.ts';
+import { makeExecutionEndedHandler } from '../../functions/handlers/execution-ended.ts';
+import { makeIntakeHandler } from '../../functions/handlers/intake.ts';
 import { makeReleaseHandler } from '../../functions/handlers/releases.ts';
 import { makeTaskHandlers } from '../../functions/handlers/tasks.ts';
 import type { TaskName } from '../../infra/functions.ts';
@@ -31,8 +30,9 @@ import { CallRecorder, type RunKind } from './recorder.ts';
 type TaskHandlers = ReturnType<typeof makeTaskHandlers>;
 
 /**
- * The handler export each task function runs (`index.<key>Handler` in functions/handlers/tasks.ts).
- * Checked against the synthesized functions' `Handler` by the contract test.
+ * The handler export each task function runs (`index.<key>Handler`, from its own handler file), by the
+ * key of its factory in `makeTaskHandlers` (functions/handlers/tasks.ts). Checked against the synthesized
+ * functions' `Handler` by the contract test.
  */
 export const TASK_HANDLERS = {
   Prepare: 'prepare',
@@ -48,14 +48,14 @@ export const TASK_HANDLERS = {
   ScaleDownOld: 'scaleDownOld',
 } as const satisfies Record<TaskName, keyof TaskHandlers>;
 
-/** The handler export of the other functions, in the file the construct bundles for each. */
+/** The handler export of the other functions, `<handler file>.<export>`. */
 export const OTHER_HANDLERS = {
   Api: 'api.handler',
-  Intake: 'events.intakeHandler',
-  AlarmIntake: 'events.alarmHandler',
-  ExecutionEnded: 'events.executionEndedHandler',
+  Intake: 'intake.intakeHandler',
+  AlarmIntake: 'alarm-intake.alarmHandler',
+  ExecutionEnded: 'execution-ended.executionEndedHandler',
   Release: 'releases.releaseHandler',
-  Analyze: 'tasks.analyzeBakesHandler',
+  Analyze: 'analyze.analyzeBakesHandler',
 } as const;
 
 export interface Scenario {
@@ -95,7 +95,7 @@ export async function runScenario(): Promise<Scenario> {
   });
 
   const tasks = makeTaskHandlers(() => env.ctx);
-  const api = makeApiHandler(() => env.ctx);
+  const api = makeApiHandler(() => env.ctx, route);
   const intake = makeIntakeHandler(() => env);
   const alarm = makeAlarmHandler(() => env.ctx);
   const ended = makeExecutionEndedHandler(() => env.ctx);
