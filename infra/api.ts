@@ -1,6 +1,8 @@
 /**
  * The HTTP API: API Gateway with IAM auth (SigV4) on every route, request validation of the start
- * bodies, throttling and access logs, all routes proxied to one function running the application API.
+ * bodies, throttling and access logs, each route proxied to the function that serves it: `Api` (the
+ * routes that read, and those that act on a deployment), `ApiStart` (those that start one), `ApiReleases`
+ * (releases).
  *
  * `POST /groups/{group}/deployments` names the group in the path, so that an `execute-api:Invoke`
  * policy can allow deploying one group and not another (README, "Per-group IAM"); `POST /deployments`
@@ -25,7 +27,7 @@ import {
 import type { Construct } from 'constructs';
 import type { DeploymentGroup } from '../functions/core/group-config.ts';
 import { ENV } from '../functions/handlers/context.ts';
-import type { NewFunction } from './functions.ts';
+import type { ApiFnName, NewFunction } from './functions.ts';
 
 export interface ApiProps {
   fn: NewFunction;
@@ -36,17 +38,29 @@ export interface ApiProps {
   throttle?: { rateLimit: number; burstLimit: number } | undefined;
 }
 
-/** Creates the API function and the REST API in front of it, in `scope`. */
+/**
+ * Creates the API's functions and the REST API in front of them, in `scope`. Each function serves some of
+ * the routes (functions/handlers/api.ts, api-start.ts, api-releases.ts), so that its bundle carries their
+ * code alone and its role their permissions alone; each method below goes to the one that serves it.
+ */
 export function createApi(
   scope: Construct,
   { fn, stateMachine, groups, throttle }: ApiProps,
-): { api: apigw.RestApi; handler: lambda.Function } {
-  const handler = fn('Api', 'api.ts', 'handler', Duration.seconds(29));
-  handler.addEnvironment(ENV.stateMachine, stateMachine.stateMachineArn);
-  stateMachine.grantStartExecution(handler);
+): { api: apigw.RestApi; handlers: Record<ApiFnName, lambda.Function> } {
+  const handlers: Record<ApiFnName, lambda.Function> = {
+    Api: fn('Api', 'api.ts', 'handler', Duration.seconds(29)),
+    ApiStart: fn('ApiStart', 'api-start.ts', 'handler', Duration.seconds(29)),
+    ApiReleases: fn('ApiReleases', 'api-releases.ts', 'handler', Duration.seconds(29)),
+  };
+  // Each links a deployment to its execution in the console (the state machine's ARN and the name).
+  for (const handler of Object.values(handlers)) {
+    handler.addEnvironment(ENV.stateMachine, stateMachine.stateMachineArn);
+  }
+  // The routes that start a deployment, a retry, a redeploy, a resume.
+  stateMachine.grantStartExecution(handlers.ApiStart);
   // GET /deployments/{id}/execution: the status and the history of this state machine's executions
   // only (`arn:…:execution:<state machine name>:*`).
-  stateMachine.grantExecution(handler, 'states:DescribeExecution', 'states:GetExecutionHistory');
+  stateMachine.grantExecution(handlers.Api, 'states:DescribeExecution', 'states:GetExecutionHistory');
 
   const accessLogs = new logs.LogGroup(scope, 'ApiAccessLogs', {
     retention: logs.RetentionDays.THREE_MONTHS,
@@ -66,7 +80,12 @@ export function createApi(
     },
     defaultMethodOptions: { authorizationType: apigw.AuthorizationType.IAM },
   });
-  const integration = new apigw.LambdaIntegration(handler);
+  // Each method below goes to the function whose route tables serve it (test/infra/stack.test.ts).
+  const to = {
+    Api: new apigw.LambdaIntegration(handlers.Api),
+    ApiStart: new apigw.LambdaIntegration(handlers.ApiStart),
+    ApiReleases: new apigw.LambdaIntegration(handlers.ApiReleases),
+  };
   const bodyValidator = api.addRequestValidator('BodyValidator', {
     validateRequestBody: true,
     validateRequestParameters: true,
@@ -101,35 +120,35 @@ export function createApi(
     schema: { type: apigw.JsonSchemaType.OBJECT, required: ['revision'], properties: startProperties },
   });
   const deployments = api.root.addResource('deployments');
-  deployments.addMethod('POST', integration, {
+  deployments.addMethod('POST', to.ApiStart, {
     requestValidator: bodyValidator,
     requestModels: { 'application/json': startModel },
   });
-  deployments.addMethod('GET', integration);
+  deployments.addMethod('GET', to.Api);
   const one = deployments.addResource('{id}');
-  one.addMethod('GET', integration);
-  one.addResource('execution').addMethod('GET', integration);
-  for (const action of ['stop', 'promote', 'rollback', 'resume', 'retry'])
-    one.addResource(action).addMethod('POST', integration);
+  one.addMethod('GET', to.Api);
+  one.addResource('execution').addMethod('GET', to.Api);
+  for (const action of ['stop', 'promote', 'rollback']) one.addResource(action).addMethod('POST', to.Api);
+  for (const action of ['resume', 'retry']) one.addResource(action).addMethod('POST', to.ApiStart);
   // Releases: several groups deployed as one (functions/api/releases.ts); the body is checked there,
   // naming every problem, since a model could only say "invalid".
   const releases = api.root.addResource('releases');
-  releases.addMethod('POST', integration);
-  releases.addMethod('GET', integration);
+  releases.addMethod('POST', to.ApiReleases);
+  releases.addMethod('GET', to.ApiReleases);
   const oneRelease = releases.addResource('{id}');
-  oneRelease.addMethod('GET', integration);
-  oneRelease.addResource('stop').addMethod('POST', integration);
+  oneRelease.addMethod('GET', to.ApiReleases);
+  oneRelease.addResource('stop').addMethod('POST', to.ApiReleases);
   const groupsResource = api.root.addResource('groups');
-  groupsResource.addMethod('GET', integration);
+  groupsResource.addMethod('GET', to.Api);
   const oneGroup = groupsResource.addResource('{group}');
   // The group in the path, as for a start: an IAM policy can allow redeploying one group and not another.
   oneGroup
     .addResource('redeploy')
-    .addMethod('POST', integration, { requestParameters: { 'method.request.path.group': true } });
-  oneGroup.addResource('deployments').addMethod('POST', integration, {
+    .addMethod('POST', to.ApiStart, { requestParameters: { 'method.request.path.group': true } });
+  oneGroup.addResource('deployments').addMethod('POST', to.ApiStart, {
     requestValidator: bodyValidator,
     requestParameters: { 'method.request.path.group': true },
     requestModels: { 'application/json': startInGroupModel },
   });
-  return { api, handler };
+  return { api, handlers };
 }

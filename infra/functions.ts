@@ -52,6 +52,8 @@ export const HANDLER_FILES = [
   'scale-down-old.ts',
   'analyze.ts',
   'api.ts',
+  'api-start.ts',
+  'api-releases.ts',
   'intake.ts',
   'alarm-intake.ts',
   'execution-ended.ts',
@@ -106,8 +108,24 @@ export const BUNDLING: nodejs.BundlingOptions = {
 /** The state-machine tasks: one function each, named as the ASL's `${<Name>FunctionArn}` substitutions. */
 export type TaskName = Substitution extends `${infer Name}FunctionArn` ? Name : never;
 
-/** Every function stepshift deploys: the tasks, the API, the EventBridge targets, and the analysis ticker. */
-export type FnName = TaskName | 'Api' | 'Intake' | 'AlarmIntake' | 'ExecutionEnded' | 'Release' | 'Analyze';
+/**
+ * Every function stepshift deploys: the tasks, the API's, the EventBridge targets, the release function,
+ * and the analysis ticker.
+ */
+export type FnName =
+  | TaskName
+  | ApiFnName
+  | 'Intake'
+  | 'AlarmIntake'
+  | 'ExecutionEnded'
+  | 'Release'
+  | 'Analyze';
+
+/**
+ * The API's functions, each serving some of its routes behind API Gateway (infra/api.ts): `Api` reads and
+ * acts on deployments, `ApiStart` starts them, `ApiReleases` serves the releases.
+ */
+export type ApiFnName = 'Api' | 'ApiStart' | 'ApiReleases';
 
 /** The functions; `Analyze` (the analysis ticker) only where some group declares analysis checks. */
 export type StepShiftFunctions = Record<Exclude<FnName, 'Analyze'>, lambda.Function> & {

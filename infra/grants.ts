@@ -37,8 +37,8 @@ export function grantDeclared(stack: Stack, config: GroupConfig, functions: Step
   ];
   // The functions that read alarm states: the checks of the workflow (ShiftTraffic before and after each
   // shift, so after each bake and before the next; before finalizing, before the old ECS service goes,
-  // while hooks run) and the refusal to start under a firing alarm (the API, and intake, which starts
-  // deployments the same way).
+  // while hooks run), the refusal to start under a firing alarm (the API's starts and releases, and
+  // intake, which starts deployments the same way), and a deployment's view (the API's reads).
   const alarmReaders = [
     f.Prepare,
     f.RunHooks,
@@ -48,6 +48,8 @@ export function grantDeclared(stack: Stack, config: GroupConfig, functions: Step
     f.Finalize,
     f.ScaleDownOld,
     f.Api,
+    f.ApiStart,
+    f.ApiReleases,
     f.Intake,
   ];
   const publishers = [
@@ -58,6 +60,8 @@ export function grantDeclared(stack: Stack, config: GroupConfig, functions: Step
     f.Finalize,
     f.RollBack,
     f.Api,
+    f.ApiStart,
+    f.ApiReleases,
     f.Intake,
     f.ExecutionEnded,
     f.ScaleDownOld,
@@ -72,22 +76,27 @@ export function grantDeclared(stack: Stack, config: GroupConfig, functions: Step
     [stack.formatArn({ service: 'events', resource: 'event-bus', resourceName: 'default' })],
   );
   // AWS offers no resource-level permission for task-token calls: the token is the authorization.
-  // A bake ends itself only with success (a promote); a stop or an alarm ends it with failure. The API
-  // ends an approval wait too (approve, reject): AwaitApproval only stores its token, and needs neither.
+  // A bake ends itself only with success (a promote); a stop or an alarm ends it with failure, and so does
+  // a start that supersedes the deployment baking (ApiStart). The API ends an approval wait too (approve,
+  // reject): AwaitApproval only stores its token, and needs neither.
   allow([f.Bake, f.Api], ['states:SendTaskSuccess'], ['*']);
-  allow([f.Api, f.AlarmIntake, ...(f.Analyze ? [f.Analyze] : [])], ['states:SendTaskFailure'], ['*']);
+  allow(
+    [f.Api, f.ApiStart, f.AlarmIntake, ...(f.Analyze ? [f.Analyze] : [])],
+    ['states:SendTaskFailure'],
+    ['*'],
+  );
   // Releases (./releases.ts): a release waits on its members through task tokens, and whichever
   // function changes a member last ends the wait. With success: a member that ends after the commit
   // (Finalize, ScaleDownOld), or whose rollback ends a release's rollback (RollBack, the watchdog); the
   // release function's commit and its own waits. With failure: a member that will not reach its commit
   // point (RollBack, the watchdog, Bake finding another member failed when its own commit point
-  // comes); the release function stopping its members.
+  // comes); the release function stopping its members, and the API stopping a release (ApiReleases).
   allow(
     [f.RollBack, f.Finalize, f.ScaleDownOld, f.ExecutionEnded, f.Release],
     ['states:SendTaskSuccess'],
     ['*'],
   );
-  allow([f.Bake, f.RollBack, f.ExecutionEnded, f.Release], ['states:SendTaskFailure'], ['*']);
+  allow([f.Bake, f.RollBack, f.ExecutionEnded, f.Release, f.ApiReleases], ['states:SendTaskFailure'], ['*']);
   // Canary analysis reads the revisions' metrics: at a bake's end (ShiftTraffic), at 100 % (RunHooks, before
   // AfterAllowTraffic), every minute of a bake (Analyze). GetMetricData has no resource-level permission.
   if (f.Analyze) allow([f.ShiftTraffic, f.RunHooks, f.Analyze], ['cloudwatch:GetMetricData'], ['*']);

@@ -109,7 +109,8 @@ export class StepShift extends Construct {
     const releases = createReleases(this, {
       fn,
       stateMachine: this.stateMachine,
-      api: api.handler,
+      // The API's function that serves the releases' routes starts the release executions.
+      api: api.handlers.ApiReleases,
       logLevel,
     });
     this.releaseMachine = releases.releaseMachine;
@@ -117,7 +118,7 @@ export class StepShift extends Construct {
     createNotifications(this, { groups, stateMachine: this.stateMachine });
     this.functions = {
       ...workflow.tasks,
-      Api: api.handler,
+      ...api.handlers,
       Intake: intake.handler,
       AlarmIntake: alarmPath.alarmIntake,
       ExecutionEnded: alarmPath.executionEnded,

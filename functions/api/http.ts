@@ -87,6 +87,24 @@ function segments(path: string): string[] {
     });
 }
 
+/** The routes of `tables` whose shape the path's segments have. */
+function routesOf(tables: readonly Routes[], parts: string[]): Routes {
+  return tables
+    .flat()
+    .filter(
+      ({ shape }) =>
+        shape.length === parts.length && shape.every((s, i) => s.startsWith(':') || s === parts[i]),
+    );
+}
+
+/**
+ * Whether `tables` serve `method` on `path`: which API function a request goes to on AWS (infra/api.ts
+ * sends each method to the one whose tables serve it; the tests hold it to that).
+ */
+export function serves(tables: readonly Routes[], method: string, path: string): boolean {
+  return routesOf(tables, segments(path)).some(({ methods }) => Object.hasOwn(methods, method));
+}
+
 /**
  * Answers `req` from the routes of `tables`. A path that matches a shape but none of its methods is
  * answered 405 with the methods the tables have for it, so a caller learns it has the path right.
@@ -98,12 +116,7 @@ export async function serve(
 ): Promise<HttpResponse> {
   try {
     const parts = segments(req.path);
-    const matching = tables
-      .flat()
-      .filter(
-        ({ shape }) =>
-          shape.length === parts.length && shape.every((s, i) => s.startsWith(':') || s === parts[i]),
-      );
+    const matching = routesOf(tables, parts);
     if (matching.length === 0) {
       return {
         status: 404,

@@ -27,16 +27,31 @@ export const ecsPlatform: InfraPlatform<EcsGroup> = {
     const listenerGroups = groups.filter((g) => g.target.listener || g.target.testListener);
     const ruleGroups = groups.filter((g) => g.target.listenerRule);
 
-    // Reading the weights: the preflight (API, intake, Prepare), the drift check and the shift, the
-    // test listener, and every rollback — the workflow's, the watchdog's and the API's
-    // (`POST /deployments/{id}/rollback`, which restores the listener or rule and the idle service).
-    // ELB Describe* actions have no resource-level permission; the test listener is always a listener.
-    const readers = [f.Prepare, f.ShiftTraffic, f.Finalize, f.RollBack, f.Api, f.Intake, f.ExecutionEnded];
+    // Reading the weights: the preflight (the API's starts and releases, intake, Prepare), the drift check
+    // and the shift, the test listener, the API's reads, and every rollback — the workflow's, the
+    // watchdog's and the API's (`POST /deployments/{id}/rollback`, which restores the listener or rule and
+    // the idle service). ELB Describe* actions have no resource-level permission; the test listener is
+    // always a listener.
+    const readers = [
+      f.Prepare,
+      f.ShiftTraffic,
+      f.Finalize,
+      f.RollBack,
+      f.Api,
+      f.ApiStart,
+      f.ApiReleases,
+      f.Intake,
+      f.ExecutionEnded,
+    ];
     if (listenerGroups.length > 0) {
       allow([...readers, f.TestTraffic], ['elasticloadbalancing:DescribeListeners'], ['*']);
     }
     if (ruleGroups.length > 0) allow(readers, ['elasticloadbalancing:DescribeRules'], ['*']);
-    allow([f.Prepare, f.Install, f.CheckSteady, f.Api, f.Intake], ['ecs:DescribeServices'], serviceArns);
+    allow(
+      [f.Prepare, f.Install, f.CheckSteady, f.Api, f.ApiStart, f.ApiReleases, f.Intake],
+      ['ecs:DescribeServices'],
+      serviceArns,
+    );
     allow(
       [f.Install, f.ScaleDownOld, f.RollBack, f.ExecutionEnded, f.Api],
       ['ecs:UpdateService'],

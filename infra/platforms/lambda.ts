@@ -23,11 +23,24 @@ export const lambdaPlatform: InfraPlatform<LambdaGroup> = {
       return [arn, `${arn}:${g.target.alias}`];
     });
     const versionArns = groups.map((g) => `${arnOf(g)}:*`);
-    const readers = [f.Prepare, f.ShiftTraffic, f.Finalize, f.RollBack, f.Api, f.Intake, f.ExecutionEnded];
+    // The API: its starts and releases read the alias in the preflight, its reads show it, its rollback
+    // (`POST /deployments/{id}/rollback`) writes it.
+    const readers = [
+      f.Prepare,
+      f.ShiftTraffic,
+      f.Finalize,
+      f.RollBack,
+      f.Api,
+      f.ApiStart,
+      f.ApiReleases,
+      f.Intake,
+      f.ExecutionEnded,
+    ];
     const writers = [f.ShiftTraffic, f.Finalize, f.RollBack, f.Api, f.ExecutionEnded];
     allow(readers, ['lambda:GetAlias'], aliasArns);
     allow(writers, ['lambda:UpdateAlias'], aliasArns);
-    allow([f.Prepare, f.Api, f.Intake], ['lambda:GetFunctionConfiguration'], versionArns);
+    // The preflight: the revision is a published version.
+    allow([f.Prepare, f.ApiStart, f.ApiReleases, f.Intake], ['lambda:GetFunctionConfiguration'], versionArns);
 
     const withArtifacts = groups.filter(hasArtifacts);
     allow(

@@ -1,12 +1,13 @@
 /**
  * What each Lambda bundle carries (issue 12, item 4: small bundles; `npm run bench` measures them): every
  * handler file of `HANDLER_FILES` is bundled on its own, and carries the code its function reaches and no
- * other function's.
+ * other function's — within the budget decision 0004 restates: stepshift's code and its non-SDK
+ * dependencies ≤ 100 KiB minified.
  */
 import { readdirSync } from 'node:fs';
 import { build } from 'esbuild';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { withoutSdk } from '../../bench/bundles.ts';
+import { TARGET, withoutSdk } from '../../bench/bundles.ts';
 import { esbuildOptionsOf } from '../../build/lambda.ts';
 import { BUNDLING, HANDLER_FILES, type HandlerFile } from '../../infra/functions.ts';
 
@@ -53,6 +54,15 @@ describe('the Lambda bundles', () => {
     expect([...files].sort()).toEqual([...HANDLER_FILES].sort());
   });
 
+  it.each(HANDLER_FILES)('%s keeps stepshift and its non-SDK dependencies within the budget', (file) => {
+    // Act
+    const kib = [...(bundles.get(file)?.values() ?? [])].reduce((a, b) => a + b, 0) / 1024;
+
+    // Assess
+    expect(kib).toBeGreaterThan(10);
+    expect(kib).toBeLessThanOrEqual(TARGET.kib);
+  });
+
   it('carry zod/mini where they validate, never classic zod', () => {
     expect(carriers('node_modules/zod/v4/classic/')).toEqual([]);
     expect(carriers('node_modules/zod/v4/mini/').length).toBeGreaterThan(0);
@@ -64,7 +74,11 @@ describe('the Lambda bundles', () => {
   });
 
   it.each([
-    ['the deployment config schemas', 'functions/core/configs.ts', ['api.ts', 'intake.ts']],
+    [
+      'the deployment config schemas',
+      'functions/core/configs.ts',
+      ['api-start.ts', 'api-releases.ts', 'intake.ts'],
+    ],
     ['the hook runner', 'functions/aws/lambda-hooks.ts', ['run-hooks.ts']],
     ['the execution history', 'functions/aws/execution-history.ts', ['api.ts']],
     ['the code publisher', 'functions/aws/lambda-artifacts.ts', ['intake.ts']],
@@ -73,7 +87,10 @@ describe('the Lambda bundles', () => {
       'functions/tasks/install.ts',
       ['install.ts', 'check-steady.ts', 'test-traffic.ts', 'scale-down-old.ts'],
     ],
-    ['the API routes', 'functions/api/http.ts', ['api.ts']],
+    ['the API routes', 'functions/api/http.ts', ['api.ts', 'api-start.ts', 'api-releases.ts']],
+    ['the start routes', 'functions/api/start-routes.ts', ['api-start.ts']],
+    ['the release routes', 'functions/api/release-routes.ts', ['api-releases.ts']],
+    ['the control routes', 'functions/api/control-routes.ts', ['api.ts']],
   ] as const)('carry %s only where a function reaches it', (_, path, where) => {
     expect(carriers(path)).toEqual([...where]);
   });

@@ -130,6 +130,8 @@ describe('the recorded calls', () => {
       lambdaQueuedStartedByWatchdog: 'CREATED',
       lambdaQueuedRolledBackByWatchdog: 'ROLLED_BACK',
       lambdaRejected: 'ROLLED_BACK',
+      lambdaSuperseded: 'ROLLED_BACK',
+      lambdaSupersedingRolledBackByWatchdog: 'ROLLED_BACK',
       ecsImageSucceeded: 'SUCCEEDED',
       ecsListenerStopped: 'STOPPED',
       ecsListenerRolledBackFromApi: 'ROLLED_BACK',
@@ -146,6 +148,8 @@ describe('the recorded calls', () => {
       releaseMemberCancelled: 'CANCELLED',
       releaseFailedAfterCommit: 'FAILED',
       releaseStopped: 'ROLLED_BACK',
+      releaseStoppedBeforeItsWave: 'ROLLED_BACK',
+      releaseStoppedBeforeItsWaveMember: 'CANCELLED',
       releaseAbortedEnded: 'ROLLED_BACK',
       releaseAbortedMemberCancelled: 'CANCELLED',
     });
@@ -225,7 +229,7 @@ describe('each function’s role', () => {
     ],
     [
       'the alias read of an undeclared function',
-      ['Prepare', 'Api', 'Intake'],
+      ['Prepare', 'Api', 'ApiStart', 'ApiReleases', 'Intake'],
       { action: 'lambda:GetAlias', resource: lambda('billing:live') },
     ],
     [
@@ -299,7 +303,7 @@ describe('each function’s role', () => {
     ],
     [
       'an undeclared state machine',
-      ['Api', 'Intake', 'ExecutionEnded'],
+      ['ApiStart', 'ApiReleases', 'Intake', 'ExecutionEnded', 'Release'],
       { action: 'states:StartExecution', resource: `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:other` },
     ],
     [

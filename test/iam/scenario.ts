@@ -2,25 +2,29 @@
  * The deployments the IAM contract records: the real handlers (`functions/handlers/`) over the real AWS
  * adapters, with mocked SDK clients answering as a small account would (./fake-account.ts), each run
  * labelled with the stepshift function that runs that handler on AWS (infra/workflow.ts, infra/api.ts,
- * infra/intake.ts, infra/alarm-path.ts). The state machine is not run: each story calls the handlers in
+ * infra/intake.ts, infra/alarm-path.ts) — an API request with the API function that serves its route. The state machine is not run: each story calls the handlers in
  * the order the workflow would, so each function's calls are known exactly.
  *
  * Every function runs for a Lambda group and for an ECS group (the ECS-only tasks for ECS groups), by
  * each path that reaches AWS: success, rollback by alarm, stop without rollback then
  * `POST /deployments/{id}/rollback`, and the watchdog's rollback of an aborted execution. Then releases
- * (R1–R6): the release function's tasks in the order statemachines/release.asl.json runs them, its
+ * (R1–R8): the release function's tasks in the order statemachines/release.asl.json runs them, its
  * members' tasks between, and every member change that ends a release's wait.
  */
 
+import { serves } from '../../functions/api/http.ts';
 import { route } from '../../functions/api/routes.ts';
 import { parseGroupConfig } from '../../functions/core/group-config.ts';
 import { makeAlarmHandler } from '../../functions/handlers/alarm-intake.ts';
+import { ROUTES as API_ROUTES } from '../../functions/handlers/api.ts';
 import { makeApiHandler } from '../../functions/handlers/api-gateway.ts';
+import { ROUTES as API_RELEASES_ROUTES } from '../../functions/handlers/api-releases.ts';
+import { ROUTES as API_START_ROUTES } from '../../functions/handlers/api-start.ts';
 import { makeExecutionEndedHandler } from '../../functions/handlers/execution-ended.ts';
 import { makeIntakeHandler } from '../../functions/handlers/intake.ts';
 import { makeReleaseHandler } from '../../functions/handlers/releases.ts';
 import { makeTaskHandlers } from '../../functions/handlers/tasks.ts';
-import type { TaskName } from '../../infra/functions.ts';
+import type { ApiFnName, TaskName } from '../../infra/functions.ts';
 import { awsContext } from '../handlers/aws-context.ts';
 import { alarmStateChange, deploymentRequested, ecrImagePush, s3ObjectCreated } from '../handlers/samples.ts';
 import { ACCOUNT, ARNS, COMPOSITE_ALARMS, contractConfig, METRIC_ALARMS, REGION } from './config.ts';
@@ -51,12 +55,30 @@ export const TASK_HANDLERS = {
 /** The handler export of the other functions, `<handler file>.<export>`. */
 export const OTHER_HANDLERS = {
   Api: 'api.handler',
+  ApiStart: 'api-start.handler',
+  ApiReleases: 'api-releases.handler',
   Intake: 'intake.intakeHandler',
   AlarmIntake: 'alarm-intake.alarmHandler',
   ExecutionEnded: 'execution-ended.executionEndedHandler',
   Release: 'releases.releaseHandler',
   Analyze: 'analyze.analyzeBakesHandler',
 } as const;
+
+/** The route tables each API function serves (its handler file's `ROUTES`). */
+const API_FUNCTIONS: Record<ApiFnName, typeof API_ROUTES> = {
+  Api: API_ROUTES,
+  ApiStart: API_START_ROUTES,
+  ApiReleases: API_RELEASES_ROUTES,
+};
+
+/** The API function that serves `method path` on AWS: the one whose route tables have it. */
+export function apiFunctionOf(method: string, path: string): ApiFnName {
+  const fn = (Object.keys(API_FUNCTIONS) as ApiFnName[]).find((each) =>
+    serves(API_FUNCTIONS[each], method, path),
+  );
+  if (!fn) throw new Error(`no API function serves ${method} ${path}`);
+  return fn;
+}
 
 export interface Scenario {
   recorder: CallRecorder;
@@ -106,7 +128,7 @@ export async function runScenario(): Promise<Scenario> {
   /** An API request that must answer `status`; returns the body. */
   const request = async (kind: RunKind, method: string, path: string, status: number, body?: unknown) => {
     const [route = path, query] = path.split('?');
-    const res = await recorder.as('Api', kind, () =>
+    const res = await recorder.as(apiFunctionOf(method, route), kind, () =>
       api({
         httpMethod: method,
         path: route,
@@ -284,6 +306,23 @@ export async function runScenario(): Promise<Scenario> {
     error: { Error: 'ApprovalRejected', Cause: 'approval rejected: not this week' },
   });
   outcomes.lambdaRejected = await status(d2);
+  // D3: Lambda, a start that supersedes the deployment baking (onBusy: supersede): the start fails the
+  // bake (SendTaskFailure, StopRequested), the running one rolls back, and its end starts the other.
+  const d3 = (await request('lambda', 'POST', '/groups/orders/deployments', 201, { revision: '5' })).id;
+  await task('Prepare', 'lambda', { deploymentId: d3 });
+  await shiftAndBake('lambda', d3, 0, 'token-d3');
+  const superseding = (
+    await request('lambda', 'POST', '/groups/orders/deployments', 201, { revision: '2', onBusy: 'supersede' })
+  ).id;
+  await task('RollBack', 'lambda', {
+    deploymentId: d3,
+    error: { Error: 'StopRequested', Cause: 'stop requested (with rollback): superseded' },
+  });
+  outcomes.lambdaSuperseded = await status(d3);
+  await recorder.as('ExecutionEnded', 'lambda', () => ended(aborted(d3)));
+  await task('Prepare', 'lambda', { deploymentId: superseding });
+  await recorder.as('ExecutionEnded', 'lambda', () => ended(aborted(superseding)));
+  outcomes.lambdaSupersedingRolledBackByWatchdog = await status(superseding);
 
   // E: ECS behind a listener, an image pushed to ECR through Intake, to SUCCEEDED.
   const e = await started('ecs', {
@@ -426,7 +465,7 @@ interface StoryKit {
 }
 
 /**
- * R1–R6: releases. Each member's tasks run as its own execution would run them; the release function's
+ * R1–R8: releases. Each member's tasks run as its own execution would run them; the release function's
  * as the release workflow would, with the task tokens its callback states would hand out.
  */
 async function releaseStories(k: StoryKit): Promise<void> {
@@ -686,4 +725,21 @@ async function releaseStories(k: StoryKit): Promise<void> {
   await task('RollBack', 'lambda', { deploymentId: o7, error: { Error: 'StopRequested', Cause: 'stop' } });
   outcomes.releaseAbortedEnded = await releaseStatus(r7.id);
   outcomes.releaseAbortedMemberCancelled = await status(w7);
+
+  // R8: a release of the ECS group behind a listener rule (the API's preflight reads the rule), stopped
+  // from the API before its first wave: its member never starts, and is cancelled.
+  const r8 = await start('ecs', {
+    name: 'checkout',
+    members: [{ group: 'checkout', revision: ARNS.taskDefinition('checkout', 2) }],
+  });
+  await release('ecs', { action: 'prepare', releaseId: r8.id });
+  await request('ecs', 'POST', `/releases/${r8.id}/stop`, 202, { reason: 'not this week' });
+  await release('ecs', {
+    action: 'rollback',
+    releaseId: r8.id,
+    error: { Error: 'StopRequested', Cause: 'release stop requested' },
+  });
+  await release('ecs', { action: 'end', releaseId: r8.id });
+  outcomes.releaseStoppedBeforeItsWave = await releaseStatus(r8.id);
+  outcomes.releaseStoppedBeforeItsWaveMember = await status(r8.members[0] ?? '');
 }

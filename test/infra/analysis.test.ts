@@ -86,7 +86,17 @@ describe('canary analysis in the stack', () => {
 
   it('lets Analyze end a bake (SendTaskFailure), as the alarm path, the API and the release path may', () => {
     expect(grantsOf('states:SendTaskFailure').roles).toEqual(
-      ['Analyze', 'Api', 'AlarmIntake', 'Bake', 'RollBack', 'ExecutionEnded', 'Release']
+      [
+        'Analyze',
+        'Api',
+        'ApiStart',
+        'ApiReleases',
+        'AlarmIntake',
+        'Bake',
+        'RollBack',
+        'ExecutionEnded',
+        'Release',
+      ]
         .map((fn) => roleOf(fn as FnName))
         .sort(),
     );

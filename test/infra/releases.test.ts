@@ -1,8 +1,8 @@
 /**
  * Releases in the stack (infra/releases.ts): a second Standard state machine from
- * statemachines/release.asl.json whose one function it may invoke, the API's right to start it, the
- * release function's to start deployments only, and the watchdog rule on its ends. cdk-nag stays clean
- * (the synthesis would throw otherwise).
+ * statemachines/release.asl.json whose one function it may invoke, the right of the API's release routes
+ * (ApiReleases) to start it, the release function's to start deployments only, and the watchdog rule on
+ * its ends. cdk-nag stays clean (the synthesis would throw otherwise).
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { FnName } from '../../infra/functions.ts';
@@ -69,10 +69,16 @@ describe('releases in the stack', () => {
     ).toEqual([]);
   });
 
-  it('lets the API start releases, and tells it the release state machine', () => {
-    const starts = statementsOf('Api').filter((s) => [s.Action].flat().includes('states:StartExecution'));
-    expect(starts.map((s) => s.Resource)).toEqual([{ Ref: deploymentMachine() }, { Ref: releaseMachine() }]);
-    const [, api] = resources('AWS::Lambda::Function').find(([logical]) => logical === fnId('Api')) ?? [];
+  it('lets the API’s release routes start releases, and tells them the release state machine', () => {
+    const starts = (fn: FnName) =>
+      statementsOf(fn)
+        .filter((s) => [s.Action].flat().includes('states:StartExecution'))
+        .map((s) => s.Resource);
+    expect(starts('ApiReleases')).toEqual([{ Ref: releaseMachine() }]);
+    expect(starts('ApiStart')).toEqual([{ Ref: deploymentMachine() }]);
+    expect(starts('Api')).toEqual([]);
+    const [, api] =
+      resources('AWS::Lambda::Function').find(([logical]) => logical === fnId('ApiReleases')) ?? [];
     expect(api?.Properties.Environment.Variables.STEPSHIFT_RELEASE_STATE_MACHINE_ARN).toEqual({
       Ref: releaseMachine(),
     });

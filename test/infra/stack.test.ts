@@ -1,16 +1,27 @@
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App, Stack, aws_sqs as sqs, Validations } from 'aws-cdk-lib';
+import { App, type CfnElement, Stack, aws_sqs as sqs, Validations } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { serves } from '../../functions/api/http.ts';
 import { ValidationError } from '../../functions/core/errors.ts';
 import { parseGroupConfig } from '../../functions/core/group-config.ts';
 import { PARTITION_SUBSTITUTION, SUBSTITUTIONS } from '../../functions/core/states.ts';
+import { ROUTES as API_ROUTES_READ_CONTROL } from '../../functions/handlers/api.ts';
+import { ROUTES as API_RELEASES_ROUTES } from '../../functions/handlers/api-releases.ts';
+import { ROUTES as API_START_ROUTES } from '../../functions/handlers/api-start.ts';
 import { ASL_PATH, StepShift } from '../../infra/stepshift.ts';
 import { raw, synth } from './synth.ts';
+
+/** The route tables each API function serves (its handler file's `ROUTES`). */
+const API_ROUTES = {
+  Api: API_ROUTES_READ_CONTROL,
+  ApiStart: API_START_ROUTES,
+  ApiReleases: API_RELEASES_ROUTES,
+};
 
 let built: ReturnType<typeof synth>;
 beforeAll(() => {
@@ -141,8 +152,8 @@ describe('the StepShift construct', () => {
     const logGroupIds = functions.map((f) => f.Properties.LoggingConfig?.LogGroup?.Ref);
 
     // Assess
-    expect(functions).toHaveLength(16);
-    expect(new Set(logGroupIds).size).toBe(16);
+    expect(functions).toHaveLength(18);
+    expect(new Set(logGroupIds).size).toBe(18);
     for (const id of logGroupIds) {
       expect(id).toMatch(/^StepShift\w+FunctionLogs/);
       expect(groups[id]?.Properties.RetentionInDays, id).toBe(90);
@@ -186,33 +197,40 @@ describe('the StepShift construct', () => {
 
     // Assess: none. (The SDK's optional SigV4a signers stay optional requires; stepshift signs no SigV4a.)
     expect(sdk.length).toBeGreaterThan(5);
-    expect(functions).toHaveLength(16);
+    expect(functions).toHaveLength(18);
     expect(leftToRuntime).toEqual([]);
   });
 
-  it('stages bundles that load in a fresh Node process with nothing left to resolve', () => {
-    // Prepare: each distinct bundle, staged outside the project, so no node_modules can stand in.
-    const hashes = new Set(
-      resources('AWS::Lambda::Function')
-        .filter((f) => f.Properties.Handler?.startsWith('index.'))
-        .map((f) => String(f.Properties.Code.S3Key).replace(/\.zip$/, '')),
+  it('stages bundles that load in a fresh Node process with nothing left to resolve', async () => {
+    // Prepare: each function's bundle, staged outside the project, so no node_modules can stand in.
+    const functions = resources('AWS::Lambda::Function').filter((f) =>
+      f.Properties.Handler?.startsWith('index.'),
+    );
+    const hashes = new Set(functions.map((f) => String(f.Properties.Code.S3Key).replace(/\.zip$/, '')));
+
+    // Act: all at once, as each waits mostly on its own process starting.
+    const loaded = await Promise.all(
+      [...hashes].map(async (hash) => {
+        const file = join(built.outdir, `asset.${hash}`, 'index.js');
+        const run = await new Promise<{ status: number | null; stderr: string }>((resolve) => {
+          const child = spawn(process.execPath, ['-e', `require(${JSON.stringify(file)})`], {
+            cwd: built.outdir,
+            env: { PATH: process.env.PATH, STEPSHIFT_TABLE: 'table', AWS_REGION: 'eu-west-1' },
+          });
+          let stderr = '';
+          child.stderr.on('data', (chunk) => {
+            stderr += chunk;
+          });
+          child.on('close', (status) => resolve({ status, stderr }));
+        });
+        return { hash, status: run.status, error: run.stderr.split('\n').find((l) => /Error/.test(l)) };
+      }),
     );
 
-    // Act
-    const loaded = [...hashes].map((hash) => {
-      const file = join(built.outdir, `asset.${hash}`, 'index.js');
-      const run = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(file)})`], {
-        cwd: built.outdir,
-        encoding: 'utf8',
-        env: { PATH: process.env.PATH, STEPSHIFT_TABLE: 'table', AWS_REGION: 'eu-west-1' },
-      });
-      return { hash, status: run.status, error: run.stderr.split('\n').find((l) => /Error/.test(l)) };
-    });
-
-    // Assess
-    expect(loaded.length).toBeGreaterThanOrEqual(3);
+    // Assess: one bundle per function (each runs a handler file of its own), each loads.
+    expect(loaded).toHaveLength(functions.length);
     for (const { hash, status, error } of loaded) expect({ status, error }, hash).toEqual({ status: 0 });
-  });
+  }, 120_000);
 
   it('logs ALL with execution data when asked', () => {
     const all = synth('ALL', undefined, { cfnValidation: false });
@@ -227,7 +245,7 @@ describe('the StepShift construct', () => {
     const functions = resources('AWS::Lambda::Function').filter((f) =>
       f.Properties.Handler?.startsWith('index.'),
     );
-    expect(functions).toHaveLength(16);
+    expect(functions).toHaveLength(18);
     for (const f of functions) {
       expect(f.Properties.Runtime).toBe('nodejs22.x');
       expect(f.Properties.Architectures).toEqual(['arm64']);
@@ -281,6 +299,41 @@ describe('the StepShift construct', () => {
     expect(resources('AWS::ApiGateway::Account')).toEqual([]);
   });
 
+  it('sends each API method to the function whose route tables serve it', () => {
+    // Prepare: each resource's path, and the API function of each logical id.
+    const apiResources = built.template.findResources('AWS::ApiGateway::Resource') as Record<
+      string,
+      { Properties: Props }
+    >;
+    const pathOf = (ref: Props | undefined): string => {
+      const id = ref?.Ref as string | undefined;
+      const resource = id ? apiResources[id] : undefined;
+      return resource ? `${pathOf(resource.Properties.ParentId)}/${resource.Properties.PathPart}` : '';
+    };
+    const fnOfId = new Map(
+      (['Api', 'ApiStart', 'ApiReleases'] as const).map((fn) => [
+        built.stack.getLogicalId(built.stepshift.functions[fn].node.defaultChild as CfnElement),
+        fn,
+      ]),
+    );
+
+    // Act: each method, by the function its integration invokes, served or not by that function's tables.
+    const sent = resources('AWS::ApiGateway::Method').map((m) => {
+      const uri = JSON.stringify(m.Properties.Integration?.Uri);
+      const fn = [...fnOfId].find(([id]) => uri.includes(`"${id}"`))?.[1];
+      const route = `${m.Properties.HttpMethod} ${pathOf(m.Properties.ResourceId)}`;
+      return {
+        route,
+        fn,
+        served: fn ? serves(API_ROUTES[fn], m.Properties.HttpMethod, pathOf(m.Properties.ResourceId)) : false,
+      };
+    });
+
+    // Assess
+    expect(sent.filter((s) => !s.served)).toEqual([]);
+    expect(new Set(sent.map((s) => s.fn))).toEqual(new Set(['Api', 'ApiStart', 'ApiReleases']));
+  });
+
   it('creates one rule per trigger with the exact event pattern, and the alarm and watchdog rules', () => {
     const patterns = resources('AWS::Events::Rule').map((r) => r.Properties.EventPattern);
     expect(patterns).toContainEqual({
@@ -329,7 +382,7 @@ describe('the StepShift construct', () => {
     expect(intake).toHaveLength(3);
   });
 
-  it('lets only the API, intake, the execution watchdog and the release function start deployments, and the API releases', () => {
+  it('lets only the API’s starts, intake, the execution watchdog and the release function start deployments, and the API’s releases start releases', () => {
     const fnOfRole = new Map(
       Object.entries(built.template.findResources('AWS::Lambda::Function')).map(([id, r]) => [
         (r as { Properties: Props }).Properties.Role?.['Fn::GetAtt']?.[0],
@@ -355,8 +408,8 @@ describe('the StepShift construct', () => {
     expect(
       starters.sort((a: Props, b: Props) => `${a.fn}${a.machine}`.localeCompare(`${b.fn}${b.machine}`)),
     ).toEqual([
-      { fn: 'Api', machine: 'Deployment' },
-      { fn: 'Api', machine: 'Release' },
+      { fn: 'ApiReleases', machine: 'Release' },
+      { fn: 'ApiStart', machine: 'Deployment' },
       { fn: 'ExecutionEnded', machine: 'Deployment' },
       { fn: 'Intake', machine: 'Deployment' },
       { fn: 'Release', machine: 'Deployment' },
