@@ -298,11 +298,11 @@ whatever else the machine was doing). The budget (decision 0004): stepshift + it
   }
   const cell = (s: string, n: number) => s.padStart(n);
   console.log(
-    `\n${'bundle'.padEnd(20)} ${cell('stepshift KiB', 14)} ${cell('≤ 100', 8)} ${cell('init ms', 8)} ${cell('≤ 60', 8)} ${cell('whole KiB', 10)} ${cell('whole init ms', 14)}`,
+    `\n${'bundle'.padEnd(20)} ${cell('stepshift KiB', 14)} ${cell('≤ 100 (90)', 11)} ${cell('init ms', 8)} ${cell('≤ 60', 8)} ${cell('whole KiB', 10)} ${cell('whole init ms', 14)}`,
   );
   for (const f of figures) {
     console.log(
-      `${f.bundle.padEnd(20)} ${cell(f.ownKib.toFixed(1), 14)} ${cell(f.met.ownKib ? (f.ownKib <= TARGET.aimKib ? 'met' : 'met>90') : 'NOT', 8)} ${cell(f.ownInit.cpu.toFixed(1), 8)} ${cell(f.met.ownInit ? 'met' : 'NOT', 8)} ${cell(f.kib.toFixed(1), 10)} ${cell(f.init.cpu.toFixed(1), 14)}`,
+      `${f.bundle.padEnd(20)} ${cell(f.ownKib.toFixed(1), 14)} ${cell(f.met.ownKib ? (f.ownKib <= TARGET.aimKib ? 'met' : 'met, >90') : 'NOT met', 11)} ${cell(f.ownInit.cpu.toFixed(1), 8)} ${cell(f.met.ownInit ? 'met' : 'NOT met', 8)} ${cell(f.kib.toFixed(1), 10)} ${cell(f.init.cpu.toFixed(1), 14)}`,
     );
   }
   console.log(
