@@ -131,7 +131,7 @@ export async function createRelease(
   idempotencyKey?: string,
 ): Promise<{ status: 200 | 201; release: ReleaseView }> {
   const ctx = releaseContextOf(apiCtx);
-  const request = parse(releaseRequestSchema, body, 'invalid release request');
+  const request = parse(releaseRequestSchema(), body, 'invalid release request');
   const requestHash = createHash('sha256').update(JSON.stringify(request)).digest('hex');
   if (idempotencyKey !== undefined) {
     if (!/^[\w.:-]{1,128}$/.test(idempotencyKey)) {

@@ -53,55 +53,69 @@ export function isReleaseEnded(status: ReleaseStatus): boolean {
   return RELEASE_TRANSITIONS[status].length === 0;
 }
 
-const memberSchema = z.strictObject({
-  group: z
-    .string({ error: (i) => (i.input === undefined ? 'is required' : 'must be a group name') })
-    .check(z.minLength(1)),
-  revision: z
-    .string({ error: (i) => (i.input === undefined ? 'is required' : 'must be a string') })
-    .check(z.minLength(1), z.maxLength(256)),
-  /**
-   * Checked member by member against its group (functions/api/releases.ts), so that a bad config is
-   * reported with every other problem of the request, not instead of them.
-   */
-  config: z.optional(z.unknown()),
-});
+function buildReleaseRequestSchema() {
+  const member = z.strictObject({
+    group: z
+      .string({ error: (i) => (i.input === undefined ? 'is required' : 'must be a group name') })
+      .check(z.minLength(1)),
+    revision: z
+      .string({ error: (i) => (i.input === undefined ? 'is required' : 'must be a string') })
+      .check(z.minLength(1), z.maxLength(256)),
+    /**
+     * Checked member by member against its group (functions/api/releases.ts), so that a bad config is
+     * reported with every other problem of the request, not instead of them.
+     */
+    config: z.optional(z.unknown()),
+  });
 
-const wavesSchema = z.strictObject({
-  waves: z
-    .array(
-      z
-        .array(z.string(typeRule('must be a group name')), typeRule('must be a list of group names'))
-        .check(z.minLength(1, { error: 'must name at least one group' })),
-      typeRule('must be a list of waves, each a list of group names'),
-    )
-    .check(
-      z.minLength(1, { error: 'must have at least one wave' }),
-      z.maxLength(MAX_WAVES, { error: `must have at most ${MAX_WAVES} waves` }),
-    ),
-});
+  const waves = z.strictObject({
+    waves: z
+      .array(
+        z
+          .array(z.string(typeRule('must be a group name')), typeRule('must be a list of group names'))
+          .check(z.minLength(1, { error: 'must name at least one group' })),
+        typeRule('must be a list of waves, each a list of group names'),
+      )
+      .check(
+        z.minLength(1, { error: 'must have at least one wave' }),
+        z.maxLength(MAX_WAVES, { error: `must have at most ${MAX_WAVES} waves` }),
+      ),
+  });
 
-export const releaseRequestSchema = z.strictObject({
-  name: z
-    .string({ error: (i) => (i.input === undefined ? 'is required' : 'must be a string') })
-    .check(
-      z.minLength(1, { error: 'must not be empty' }),
-      z.maxLength(128, { error: 'must be at most 128 characters' }),
+  return z.strictObject({
+    name: z
+      .string({ error: (i) => (i.input === undefined ? 'is required' : 'must be a string') })
+      .check(
+        z.minLength(1, { error: 'must not be empty' }),
+        z.maxLength(128, { error: 'must be at most 128 characters' }),
+      ),
+    description: z.optional(z.string(typeRule('must be a string')).check(z.maxLength(512))),
+    members: z
+      .array(member, typeRule('must be a list of {group, revision, config?}'))
+      .check(
+        z.minLength(1, { error: 'must have at least one member' }),
+        z.maxLength(MAX_MEMBERS, { error: `must have at most ${MAX_MEMBERS} members` }),
+      ),
+    order: z.optional(
+      z.union([z.literal('parallel'), waves], {
+        error: 'must be "parallel" or {"waves": [["group", …], …]}',
+      }),
     ),
-  description: z.optional(z.string(typeRule('must be a string')).check(z.maxLength(512))),
-  members: z
-    .array(memberSchema, typeRule('must be a list of {group, revision, config?}'))
-    .check(
-      z.minLength(1, { error: 'must have at least one member' }),
-      z.maxLength(MAX_MEMBERS, { error: `must have at most ${MAX_MEMBERS} members` }),
-    ),
-  order: z.optional(
-    z.union([z.literal('parallel'), wavesSchema], {
-      error: 'must be "parallel" or {"waves": [["group", …], …]}',
-    }),
-  ),
-});
-export type ReleaseRequest = z.infer<typeof releaseRequestSchema>;
+  });
+}
+
+let requestSchema: ReturnType<typeof buildReleaseRequestSchema> | undefined;
+
+/**
+ * The schema of a release request, built on first use and kept: only the function that serves the release
+ * routes parses one, and a schema built at load would be in every bundle that imports this module.
+ */
+export function releaseRequestSchema(): ReturnType<typeof buildReleaseRequestSchema> {
+  requestSchema ??= buildReleaseRequestSchema();
+  return requestSchema;
+}
+
+export type ReleaseRequest = z.infer<ReturnType<typeof releaseRequestSchema>>;
 
 /**
  * The waves of a request, as indexes into `members`, each problem with its path: a group twice among

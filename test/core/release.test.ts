@@ -90,7 +90,7 @@ describe('releaseRequestSchema', () => {
       ['members'],
     ],
   ])('refuses %j, naming %j', (body, paths) => {
-    const parsed = releaseRequestSchema.safeParse(body);
+    const parsed = releaseRequestSchema().safeParse(body);
     expect(parsed.success).toBe(false);
     if (!parsed.success) expect(problemsFrom(parsed.error).map((p) => p.path)).toEqual(paths);
   });
