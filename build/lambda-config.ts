@@ -1,9 +1,9 @@
 /**
- * Injected into each prebuilt Lambda bundle (build/lambda.ts): the group config, resolved at synth, as
+ * Injected into each Lambda bundle (build/lambda.ts): the group config, resolved at synth, as
  * `__STEPSHIFT_GROUPS__`, read from the file the construct stages next to the bundle
- * (`PREBUILT_CONFIG_FILE` in infra/functions.ts) when the bundle loads. A bundle built from the sources
- * gets the same value from esbuild's `define` instead; functions/handlers/context.ts reads either the
- * same way.
+ * (`PREBUILT_CONFIG_FILE` in infra/functions.ts) when the bundle loads. bench/bundles.ts builds with
+ * esbuild's `define` instead, to weigh the config inside a bundle; functions/handlers/context.ts reads
+ * either the same way.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

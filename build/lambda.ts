@@ -1,9 +1,9 @@
 /**
- * The prebuilt Lambda bundles of the package: each handler file of `functions/handlers/` that the
- * construct uses (`HANDLER_FILES`), bundled on its own by esbuild with the options the construct gives
- * `NodejsFunction` from the sources (`BUNDLING`), into `dist/lambda/<file>/index.js`. The one difference is
- * the group config: the sources' bundles get it through `define`, these read it from a file beside them
- * (build/lambda-config.ts), because they are built before anyone has a config.
+ * The Lambda bundles: each handler file of `functions/handlers/` that the construct uses
+ * (`HANDLER_FILES`), bundled on its own by esbuild with `BUNDLING`, into `<outdir>/<file>/index.js`. Each
+ * reads the group config from a file beside it (build/lambda-config.ts), which the construct writes into
+ * the function's asset at synth. `npm run build` builds them into `dist/lambda/` for the package; the
+ * construct from the sources builds them into a temporary directory (infra/functions.ts).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -14,10 +14,10 @@ import { BUNDLING, HANDLER_FILES, prebuiltDir } from '../infra/functions.ts';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 /**
- * `BUNDLING` as esbuild options, as aws-cdk-lib's NodejsFunction turns its bundling options into esbuild
- * arguments (`--bundle --platform=node --target … --outfile=…/index.js`, CommonJS unless `format`
- * says otherwise, no externals when `bundleAwsSDK`). An option this does not translate fails the build,
- * so that the prebuilt bundles cannot silently differ from the ones built from the sources.
+ * `BUNDLING` (aws-cdk-lib's `NodejsFunction` bundling options, a vocabulary CDK users know) as esbuild
+ * options, as NodejsFunction turns them into esbuild arguments (`--bundle --platform=node --target …
+ * --outfile=…/index.js`, CommonJS unless `format` says otherwise, no externals when `bundleAwsSDK`). An
+ * option this does not translate fails the build rather than being silently ignored.
  */
 export function esbuildOptionsOf(bundling: typeof BUNDLING): BuildOptions {
   const { minify, sourceMap, target, bundleAwsSDK, mainFields, ...rest } = bundling;
@@ -59,4 +59,11 @@ export async function buildLambdaBundles(outdir: string): Promise<string[]> {
   mkdirSync(outdir, { recursive: true });
   writeFileSync(join(outdir, 'package.json'), `${JSON.stringify({ type: 'commonjs' })}\n`);
   return HANDLER_FILES.map((file) => prebuiltDir(outdir, file));
+}
+
+// `node --import tsx build/lambda.ts <outdir>`: how the construct builds them from the sources (infra/functions.ts).
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const outdir = process.argv[2];
+  if (!outdir) throw new Error('usage: build/lambda.ts <outdir>');
+  await buildLambdaBundles(outdir);
 }

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -13,7 +13,7 @@ describe('npx cdk synth', () => {
       AWS_SECRET_ACCESS_KEY: '',
       AWS_PROFILE: '',
       CDK_DISABLE_VERSION_CHECK: '1',
-      // The app bundles each handler from the sources, as `cdk deploy` from this repository does, even
+      // The app bundles the handlers from the sources, as `cdk deploy` from this repository does, even
       // where the run's prebuilt bundles are named (infra/functions.ts's PREBUILT_ENV).
       STEPSHIFT_LAMBDA_BUNDLES: '',
       // Without CDK's built-in CloudFormation validation, whose rules engine takes about 6 s to start:
@@ -34,5 +34,23 @@ describe('npx cdk synth', () => {
       ),
     ).toBe(true);
     expect(existsSync(join(out, 'validation-report.json'))).toBe(true);
+    // Each function's asset: its bundle, its source map and the config resolved at synth beside them.
+    const functions = Object.values(template.Resources).filter(
+      (r) => (r as { Type: string }).Type === 'AWS::Lambda::Function',
+    ) as { Metadata?: Record<string, string>; Properties: { Handler?: string } }[];
+    const bundled = functions.filter((f) => f.Metadata?.['aws:asset:path']?.startsWith('asset.'));
+    expect(bundled.length).toBeGreaterThanOrEqual(19);
+    for (const f of bundled) {
+      const asset = join(out, f.Metadata?.['aws:asset:path'] ?? '');
+      expect(readdirSync(asset).sort()).toEqual(['index.js', 'index.js.map', 'stepshift.groups.json']);
+      expect(f.Properties.Handler).toMatch(/^index\./);
+    }
+    const groups = JSON.parse(
+      readFileSync(
+        join(out, bundled[0]?.Metadata?.['aws:asset:path'] ?? '', 'stepshift.groups.json'),
+        'utf8',
+      ),
+    );
+    expect(Object.keys(groups.groups)).toContain('orders-api');
   }, 150_000);
 });

@@ -34,7 +34,7 @@ describe('the entry points', () => {
 });
 
 describe('the prebuilt Lambda bundles', () => {
-  it('are built with the options the construct gives NodejsFunction', () => {
+  it('are built with BUNDLING translated as NodejsFunction translates it', () => {
     expect(esbuildOptionsOf(BUNDLING)).toEqual({
       bundle: true,
       platform: 'node',
