@@ -20,7 +20,7 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
  * option this does not translate fails the build rather than being silently ignored.
  */
 export function esbuildOptionsOf(bundling: typeof BUNDLING): BuildOptions {
-  const { minify, sourceMap, target, bundleAwsSDK, mainFields, ...rest } = bundling;
+  const { minify, sourceMap, sourcesContent, target, bundleAwsSDK, mainFields, ...rest } = bundling;
   const untranslated = Object.keys(rest);
   if (untranslated.length > 0)
     throw new Error(`build/lambda.ts does not translate BUNDLING.${untranslated.join(', BUNDLING.')} yet`);
@@ -31,6 +31,8 @@ export function esbuildOptionsOf(bundling: typeof BUNDLING): BuildOptions {
     ...(target ? { target } : {}),
     minify: minify === true,
     sourcemap: sourceMap === true,
+    // esbuild's default, as NodejsFunction's, is to include them.
+    sourcesContent: sourcesContent !== false,
     external: bundleAwsSDK === true ? [] : ['@aws-sdk/*'],
     ...(mainFields ? { mainFields } : {}),
     logLevel: 'warning',

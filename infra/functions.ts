@@ -129,6 +129,10 @@ export const LOG_RETENTION = logs.RetentionDays.THREE_MONTHS;
 export const BUNDLING: nodejs.BundlingOptions = {
   minify: true,
   sourceMap: true,
+  // The maps are for stack traces (`--enable-source-maps`: file, line and column), which need no copy of
+  // the sources: without one, a function's asset is 1.7 MB instead of 3.9 (two thirds of a map is the
+  // SDK's sources), for the package, `cdk deploy`'s uploads and each function's code.
+  sourcesContent: false,
   target: 'node22',
   bundleAwsSDK: true,
   mainFields: ['module', 'main'],

@@ -42,6 +42,7 @@ describe('the prebuilt Lambda bundles', () => {
       target: 'node22',
       minify: true,
       sourcemap: true,
+      sourcesContent: false,
       external: [],
       mainFields: ['module', 'main'],
       logLevel: 'warning',
