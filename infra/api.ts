@@ -128,7 +128,10 @@ export function createApi(
   const one = deployments.addResource('{id}');
   one.addMethod('GET', to.Api);
   one.addResource('execution').addMethod('GET', to.Api);
-  for (const action of ['stop', 'promote', 'rollback']) one.addResource(action).addMethod('POST', to.Api);
+  // The controls (functions/api/control-routes.ts): an approver's IAM policy can allow `approve` and
+  // `reject` and nothing else.
+  for (const action of ['stop', 'cancel', 'promote', 'approve', 'reject', 'rollback'])
+    one.addResource(action).addMethod('POST', to.Api);
   for (const action of ['resume', 'retry']) one.addResource(action).addMethod('POST', to.ApiStart);
   // Releases: several groups deployed as one (functions/api/releases.ts); the body is checked there,
   // naming every problem, since a model could only say "invalid".

@@ -256,18 +256,21 @@ describe('the StepShift construct', () => {
 
   it('puts the API behind IAM auth on every route, with request validation, throttling and access logs', () => {
     const methods = resources('AWS::ApiGateway::Method');
-    expect(methods.length).toBe(16);
+    expect(methods.length).toBe(19);
     for (const m of methods) expect(m.Properties.AuthorizationType).toBe('AWS_IAM');
     const paths = resources('AWS::ApiGateway::Resource')
       .map((r) => r.Properties.PathPart)
       .sort();
     expect(paths).toEqual([
+      'approve',
+      'cancel',
       'deployments',
       'deployments',
       'execution',
       'groups',
       'promote',
       'redeploy',
+      'reject',
       'releases',
       'resume',
       'retry',
@@ -332,6 +335,18 @@ describe('the StepShift construct', () => {
     // Assess
     expect(sent.filter((s) => !s.served)).toEqual([]);
     expect(new Set(sent.map((s) => s.fn))).toEqual(new Set(['Api', 'ApiStart', 'ApiReleases']));
+    // …and every route the functions serve has its method: a route without one is unreachable on AWS.
+    const served = Object.values(API_ROUTES).flatMap((tables) =>
+      tables
+        .flat()
+        .flatMap(({ shape, methods }) =>
+          Object.keys(methods).map(
+            (method) =>
+              `${method} /${shape.map((s) => (s.startsWith(':') ? `{${s.slice(1)}}` : s)).join('/')}`,
+          ),
+        ),
+    );
+    expect(sent.map((s) => s.route).sort()).toEqual(served.sort());
   });
 
   it('creates one rule per trigger with the exact event pattern, and the alarm and watchdog rules', () => {
