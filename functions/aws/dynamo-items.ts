@@ -1,7 +1,6 @@
 /**
- * What the deployment store and the release store write alike on their one table: a conditional SET of
- * a record's fields, and the key of a timeline entry. Kept in one place so that both stores' writes keep
- * the same shape (the adapter tests assert the exact expressions).
+ * The expressions of the records' writes (functions/aws/dynamo-records.ts): a conditional SET of a
+ * record's fields, a REMOVE, and the key of a timeline entry; the adapter tests assert them exactly.
  */
 
 export const isConditionFailure = (e: unknown): boolean =>

@@ -16,114 +16,59 @@
  * retry at any point does no harm. An expired idempotency record is treated as absent here, since TTL
  * deletes it only eventually on AWS and never on dynalite.
  */
-import {
-  DeleteCommand,
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, type DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Deployment, Status, TimelineEntry } from '../core/deployment.ts';
-import { Conflict, NotFound } from '../core/errors.ts';
 import type { Clock, DeploymentStore, HookProgress } from '../ports.ts';
-import { conditionalSet, isConditionFailure, removeFields, timelineKey } from './dynamo-items.ts';
+import { isConditionFailure } from './dynamo-items.ts';
+import { DynamoRecords, TTL_ATTRIBUTE } from './dynamo-records.ts';
 import { call } from './errors.ts';
 
 export const TABLE_KEYS = { pk: 'pk', sk: 'sk' } as const;
 export const INDEX_BY_GROUP = 'byGroup';
 export const INDEX_ALL = 'all';
-export const TTL_ATTRIBUTE = 'expiresAt';
-
-const META = 'META';
-const depKey = (id: string) => ({ pk: `DEP#${id}`, sk: META });
-const KEY_FIELDS = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk'];
+export { TTL_ATTRIBUTE };
 
 export class DynamoDeploymentStore implements DeploymentStore {
-  private seq = 0;
+  /** The deployments, their timelines and idempotency records (functions/aws/dynamo-records.ts). */
+  private readonly records: DynamoRecords<Deployment>;
 
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly table: string,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.records = new DynamoRecords<Deployment>(client, table, clock, {
+      prefix: 'DEP',
+      noun: 'deployment',
+      idempotencyScope: '',
+      idField: 'deploymentId',
+      idempotencyConflict: (key) =>
+        `Idempotency-Key ${key} was used for a different request: use a new key for a new deployment`,
+      indexKeys: (d) => ({
+        gsi1pk: `GROUP#${d.group}`,
+        gsi1sk: `${d.createdAt}#${d.id}`,
+        gsi2pk: 'DEPLOYMENT',
+        gsi2sk: `${d.createdAt}#${d.id}`,
+      }),
+      keyFields: ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk'],
+    });
+  }
 
   async create(
     deployment: Deployment,
     idempotency?: { key: string; requestHash: string; ttlSeconds: number },
   ): Promise<{ deployment: Deployment; created: boolean }> {
-    let id = deployment.id;
-    if (idempotency) {
-      const nowS = Math.floor(this.clock.now() / 1000);
-      const item = {
-        pk: `IDEMP#${idempotency.key}`,
-        sk: 'IDEMP',
-        deploymentId: id,
-        requestHash: idempotency.requestHash,
-        [TTL_ATTRIBUTE]: nowS + idempotency.ttlSeconds,
-      };
-      try {
-        await call('PutItem', () =>
-          this.client.send(
-            new PutCommand({
-              TableName: this.table,
-              Item: item,
-              ConditionExpression: 'attribute_not_exists(pk) OR #exp < :now',
-              ExpressionAttributeNames: { '#exp': TTL_ATTRIBUTE },
-              ExpressionAttributeValues: { ':now': nowS },
-            }),
-          ),
-        );
-      } catch (e) {
-        if (!isConditionFailure(e)) throw e;
-        const existing = await this.getItem(`IDEMP#${idempotency.key}`, 'IDEMP');
-        if (existing?.requestHash !== idempotency.requestHash) {
-          throw new Conflict(
-            `Idempotency-Key ${idempotency.key} was used for a different request: use a new key for a new deployment`,
-          );
-        }
-        id = String(existing.deploymentId);
-        const made = await this.get(id);
-        if (made) return { deployment: made, created: false };
-        // The first attempt stopped between its two writes: finish it under the recorded id.
-      }
-    }
-    const record = { ...deployment, id };
-    try {
-      await call('PutItem', () =>
-        this.client.send(
-          new PutCommand({
-            TableName: this.table,
-            Item: {
-              ...depKey(id),
-              gsi1pk: `GROUP#${record.group}`,
-              gsi1sk: `${record.createdAt}#${id}`,
-              gsi2pk: 'DEPLOYMENT',
-              gsi2sk: `${record.createdAt}#${id}`,
-              ...record,
-            },
-            ConditionExpression: 'attribute_not_exists(pk)',
-          }),
-        ),
-      );
-    } catch (e) {
-      if (!isConditionFailure(e)) throw e;
-      const made = await this.get(id);
-      if (made) return { deployment: made, created: false };
-      throw e;
-    }
-    return { deployment: record, created: true };
+    const { record, created } = await this.records.create(deployment, idempotency);
+    return { deployment: record, created };
   }
 
-  async get(id: string): Promise<Deployment | undefined> {
-    const item = await this.getItem(`DEP#${id}`, META);
-    return item ? toDeployment(item) : undefined;
+  get(id: string): Promise<Deployment | undefined> {
+    return this.records.get(id);
   }
 
   async idempotent(key: string): Promise<{ deploymentId: string; requestHash: string } | undefined> {
-    const item = await this.getItem(`IDEMP#${key}`, 'IDEMP');
-    if (!item || Number(item[TTL_ATTRIBUTE]) < Math.floor(this.clock.now() / 1000)) return undefined;
-    return { deploymentId: String(item.deploymentId), requestHash: String(item.requestHash) };
+    const found = await this.records.idempotent(key);
+    return found && { deploymentId: found.id, requestHash: found.requestHash };
   }
 
   async claim(key: string, ttlSeconds: number): Promise<boolean> {
@@ -152,66 +97,29 @@ export class DynamoDeploymentStore implements DeploymentStore {
     }
   }
 
-  async update(
-    id: string,
-    patch: Partial<Deployment>,
-    expectStatus?: readonly Status[],
-  ): Promise<Deployment> {
-    const set = conditionalSet(patch, new Date(this.clock.now()).toISOString(), { expectStatus });
-    try {
-      const out = await call('UpdateItem', () =>
-        this.client.send(
-          new UpdateCommand({ TableName: this.table, Key: depKey(id), ...set, ReturnValues: 'ALL_NEW' }),
-        ),
-      );
-      return toDeployment(out.Attributes ?? {});
-    } catch (e) {
-      if (!isConditionFailure(e)) throw e;
-      const current = await this.get(id);
-      if (!current) throw new NotFound(`no deployment ${id}`);
-      throw new Conflict(`deployment ${id} is ${current.status}, expected ${expectStatus?.join(' or ')}`);
-    }
+  update(id: string, patch: Partial<Deployment>, expectStatus?: readonly Status[]): Promise<Deployment> {
+    return this.records.update(id, patch, { expectStatus });
   }
 
-  async clear(id: string, fields: readonly (keyof Deployment)[]): Promise<void> {
-    if (fields.length === 0) return;
-    await call('UpdateItem', () =>
-      this.client.send(
-        new UpdateCommand({ TableName: this.table, Key: depKey(id), ...removeFields(fields) }),
-      ),
+  clear(id: string, fields: readonly (keyof Deployment)[]): Promise<void> {
+    return this.records.clear(id, fields);
+  }
+
+  appendTimeline(id: string, entry: TimelineEntry): Promise<void> {
+    return this.records.appendTimeline(id, entry);
+  }
+
+  timeline(id: string): Promise<TimelineEntry[]> {
+    return this.records.timeline(id);
+  }
+
+  list(options: { group?: string; limit?: number } = {}): Promise<Deployment[]> {
+    return this.records.list(
+      options.group
+        ? { name: INDEX_BY_GROUP, key: 'gsi1pk', value: `GROUP#${options.group}` }
+        : { name: INDEX_ALL, key: 'gsi2pk', value: 'DEPLOYMENT' },
+      options.limit,
     );
-  }
-
-  async appendTimeline(id: string, entry: TimelineEntry): Promise<void> {
-    this.seq = (this.seq + 1) % 1_000_000;
-    const sk = timelineKey(entry.at, this.seq);
-    await call('PutItem', () =>
-      this.client.send(new PutCommand({ TableName: this.table, Item: { pk: `DEP#${id}`, sk, ...entry } })),
-    );
-  }
-
-  async timeline(id: string): Promise<TimelineEntry[]> {
-    const items = await this.queryAll({
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :tl)',
-      ExpressionAttributeValues: { ':pk': `DEP#${id}`, ':tl': 'TL#' },
-    });
-    return items.map(({ pk: _pk, sk: _sk, ...entry }) => entry as unknown as TimelineEntry);
-  }
-
-  async list(options: { group?: string; limit?: number } = {}): Promise<Deployment[]> {
-    const out = await call('Query', () =>
-      this.client.send(
-        new QueryCommand({
-          TableName: this.table,
-          IndexName: options.group ? INDEX_BY_GROUP : INDEX_ALL,
-          KeyConditionExpression: options.group ? 'gsi1pk = :pk' : 'gsi2pk = :pk',
-          ExpressionAttributeValues: { ':pk': options.group ? `GROUP#${options.group}` : 'DEPLOYMENT' },
-          ScanIndexForward: false,
-          Limit: options.limit ?? 50,
-        }),
-      ),
-    );
-    return (out.Items ?? []).map(toDeployment);
   }
 
   async lock(group: string, deploymentId: string, options: { replacing?: string } = {}): Promise<string> {
@@ -244,7 +152,7 @@ export class DynamoDeploymentStore implements DeploymentStore {
   }
 
   async lockRecord(group: string): Promise<{ deploymentId: string; since: string } | undefined> {
-    const item = await this.getItem('LOCK', group);
+    const item = await this.records.getItem('LOCK', group);
     return item ? { deploymentId: String(item.holder), since: String(item.since) } : undefined;
   }
 
@@ -266,12 +174,12 @@ export class DynamoDeploymentStore implements DeploymentStore {
   }
 
   async lockHolder(group: string): Promise<string | undefined> {
-    const item = await this.getItem('LOCK', group);
+    const item = await this.records.getItem('LOCK', group);
     return item ? String(item.holder) : undefined;
   }
 
   async locks(): Promise<{ group: string; deploymentId: string }[]> {
-    const items = await this.queryAll({
+    const items = await this.records.queryAll({
       KeyConditionExpression: 'pk = :pk',
       ExpressionAttributeValues: { ':pk': 'LOCK' },
     });
@@ -333,7 +241,7 @@ export class DynamoDeploymentStore implements DeploymentStore {
   }
 
   async queue(group: string): Promise<{ seq: number; deploymentId: string }[]> {
-    const items = await this.queryAll({
+    const items = await this.records.queryAll({
       KeyConditionExpression: 'pk = :pk',
       ExpressionAttributeValues: { ':pk': `QUEUE#${group}` },
     });
@@ -355,7 +263,7 @@ export class DynamoDeploymentStore implements DeploymentStore {
   }
 
   async hookProgress(id: string, event: string): Promise<HookProgress[] | undefined> {
-    const item = await this.getItem(`DEP#${id}`, `HOOKS#${event}`);
+    const item = await this.records.getItem(`DEP#${id}`, `HOOKS#${event}`);
     return item ? (item.progress as HookProgress[]) : undefined;
   }
 
@@ -366,46 +274,10 @@ export class DynamoDeploymentStore implements DeploymentStore {
       ),
     );
   }
-
-  private async getItem(pk: string, sk: string): Promise<Record<string, unknown> | undefined> {
-    const out = await call('GetItem', () =>
-      this.client.send(new GetCommand({ TableName: this.table, Key: { pk, sk }, ConsistentRead: true })),
-    );
-    return out.Item;
-  }
-
-  private async queryAll(input: {
-    KeyConditionExpression: string;
-    ExpressionAttributeValues: Record<string, unknown>;
-  }): Promise<Record<string, unknown>[]> {
-    const items: Record<string, unknown>[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await call('Query', () =>
-        this.client.send(
-          new QueryCommand({
-            TableName: this.table,
-            ...input,
-            ConsistentRead: true,
-            ExclusiveStartKey: start,
-          }),
-        ),
-      );
-      items.push(...(out.Items ?? []));
-      start = out.LastEvaluatedKey;
-    } while (start);
-    return items;
-  }
 }
 
 /** Zero-padded, so that the entries sort by number. */
 const queueKey = (seq: number) => String(seq).padStart(12, '0');
-
-function toDeployment(item: Record<string, unknown>): Deployment {
-  const copy: Record<string, unknown> = { ...item };
-  for (const k of KEY_FIELDS) delete copy[k];
-  return copy as unknown as Deployment;
-}
 
 /** The table definition the store expects: shared by local mode and the CDK stack. */
 export const TABLE_DEFINITION = {
