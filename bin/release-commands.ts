@@ -10,7 +10,7 @@
  * so that `release-status` reads beside `status` and no release id is mistaken for a file name.
  */
 import type { Command } from 'commander';
-import type { ReleaseView } from '../functions/api/releases.ts';
+import type { ReleaseView } from '../functions/api/views.ts';
 import type { Problem } from '../functions/core/errors.ts';
 import { ApiError } from './api-client.ts';
 import type { Client, ClientFlags } from './local-commands.ts';

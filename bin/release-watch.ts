@@ -5,7 +5,7 @@
  * place and a log a line per change, and the exit code is the outcome: SUCCEEDED → 0; ROLLED_BACK,
  * FAILED, STOPPED → 1. Pure: body in, lines out; bin/watch.ts's `followView` is the loop.
  */
-import type { ReleaseMemberView, ReleaseView } from '../functions/api/releases.ts';
+import type { ReleaseMemberView, ReleaseView } from '../functions/api/views.ts';
 import type { TimelineEntry } from '../functions/core/deployment.ts';
 import { bar } from './render.ts';
 import { clock, row, type Watched } from './watch.ts';

@@ -8,7 +8,7 @@ import * as z from 'zod/mini';
 import { _coercedNumber } from 'zod/v4/core';
 import { withAnalysis } from '../core/analysis.ts';
 import { deploymentConfigInputSchema, type ResolvedConfig } from '../core/configs.ts';
-import type { Deployment, Status, TimelineEntry } from '../core/deployment.ts';
+import type { Deployment, TimelineEntry } from '../core/deployment.ts';
 import {
   Conflict,
   GroupBusy,
@@ -36,6 +36,7 @@ import { preflight } from '../tasks/prepare.ts';
 import { type ApiContext, parse } from './context.ts';
 import { loadRelease, noteRelease, type ReleaseContext, transitionRelease } from './release-workflow.ts';
 import { chooseConfig, IDEMPOTENCY_TTL_SECONDS } from './start.ts';
+import type { ReleaseMemberView, ReleaseView } from './views.ts';
 
 /** Where releases are served: the API's context with the release records and workflow. */
 export interface ReleaseApiContext extends ReleaseContext {
@@ -48,25 +49,6 @@ export function releaseContextOf(ctx: ApiContext): ReleaseApiContext {
     throw new StepShiftError('releases are not configured here: no release store or release workflow');
   }
   return ctx as ReleaseApiContext;
-}
-
-/** A member as an operator reads it: where it is in its own deployment, beside the others. */
-export interface ReleaseMemberView extends ReleaseMember {
-  status: Status | 'MISSING';
-  percent: number;
-  stepIndex: number;
-  stepCount: number;
-  reason?: string;
-  /** When it reached its commit point. */
-  readyAt?: string;
-  endedAt?: string;
-}
-
-export interface ReleaseView extends Omit<Release, 'members' | 'wait'> {
-  members: ReleaseMemberView[];
-  /** What the release waits for now, without its task token. */
-  waiting?: { phase: 'wave' | 'end'; wave?: number; since: string };
-  executionUrl?: string;
 }
 
 function memberView(member: ReleaseMember, d: Deployment | undefined): ReleaseMemberView {

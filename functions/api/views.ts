@@ -15,10 +15,17 @@ import {
   type RunPoint,
   type Verdict,
 } from '../core/analysis.ts';
-import { type Deployment, describeRouting, isTerminal, type TimelineEntry } from '../core/deployment.ts';
+import {
+  type Deployment,
+  describeRouting,
+  isTerminal,
+  type Status,
+  type TimelineEntry,
+} from '../core/deployment.ts';
 import { NotFound } from '../core/errors.ts';
 import { type DeploymentGroup, hookEventsOf } from '../core/groups.ts';
 import { type Progress, progressOf } from '../core/progress.ts';
+import type { Release, ReleaseMember } from '../core/release.ts';
 import { platformOf } from '../platforms/index.ts';
 import type { AlarmState, ExecutionEvent, ExecutionStatus, HookProgress } from '../ports.ts';
 import { type ApiContext, type DeploymentView, groupFor, parse, view } from './context.ts';
@@ -317,4 +324,28 @@ async function routingOf(
   } catch (e) {
     return { routingError: e instanceof Error ? e.message : String(e) };
   }
+}
+
+/*
+ * A release as `GET /releases` and `GET /releases/{id}` answer (functions/api/releases.ts builds it): here,
+ * with the other views, so that the console reads the same type.
+ */
+
+/** A member as an operator reads it: where it is in its own deployment, beside the others. */
+export interface ReleaseMemberView extends ReleaseMember {
+  status: Status | 'MISSING';
+  percent: number;
+  stepIndex: number;
+  stepCount: number;
+  reason?: string;
+  /** When it reached its commit point. */
+  readyAt?: string;
+  endedAt?: string;
+}
+
+export interface ReleaseView extends Omit<Release, 'members' | 'wait'> {
+  members: ReleaseMemberView[];
+  /** What the release waits for now, without its task token. */
+  waiting?: { phase: 'wave' | 'end'; wave?: number; since: string };
+  executionUrl?: string;
 }

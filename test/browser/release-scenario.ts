@@ -4,7 +4,8 @@
  * wants to look at.
  */
 import type { Browser } from 'playwright-core';
-import { createRelease, type ReleaseView } from '../../functions/api/releases.ts';
+import { createRelease } from '../../functions/api/releases.ts';
+import type { ReleaseView } from '../../functions/api/views.ts';
 import type { Deployment } from '../../functions/core/deployment.ts';
 import { parseGroupConfig } from '../../functions/core/group-config.ts';
 import { HEALTHY } from '../../local/seed.ts';

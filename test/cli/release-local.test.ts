@@ -8,7 +8,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ReleaseView } from '../../functions/api/releases.ts';
+import type { ReleaseView } from '../../functions/api/views.ts';
 import { parseGroupConfig } from '../../functions/core/group-config.ts';
 import type { LocalStepShift } from '../../local/index.ts';
 import { HEALTHY } from '../../local/seed.ts';

@@ -16,7 +16,7 @@ import {
   releaseFromFlags,
 } from '../../bin/release-request.ts';
 import { type ReleaseWatchBody, renderRelease, renderReleaseChanges } from '../../bin/release-watch.ts';
-import type { ReleaseMemberView, ReleaseView } from '../../functions/api/releases.ts';
+import type { ReleaseMemberView, ReleaseView } from '../../functions/api/views.ts';
 import { type Answer, type StubApi, stubApi } from './stub-api.ts';
 
 const usage = (message: string) => new Error(message);

@@ -5,7 +5,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { getDeployment } from '../../functions/api/operations.ts';
-import { createRelease, getRelease, type ReleaseView, stopRelease } from '../../functions/api/releases.ts';
+import { createRelease, getRelease, stopRelease } from '../../functions/api/releases.ts';
+import type { ReleaseView } from '../../functions/api/views.ts';
 import type { Deployment } from '../../functions/core/deployment.ts';
 import { RELEASE_STATE, STATE } from '../../functions/core/states.ts';
 import type { StepClock } from '../../local/clock.ts';
