@@ -7,7 +7,7 @@
  */
 import { aws_iam as iam } from 'aws-cdk-lib';
 import type { EcsGroup } from '../../functions/core/group-config.ts';
-import { allow, type InfraPlatform } from './platform.ts';
+import { allow, type InfraPlatform, routingReaders } from './platform.ts';
 
 export const ecsPlatform: InfraPlatform<EcsGroup> = {
   grant(groups, { stack, functions: f }) {
@@ -27,22 +27,9 @@ export const ecsPlatform: InfraPlatform<EcsGroup> = {
     const listenerGroups = groups.filter((g) => g.target.listener || g.target.testListener);
     const ruleGroups = groups.filter((g) => g.target.listenerRule);
 
-    // Reading the weights: the preflight (the API's starts and releases, intake, Prepare), the drift check
-    // and the shift, the test listener, the API's reads, and every rollback — the workflow's, the
-    // watchdog's and the API's (`POST /deployments/{id}/rollback`, which restores the listener or rule and
-    // the idle service). ELB Describe* actions have no resource-level permission; the test listener is
-    // always a listener.
-    const readers = [
-      f.Prepare,
-      f.ShiftTraffic,
-      f.Finalize,
-      f.RollBack,
-      f.Api,
-      f.ApiStart,
-      f.ApiReleases,
-      f.Intake,
-      f.ExecutionEnded,
-    ];
+    // Reading the weights: the routing's readers, and the test listener's check. ELB Describe* actions
+    // have no resource-level permission; the test listener is always a listener.
+    const readers = routingReaders(f);
     if (listenerGroups.length > 0) {
       allow([...readers, f.TestTraffic], ['elasticloadbalancing:DescribeListeners'], ['*']);
     }

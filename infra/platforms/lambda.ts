@@ -4,7 +4,7 @@
  * uploaded artifact into a version (`UpdateFunctionCode` + `PublishVersion`).
  */
 import type { LambdaGroup } from '../../functions/core/group-config.ts';
-import { allow, functionArn, type InfraPlatform } from './platform.ts';
+import { allow, functionArn, type InfraPlatform, routingReaders } from './platform.ts';
 
 /** The S3 objects `group`'s triggers may announce: each declared bucket, under its declared prefix. */
 function artifactArns(group: LambdaGroup, partition: string): string[] {
@@ -23,19 +23,9 @@ export const lambdaPlatform: InfraPlatform<LambdaGroup> = {
       return [arn, `${arn}:${g.target.alias}`];
     });
     const versionArns = groups.map((g) => `${arnOf(g)}:*`);
-    // The API: its starts and releases read the alias in the preflight, its reads show it, its rollback
-    // (`POST /deployments/{id}/rollback`) writes it.
-    const readers = [
-      f.Prepare,
-      f.ShiftTraffic,
-      f.Finalize,
-      f.RollBack,
-      f.Api,
-      f.ApiStart,
-      f.ApiReleases,
-      f.Intake,
-      f.ExecutionEnded,
-    ];
+    // The alias is the routing: its readers read it; the API's rollback (`POST /deployments/{id}/rollback`)
+    // writes it, as the workflow's and the watchdog's do.
+    const readers = routingReaders(f);
     const writers = [f.ShiftTraffic, f.Finalize, f.RollBack, f.Api, f.ExecutionEnded];
     allow(readers, ['lambda:GetAlias'], aliasArns);
     allow(writers, ['lambda:UpdateAlias'], aliasArns);

@@ -41,6 +41,25 @@ export interface InfraPlatform<G extends DeploymentGroup> {
   acknowledge(groups: readonly G[], nag: NagContext): void;
 }
 
+/**
+ * The functions that read a group's live routing, whatever its kind: the preflight (Prepare, the API's
+ * starts and releases, the intake), the shift and its drift check, Finalize, every rollback (the
+ * workflow's, the watchdog's, and the API's `POST /deployments/{id}/rollback`) and the API's reads.
+ */
+export function routingReaders(f: StepShiftFunctions): lambda.IFunction[] {
+  return [
+    f.Prepare,
+    f.ShiftTraffic,
+    f.Finalize,
+    f.RollBack,
+    f.Api,
+    f.ApiStart,
+    f.ApiReleases,
+    f.Intake,
+    f.ExecutionEnded,
+  ];
+}
+
 /** Allows `actions` on `resources` to each of `fns`; nothing at all when there is no resource to name. */
 export function allow(fns: lambda.IFunction[], actions: string[], resources: string[]): void {
   if (resources.length === 0) return;
